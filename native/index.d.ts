@@ -1,0 +1,59 @@
+// Types of the raw addon surface. kernel-bridge wraps these in an idiomatic API.
+export type NativeDType = 'f64' | 'f32' | 'f16' | 'bf16' | 'int8' | 'int32';
+export type NativeArray = Float64Array | Float32Array | Uint16Array | Int8Array | Int32Array;
+
+export declare class NativeTensor {
+  private readonly __brand: 'NativeTensor';
+  info(): { dtype: NativeDType; shape: number[]; byteLength: number; freed: boolean };
+  /** Copy of the data (f16/bf16 as raw Uint16 bits). */
+  read(): NativeArray;
+  write(data: NativeArray): void;
+  /** Release the memory now; later use is an error. */
+  free(): void;
+}
+
+export type NativeParamValue = number | boolean | string | number[] | null;
+
+export declare class PreparedOp {
+  private readonly __brand: 'PreparedOp';
+  constructor(
+    backend: string,
+    op: string,
+    dtype: NativeDType,
+    inputs: (NativeTensor | null)[],
+    outputs: NativeTensor[],
+    params: Record<string, NativeParamValue>,
+  );
+  /** Run once on the calling thread. */
+  run(): void;
+  /** Run once on a worker thread. */
+  runAsync(): Promise<void>;
+  /** Natively repeated timing: `samples` samples of `iterations` calls; ns per call per sample. */
+  measure(options: { iterations?: number; samples?: number; flushBytes?: number }): Promise<Float64Array>;
+}
+
+export interface BuildInfo {
+  compiler: string;
+  buildType: string;
+  cxxStandard: number;
+  blas: string;
+  fft: string;
+  napiVersion: number;
+  faultOps: boolean;
+  sanitizers: string;
+  simd: string;
+}
+
+export declare function tensor(dtype: NativeDType, shape: number[], data?: NativeArray | null): NativeTensor;
+export declare function buildInfo(): BuildInfo;
+export declare function listKernels(): { backend: string; op: string; dtype: NativeDType; converted: boolean }[];
+export declare function hasKernel(backend: string, op: string, dtype: NativeDType): boolean;
+export declare function memoryStats(): { currentBytes: number; peakBytes: number; allocations: number };
+export declare function resetPeakMemory(): void;
+export declare function getThreads(): number;
+export declare function setThreads(n: number): number;
+/** Round f64/f32 values to f32 (Float32Array) or f16/bf16 (Uint16Array bits), ties to even. */
+export declare function roundTo(dtype: 'f32', values: Float64Array | Float32Array): Float32Array;
+export declare function roundTo(dtype: 'f16' | 'bf16', values: Float64Array | Float32Array): Uint16Array;
+/** Exact values of f16/bf16 bit patterns. */
+export declare function widen(dtype: 'f16' | 'bf16', bits: Uint16Array): Float64Array;

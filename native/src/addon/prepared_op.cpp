@@ -1,0 +1,245 @@
+#include "addon/prepared_op.h"
+
+#include <cstring>
+
+#include "addon/errors.h"
+#include "addon/tensor_handle.h"
+#include "common/memory.h"
+#include "common/registry.h"
+#include "common/timer.h"
+
+namespace abw::addon {
+
+void BoundOp::run_once() {
+  std::vector<const Tensor*> in;
+  std::vector<Tensor*> out;
+  in.reserve(inputs.size());
+  out.reserve(outputs.size());
+  for (auto& t : inputs) in.push_back(t.get());
+  for (auto& t : outputs) out.push_back(t.get());
+  KernelArgs args{op, std::move(in), std::move(out), params};
+  dispatch(backend, op, dtype, args);
+}
+
+Params ParseParams(Napi::Env env, const std::string& op, const Napi::Value& v) {
+  Params p(op);
+  if (v.IsUndefined() || v.IsNull()) return p;
+  if (!v.IsObject() || v.IsArray()) throw to_js_error(env, "EINVAL", "[" + op + "] params must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Array keys = o.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    std::string k = keys.Get(i).ToString().Utf8Value();
+    Napi::Value e = o.Get(k);
+    if (e.IsNull() || e.IsUndefined()) p.set(k, std::monostate{});
+    else if (e.IsBoolean()) p.set(k, e.As<Napi::Boolean>().Value());
+    else if (e.IsNumber()) p.set(k, e.As<Napi::Number>().DoubleValue());
+    else if (e.IsString()) p.set(k, e.As<Napi::String>().Utf8Value());
+    else if (e.IsArray()) {
+      Napi::Array a = e.As<Napi::Array>();
+      std::vector<double> xs;
+      for (uint32_t j = 0; j < a.Length(); ++j) {
+        Napi::Value x = a.Get(j);
+        if (!x.IsNumber()) throw to_js_error(env, "EINVAL", "[" + op + "] parameter `" + k + "` must be a list of numbers");
+        xs.push_back(x.As<Napi::Number>().DoubleValue());
+      }
+      p.set(k, std::move(xs));
+    } else {
+      throw to_js_error(env, "EINVAL", "[" + op + "] parameter `" + k + "` must be a number, boolean, string or list of numbers");
+    }
+  }
+  return p;
+}
+
+static const napi_type_tag kPreparedTag = {0x6162772d70726570ULL, 0x617265642d6f7021ULL};
+
+void PreparedOp::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function f = DefineClass(env, "PreparedOp",
+                                 {InstanceMethod("run", &PreparedOp::RunSync), InstanceMethod("runAsync", &PreparedOp::RunAsync),
+                                  InstanceMethod("measure", &PreparedOp::Measure)});
+  exports.Set("PreparedOp", f);
+}
+
+// new PreparedOp(backend, op, dtype, inputs, outputs, params)
+PreparedOp::PreparedOp(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PreparedOp>(info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    if (info.Length() < 6) throw to_js_error(env, "EINVAL", "prepare(backend, op, dtype, inputs, outputs, params) takes 6 arguments");
+    if (!info[0].IsString()) throw to_js_error(env, "EINVAL", "backend must be a string");
+    if (!info[1].IsString()) throw to_js_error(env, "EINVAL", "op must be a string");
+    auto b = std::make_shared<BoundOp>();
+    b->backend = info[0].As<Napi::String>().Utf8Value();
+    b->op = info[1].As<Napi::String>().Utf8Value();
+    b->dtype = ParseDType(env, info[2], "[" + b->op + "] dtype");
+    if (!has_kernel(b->backend, b->op, b->dtype))
+      throw to_js_error(env, "ENOKERNEL", "`" + b->op + "` has no `" + b->backend + "` implementation for " + dtype_name(b->dtype));
+    if (!info[3].IsArray()) throw to_js_error(env, "EINVAL", "[" + b->op + "] inputs must be an array");
+    if (!info[4].IsArray()) throw to_js_error(env, "EINVAL", "[" + b->op + "] outputs must be an array");
+    Napi::Array ins = info[3].As<Napi::Array>(), outs = info[4].As<Napi::Array>();
+    for (uint32_t i = 0; i < ins.Length(); ++i) {
+      Napi::Value v = ins.Get(i);
+      if (v.IsNull() || v.IsUndefined()) {
+        b->inputs.push_back(nullptr);
+        continue;
+      }
+      b->inputs.push_back(TensorHandle::FromValue(v, "[" + b->op + "] inputs[" + std::to_string(i) + "]"));
+      handles_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    }
+    for (uint32_t i = 0; i < outs.Length(); ++i) {
+      Napi::Value v = outs.Get(i);
+      b->outputs.push_back(TensorHandle::FromValue(v, "[" + b->op + "] outputs[" + std::to_string(i) + "]"));
+      handles_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    }
+    b->params = ParseParams(env, b->op, info[5]);
+    op_ = std::move(b);
+    info.This().As<Napi::Object>().TypeTag(&kPreparedTag);
+  })
+}
+
+void PreparedOp::Pin(Napi::Env env, int delta) {
+  running_ += delta;
+  for (auto& h : handles_) Napi::ObjectWrap<TensorHandle>::Unwrap(h.Value())->pins += delta;
+}
+
+Napi::Value PreparedOp::RunSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    if (running_) throw to_js_error(env, "EINVAL", "[" + op_->op + "] is already running asynchronously");
+    op_->run_once();
+    return env.Undefined();
+  })
+}
+
+class RunWorker : public Napi::AsyncWorker {
+ public:
+  RunWorker(Napi::Env env, PreparedOp* owner)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), op_(owner->op_) {
+    self_ = Napi::Persistent(owner->Value());
+    owner_->Pin(env, +1);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      op_->run_once();
+    } catch (const abw::Error& e) {
+      code_ = e.code();
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = "ENOMEM";
+      SetError("out of memory");
+    } catch (const std::exception& e) {
+      code_ = "EINTERNAL";
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    owner_->Pin(Env(), -1);
+    deferred_.Resolve(Env().Undefined());
+  }
+  void OnError(const Napi::Error& e) override {
+    owner_->Pin(Env(), -1);
+    deferred_.Reject(to_js_error(Env(), code_, e.Message()).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  PreparedOp* owner_;
+  std::shared_ptr<BoundOp> op_;
+  Napi::ObjectReference self_;
+  std::string code_ = "EINTERNAL";
+};
+
+Napi::Value PreparedOp::RunAsync(const Napi::CallbackInfo& info) {
+  auto* w = new RunWorker(info.Env(), this);
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// Runs `samples` samples of `iterations` back-to-back calls each, natively, and returns the
+// mean time per call of every sample in nanoseconds. `flushBytes` > 0 writes a buffer that
+// large before each sample to evict caches (cold measurement).
+class MeasureWorker : public Napi::AsyncWorker {
+ public:
+  MeasureWorker(Napi::Env env, PreparedOp* owner, int64_t iterations, int64_t samples, int64_t flush_bytes)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        owner_(owner),
+        op_(owner->op_),
+        iterations_(iterations),
+        samples_(samples),
+        flush_bytes_(flush_bytes) {
+    self_ = Napi::Persistent(owner->Value());
+    owner_->Pin(env, +1);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      Scratch<uint8_t> flush(static_cast<size_t>(flush_bytes_));
+      times_.resize(static_cast<size_t>(samples_));
+      for (int64_t s = 0; s < samples_; ++s) {
+        if (flush_bytes_ > 0) {
+          std::memset(flush.data(), static_cast<int>(s & 0xff), flush.size());
+          sink_ += flush[static_cast<size_t>(s) % flush.size()];
+        }
+        int64_t t0 = now_ns();
+        for (int64_t i = 0; i < iterations_; ++i) op_->run_once();
+        int64_t t1 = now_ns();
+        times_[static_cast<size_t>(s)] = static_cast<double>(t1 - t0) / static_cast<double>(iterations_);
+      }
+    } catch (const abw::Error& e) {
+      code_ = e.code();
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = "ENOMEM";
+      SetError("out of memory");
+    } catch (const std::exception& e) {
+      code_ = "EINTERNAL";
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    owner_->Pin(Env(), -1);
+    Napi::Float64Array a = Napi::Float64Array::New(Env(), times_.size());
+    for (size_t i = 0; i < times_.size(); ++i) a[i] = times_[i];
+    deferred_.Resolve(a);
+  }
+  void OnError(const Napi::Error& e) override {
+    owner_->Pin(Env(), -1);
+    deferred_.Reject(to_js_error(Env(), code_, e.Message()).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  PreparedOp* owner_;
+  std::shared_ptr<BoundOp> op_;
+  Napi::ObjectReference self_;
+  int64_t iterations_, samples_, flush_bytes_;
+  std::vector<double> times_;
+  volatile uint8_t sink_ = 0;
+  std::string code_ = "EINTERNAL";
+};
+
+static int64_t get_int(Napi::Object o, const char* key, int64_t def, int64_t lo, int64_t hi) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi) && static_cast<int64_t>(d) == d))
+    throw to_js_error(o.Env(), "EINVAL", std::string("measure option `") + key + "` must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<int64_t>(d);
+}
+
+Napi::Value PreparedOp::Measure(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    Napi::Object o = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
+    int64_t iterations = get_int(o, "iterations", 1, 1, 1LL << 30);
+    int64_t samples = get_int(o, "samples", 1, 1, 1 << 20);
+    int64_t flush = get_int(o, "flushBytes", 0, 0, 1LL << 32);
+    auto* w = new MeasureWorker(env, this, iterations, samples, flush);
+    auto p = w->Promise();
+    w->Queue();
+    return p;
+  })
+}
+
+}  // namespace abw::addon

@@ -1,0 +1,156 @@
+#include "addon/tensor_handle.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "addon/errors.h"
+
+namespace abw::addon {
+
+Napi::FunctionReference* TensorHandle::ctor_ = nullptr;
+static const napi_type_tag kTensorTag = {0x6162772d74656e73ULL, 0x6f722d68616e646cULL};
+
+void TensorHandle::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function f = DefineClass(env, "NativeTensor",
+                                 {InstanceMethod("info", &TensorHandle::Info), InstanceMethod("read", &TensorHandle::Read),
+                                  InstanceMethod("write", &TensorHandle::Write), InstanceMethod("free", &TensorHandle::Free)});
+  ctor_ = new Napi::FunctionReference(Napi::Persistent(f));  // lives as long as the module
+  exports.Set("NativeTensor", f);
+}
+
+TensorHandle::TensorHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorHandle>(info) {
+  info.This().As<Napi::Object>().TypeTag(&kTensorTag);
+}
+
+Napi::Object TensorHandle::NewFrom(Napi::Env env, TensorPtr t) {
+  Napi::Object obj = ctor_->New({});
+  Napi::ObjectWrap<TensorHandle>::Unwrap(obj)->tensor_ = std::move(t);
+  return obj;
+}
+
+TensorPtr TensorHandle::FromValue(const Napi::Value& v, const std::string& what) {
+  Napi::Env env = v.Env();
+  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kTensorTag))
+    throw to_js_error(env, "EDTYPE", what + " must be a native tensor");
+  TensorHandle* h = Napi::ObjectWrap<TensorHandle>::Unwrap(v.As<Napi::Object>());
+  if (!h->tensor_) throw to_js_error(env, "EINVAL", what + " is an empty tensor handle");
+  if (h->tensor_->released()) throw to_js_error(env, "EINVAL", what + " was freed");
+  return h->tensor_;
+}
+
+DType ParseDType(Napi::Env env, const Napi::Value& v, const std::string& what) {
+  DType t;
+  if (!v.IsString() || !dtype_parse(v.As<Napi::String>().Utf8Value(), &t))
+    throw to_js_error(env, "EDTYPE", what + " must be one of f64, f32, f16, bf16, int8, int32");
+  return t;
+}
+
+Shape ParseShape(Napi::Env env, const Napi::Value& v, const std::string& what) {
+  if (!v.IsArray()) throw to_js_error(env, "EINVAL", what + " must be an array of non-negative integers");
+  Napi::Array a = v.As<Napi::Array>();
+  Shape s;
+  double numel = 1;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value e = a.Get(i);
+    double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && std::floor(d) == d && d < 4294967296.0))
+      throw to_js_error(env, "EINVAL", what + "[" + std::to_string(i) + "] must be a non-negative integer");
+    s.push_back(static_cast<int64_t>(d));
+    numel *= d;
+  }
+  if (numel > 9.0e15) throw to_js_error(env, "EINVAL", what + " has too many elements");
+  return s;
+}
+
+// Which typed array carries each dtype across the boundary (f16/bf16 as raw Uint16 bits).
+static napi_typedarray_type array_type(DType t) {
+  switch (t) {
+    case DType::f64: return napi_float64_array;
+    case DType::f32: return napi_float32_array;
+    case DType::f16: case DType::bf16: return napi_uint16_array;
+    case DType::i8: return napi_int8_array;
+    case DType::i32: return napi_int32_array;
+  }
+  return napi_float64_array;
+}
+static const char* array_name(DType t) {
+  switch (t) {
+    case DType::f64: return "Float64Array";
+    case DType::f32: return "Float32Array";
+    case DType::f16: case DType::bf16: return "Uint16Array";
+    case DType::i8: return "Int8Array";
+    case DType::i32: return "Int32Array";
+  }
+  return "?";
+}
+
+static void copy_in(Napi::Env env, Tensor& t, const Napi::Value& data, const std::string& what) {
+  if (!data.IsTypedArray()) throw to_js_error(env, "EDTYPE", what + " must be a " + array_name(t.dtype()) + " for " + dtype_name(t.dtype()));
+  Napi::TypedArray ta = data.As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != array_type(t.dtype()))
+    throw to_js_error(env, "EDTYPE", what + " must be a " + std::string(array_name(t.dtype())) + " for " + dtype_name(t.dtype()));
+  if (static_cast<int64_t>(ta.ElementLength()) != t.numel())
+    throw to_js_error(env, "ESHAPE", what + " has " + std::to_string(ta.ElementLength()) + " elements, shape " + shape_str(t.shape()) + " needs " + std::to_string(t.numel()));
+  if (t.nbytes()) std::memcpy(t.raw(), static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), t.nbytes());
+}
+
+Napi::Value CreateTensor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    DType dt = ParseDType(env, info[0], "dtype");
+    Shape shape = ParseShape(env, info[1], "shape");
+    auto t = std::make_shared<Tensor>(dt, shape);
+    if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) copy_in(env, *t, info[2], "data");
+    else if (t->nbytes()) std::memset(t->raw(), 0, t->nbytes());
+    return TensorHandle::NewFrom(env, t);
+  })
+}
+
+Napi::Value TensorHandle::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  if (!tensor_) return env.Null();
+  o.Set("dtype", dtype_name(tensor_->dtype()));
+  Napi::Array s = Napi::Array::New(env, tensor_->shape().size());
+  for (size_t i = 0; i < tensor_->shape().size(); ++i) s.Set(i, Napi::Number::New(env, static_cast<double>(tensor_->shape()[i])));
+  o.Set("shape", s);
+  o.Set("byteLength", Napi::Number::New(env, static_cast<double>(tensor_->nbytes())));
+  o.Set("freed", Napi::Boolean::New(env, tensor_->released()));
+  return o;
+}
+
+Napi::Value TensorHandle::Read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    TensorPtr t = FromValue(info.This(), "tensor");
+    if (pins) throw to_js_error(env, "EINVAL", "tensor is being written by a running op; await it first");
+    Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, t->nbytes());
+    if (t->nbytes()) std::memcpy(buf.Data(), t->raw(), t->nbytes());
+    size_t n = static_cast<size_t>(t->numel());
+    switch (t->dtype()) {
+      case DType::f64: return Napi::Float64Array::New(env, n, buf, 0);
+      case DType::f32: return Napi::Float32Array::New(env, n, buf, 0);
+      case DType::f16: case DType::bf16: return Napi::Uint16Array::New(env, n, buf, 0);
+      case DType::i8: return Napi::Int8Array::New(env, n, buf, 0);
+      case DType::i32: return Napi::Int32Array::New(env, n, buf, 0);
+    }
+    return env.Undefined();
+  })
+}
+
+void TensorHandle::Write(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    TensorPtr t = FromValue(info.This(), "tensor");
+    if (pins) throw to_js_error(env, "EINVAL", "tensor is in use by a running op; await it first");
+    copy_in(env, *t, info[0], "data");
+  })
+}
+
+void TensorHandle::Free(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (pins) throw to_js_error(env, "EINVAL", "tensor is in use by a running op; await it before freeing");
+  if (tensor_) tensor_->release();
+}
+
+}  // namespace abw::addon

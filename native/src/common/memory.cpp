@@ -1,0 +1,45 @@
+#include "common/memory.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include "common/error.h"
+
+namespace abw {
+
+static std::atomic<int64_t> g_current{0};
+static std::atomic<int64_t> g_peak{0};
+static std::atomic<int64_t> g_count{0};
+
+void* tracked_alloc(size_t bytes) {
+  size_t rounded = (bytes + 63) / 64 * 64;
+  if (rounded == 0) rounded = 64;
+  void* p = nullptr;
+#if defined(_MSC_VER)
+  p = _aligned_malloc(rounded, 64);
+#else
+  if (posix_memalign(&p, 64, rounded) != 0) p = nullptr;
+#endif
+  if (!p) fail("ENOMEM", "allocation of " + std::to_string(bytes) + " bytes failed");
+  int64_t now = g_current.fetch_add(static_cast<int64_t>(bytes)) + static_cast<int64_t>(bytes);
+  int64_t peak = g_peak.load();
+  while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {}
+  g_count.fetch_add(1);
+  return p;
+}
+
+void tracked_free(void* p, size_t bytes) {
+  if (!p) return;
+#if defined(_MSC_VER)
+  _aligned_free(p);
+#else
+  std::free(p);
+#endif
+  g_current.fetch_sub(static_cast<int64_t>(bytes));
+}
+
+MemoryStats memory_stats() { return {g_current.load(), g_peak.load(), g_count.load()}; }
+void memory_reset_peak() { g_peak.store(g_current.load()); }
+
+}  // namespace abw

@@ -1,0 +1,52 @@
+// A dense, contiguous, row-major tensor. Native code owns its memory (tracked); JS holds it
+// through a tagged handle and copies data in and out explicitly (upload / download).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/dtype.h"
+
+namespace abw {
+
+using Shape = std::vector<int64_t>;
+
+int64_t shape_numel(const Shape& s);
+std::string shape_str(const Shape& s);
+// Row-major strides in elements.
+std::vector<int64_t> shape_strides(const Shape& s);
+
+class Tensor {
+ public:
+  Tensor(DType dtype, Shape shape);  // allocates, uninitialised
+  ~Tensor();
+  Tensor(const Tensor&) = delete;
+  Tensor& operator=(const Tensor&) = delete;
+
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int64_t ndim() const { return static_cast<int64_t>(shape_.size()); }
+  // Size of dimension d; negative d counts from the end.
+  int64_t size(int64_t d) const;
+  int64_t numel() const { return numel_; }
+  size_t nbytes() const { return nbytes_; }
+  void* raw() { return data_; }
+  const void* raw() const { return data_; }
+  template <class T> T* data() { return static_cast<T*>(data_); }
+  template <class T> const T* data() const { return static_cast<const T*>(data_); }
+  // Release memory early (JS `free`); later access is an error the addon checks for.
+  void release();
+  bool released() const { return data_ == nullptr && nbytes_ > 0; }
+
+ private:
+  DType dtype_;
+  Shape shape_;
+  int64_t numel_;
+  size_t nbytes_;
+  void* data_;
+};
+
+using TensorPtr = std::shared_ptr<Tensor>;
+
+}  // namespace abw
