@@ -1,0 +1,72 @@
+/**
+ * The seam every backend implements (DESIGN.md "ComputeBackend"). Backends know nothing about
+ * results or matrices: they run ops on tensors and time them.
+ */
+import type { Params } from '../ops/types';
+import type { CaseDType, DType, HostTensor, Shape } from '../tensor';
+
+/** The precision a backend computes in: a case dtype, or f64 for the oracle. */
+export type ComputeDType = CaseDType | 'f64';
+
+/** Which clock a backend's timings come from. */
+export type TimerKind = 'host' | 'device';
+
+export type Support = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export interface BackendInfo {
+  readonly id: string;
+  readonly engine: string;
+  readonly device: string;
+  readonly available: boolean;
+  readonly reason?: string;
+  readonly libraries: Readonly<Record<string, string>>;
+  readonly dtypes: readonly ComputeDType[];
+  readonly features: readonly string[];
+  readonly timer: TimerKind;
+  readonly threads?: number;
+}
+
+export interface DeviceTensor {
+  readonly backend: string;
+  readonly dtype: DType;
+  readonly shape: Shape;
+}
+
+export interface MeasureOptions {
+  /** Calls per sample, repeated natively. */
+  readonly iterations: number;
+  readonly samples: number;
+  /** Evict caches before each sample. */
+  readonly cold?: boolean;
+}
+
+/** An op bound to its tensors, ready to run or time repeatedly. */
+export interface PreparedCall {
+  readonly outputs: readonly DeviceTensor[];
+  run(): Promise<void>;
+  /** Nanoseconds per call, one entry per sample. */
+  measure(options: MeasureOptions): Promise<number[]>;
+  dispose(): void;
+}
+
+export interface MemoryStats {
+  readonly currentBytes: number;
+  readonly peakBytes: number;
+}
+
+export interface ComputeBackend {
+  readonly id: string;
+  readonly timer: TimerKind;
+  info(): BackendInfo;
+  supports(op: string, dtype: ComputeDType, params?: Params): Support;
+  upload(t: HostTensor): DeviceTensor;
+  download(t: DeviceTensor): Promise<HostTensor>;
+  free(t: DeviceTensor): void;
+  /** Runs one op; outputs are allocated from the op's plan. */
+  run(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): Promise<DeviceTensor[]>;
+  prepare(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): PreparedCall;
+  sync(): Promise<void>;
+  memory(): MemoryStats;
+  resetPeak(): void;
+  dispose(): void;
+}

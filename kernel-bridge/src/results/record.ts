@@ -1,0 +1,164 @@
+/**
+ * The result schema in TypeScript (mirrors results/schema/run.v1.schema.json; documented in
+ * docs/results-schema.md). One ResultRecord per case; a RunFile holds a run's records.
+ */
+import type { Params } from '../ops/types';
+import type { CaseDType } from '../tensor';
+
+export const RUN_SCHEMA_ID = 'abw.run';
+export const RUN_SCHEMA_VERSION = 1;
+
+export type CaseStatus =
+  | 'ok' // measured (the precision verdict is separate)
+  | 'unsupported' // the backend cannot run it; `reason` says why
+  | 'error' // a clean error (bad input, kernel error)
+  | 'timeout'
+  | 'oom'
+  | 'crash';
+
+export type PrecisionVerdict = 'pass' | 'fail' | 'n/a';
+
+export interface Statistics {
+  readonly n: number;
+  readonly median: number;
+  readonly mean: number;
+  readonly stdev: number;
+  readonly mad: number;
+  readonly iqr: number;
+  readonly min: number;
+  readonly max: number;
+  readonly p05: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p95: number;
+  readonly p99: number;
+  /** Bootstrap 95% confidence interval of the median. */
+  readonly ciLow: number;
+  readonly ciHigh: number;
+  /** (ciHigh − ciLow) / 2 / median. */
+  readonly relHalfWidth: number;
+  readonly outliers: number;
+}
+
+export interface Timing {
+  /** Where the clock is: host (steady clock around a native loop) or device timeline. */
+  readonly timer: 'host' | 'device';
+  readonly mode: 'hot' | 'cold' | 'graph';
+  readonly iterationsPerSample: number;
+  /** Nanoseconds per call, one per sample (raw samples are kept). */
+  readonly samplesNs: number[];
+  /** Statistics over samplesNs, in nanoseconds. */
+  readonly stats: Statistics;
+  /** The stopping rule was met (CI half-width under target with ≥ min samples). */
+  readonly converged: boolean;
+  readonly targetRelHalfWidth: number;
+  readonly warmupNs: number;
+  /** Host wall time of the whole measurement, ns. */
+  readonly wallNs: number;
+}
+
+export interface Derived {
+  readonly flops: number;
+  readonly bytes: number;
+  readonly gflops?: number;
+  readonly gbps?: number;
+  /** Fraction of the machine's measured ceilings (0..1), when calibrated. */
+  readonly pctPeakFlops?: number;
+  readonly pctPeakBandwidth?: number;
+}
+
+export interface MemoryUsage {
+  /** Host resident set growth over the case, bytes. */
+  readonly hostRssDeltaBytes: number;
+  readonly hostPeakRssBytes: number;
+  /** Peak of the native allocator (tensors and scratch) during the case, bytes. */
+  readonly nativePeakBytes: number;
+  readonly devicePeakBytes?: number;
+}
+
+/** Error metrics of one output against a reference. */
+export interface ErrorMetrics {
+  readonly output: string;
+  readonly maxAbs: number;
+  readonly maxRel: number;
+  readonly relL2: number;
+  /** Max ULP distance in the candidate dtype (null for integer outputs). */
+  readonly maxUlp: number | null;
+  readonly snrDb: number;
+  readonly nanCount: number;
+  readonly infCount: number;
+  /** Elements outside atol + rtol·|ref|. */
+  readonly violations: number;
+  /** Worst (|out−ref|) / (atol + rtol·|ref|); ≤ 1 passes. */
+  readonly worstRatio: number;
+  readonly count: number;
+}
+
+export interface PrecisionResult {
+  readonly verdict: PrecisionVerdict;
+  readonly family: string;
+  readonly atol: number;
+  readonly rtol: number;
+  /** Against the FP64 oracle on the same (rounded) inputs. */
+  readonly vsFp64: ErrorMetrics[];
+  /** Against the same backend's FP32 result (absent for f32 itself). */
+  readonly vsFp32?: ErrorMetrics[];
+  /** Why it failed, in words. */
+  readonly reason?: string;
+}
+
+export interface ResultRecord {
+  /** Stable case key: backend|kind|op|dtype|shapes|params (see matrix/case-key). */
+  readonly key: string;
+  readonly kind: 'op' | 'pipeline';
+  readonly op: string;
+  readonly backend: string;
+  readonly dtype: CaseDType;
+  readonly label: string;
+  readonly params: Params;
+  readonly shapes: (number[] | null)[];
+  readonly status: CaseStatus;
+  readonly reason?: string;
+  readonly error?: { readonly code: string; readonly message: string; readonly stderr?: string };
+  readonly timing?: Timing;
+  readonly derived?: Derived;
+  readonly memory?: MemoryUsage;
+  readonly precision?: PrecisionResult;
+  /** Pipelines: real-time factor = processing time / audio duration. */
+  readonly rtf?: number;
+  readonly audioSeconds?: number;
+  readonly seed: number;
+  readonly startedAt: string;
+  readonly durationMs: number;
+}
+
+export interface MachineInfo {
+  /** Stable, readable, free of host names: e.g. `linux-x64-amd-epyc-7b13-2c-24g`. */
+  readonly key: string;
+  readonly os: { readonly platform: string; readonly release: string; readonly arch: string };
+  readonly cpu: { readonly model: string; readonly cores: number; readonly logicalCores: number };
+  readonly memoryBytes: number;
+  readonly node: string;
+  readonly compiler: string;
+  readonly libraries: Readonly<Record<string, string>>;
+  readonly gpus: readonly { readonly name: string; readonly driver?: string; readonly memoryBytes?: number }[];
+  readonly gitCommit?: string;
+  readonly abwVersion: string;
+}
+
+export interface RunInfo {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly finishedAt?: string;
+  readonly matrix: { readonly name: string; readonly hash: string };
+  readonly machine: MachineInfo;
+  readonly backends: readonly string[];
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface RunFile {
+  readonly schema: typeof RUN_SCHEMA_ID;
+  readonly schemaVersion: typeof RUN_SCHEMA_VERSION;
+  readonly run: RunInfo;
+  readonly records: ResultRecord[];
+}
