@@ -1,0 +1,3 @@
+export * from './types';
+export { getBackend, listBackends, backendEntries, disposeBackends } from './registry';
+export { runOp } from './run-op';

@@ -1,0 +1,2 @@
+export { NativeBackend, floatStorage } from './native-backend';
+export { addon, addonLoadProblem } from './addon';

@@ -1,0 +1,208 @@
+/**
+ * The native backends: `ref` (FP64 oracle loops) and `cpu` (BLAS/FFT libraries + threads).
+ * Both live in the addon; this class is the thin ComputeBackend over it: plan with the op
+ * spec, allocate outputs, bind a native PreparedOp, and time it with the native loop.
+ */
+import type { NativeDType, NativeTensor, PreparedOp } from '@abw/native';
+
+import { AbwError } from '../../errors';
+import { getOp } from '../../ops/catalogue';
+import { planCall } from '../../ops/plan-call';
+import type { Params, TensorKind } from '../../ops/types';
+import type { DType, HostTensor, Shape } from '../../tensor';
+import type {
+  BackendInfo,
+  ComputeBackend,
+  ComputeDType,
+  DeviceTensor,
+  MeasureOptions,
+  MemoryStats,
+  PreparedCall,
+  Support,
+} from '../../backend/types';
+import { addon } from './addon';
+
+const OWNER = Symbol('abw.nativeTensor');
+
+/** A tensor owned by a native backend (tagged, so a foreign handle is a clear error). */
+interface NativeDeviceTensor extends DeviceTensor {
+  readonly [OWNER]: NativeTensor;
+}
+
+/** Cache-eviction buffer for cold measurements: larger than any last-level cache we target. */
+const FLUSH_BYTES = 64 * 1024 * 1024;
+
+export type NativeBackendId = 'ref' | 'cpu';
+
+export class NativeBackend implements ComputeBackend {
+  readonly id: NativeBackendId;
+  readonly timer = 'host' as const;
+  private disposed = false;
+
+  constructor(id: NativeBackendId) {
+    this.id = id;
+  }
+
+  info(): BackendInfo {
+    const n = addon();
+    const build = n.buildInfo();
+    const libraries: Record<string, string> = { compiler: build.compiler, napi: String(build.napiVersion) };
+    if (this.id === 'cpu') {
+      libraries.blas = build.blas;
+      libraries.fft = build.fft;
+      libraries.simd = build.simd;
+    }
+    return {
+      id: this.id,
+      engine: this.id === 'ref' ? 'native C++ FP64 loops (oracle)' : 'native C++ with BLAS/FFT libraries and threads',
+      device: 'host CPU',
+      available: true,
+      libraries,
+      dtypes: this.id === 'ref' ? ['f64', 'int8'] : ['f32', 'f16', 'bf16', 'int8'],
+      features: this.id === 'cpu' ? ['threads', build.blas !== 'none' ? 'blas' : 'no-blas', build.fft !== 'none' ? 'fft-library' : 'builtin-fft'] : [],
+      timer: 'host',
+      threads: n.getThreads(),
+    };
+  }
+
+  supports(op: string, dtype: ComputeDType, _params?: Params): Support {
+    let spec;
+    try {
+      spec = getOp(op);
+    } catch (e) {
+      return { ok: false, reason: (e as Error).message };
+    }
+    if (dtype === 'tf32') return { ok: false, reason: `${this.id} has no TF32 mode (TF32 is a tensor-core mode of NVIDIA GPUs)` };
+    if (this.id === 'ref' && dtype !== 'f64' && dtype !== 'int8') {
+      return { ok: false, reason: 'ref computes in f64 (and int8 for integer ops) only; it is the oracle' };
+    }
+    if (this.id === 'cpu' && dtype === 'f64') return { ok: false, reason: 'cpu runs f32, f16, bf16 and int8; f64 is the ref oracle' };
+    if (dtype !== 'f64' && !spec.dtypes.includes(dtype)) {
+      return { ok: false, reason: `${op} is defined for ${spec.dtypes.join(', ')}, not ${dtype}` };
+    }
+    if (dtype === 'f64' && spec.dtypes.length === 1 && spec.dtypes[0] === 'int8') {
+      return { ok: false, reason: `${op} is an integer op; run it as int8` };
+    }
+    if (!addon().hasKernel(this.id, op, nativeDType(dtype))) {
+      return { ok: false, reason: `\`${op}\` has no \`${this.id}\` implementation for ${dtype}` };
+    }
+    return { ok: true };
+  }
+
+  upload(t: HostTensor): DeviceTensor {
+    this.checkAlive();
+    const handle = addon().tensor(t.dtype, [...t.shape], t.data);
+    return wrap(this.id, t.dtype, t.shape, handle);
+  }
+
+  async download(t: DeviceTensor): Promise<HostTensor> {
+    const h = this.own(t, 'tensor');
+    return { dtype: t.dtype, shape: t.shape, data: h.read() };
+  }
+
+  free(t: DeviceTensor): void {
+    this.own(t, 'tensor').free();
+  }
+
+  async run(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): Promise<DeviceTensor[]> {
+    const call = this.prepare(op, inputs, params, dtype);
+    await call.run();
+    return [...call.outputs];
+  }
+
+  prepare(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): PreparedCall {
+    this.checkAlive();
+    const spec = getOp(op);
+    const support = this.supports(op, dtype, params);
+    if (!support.ok) throw new AbwError('ABW_EUNSUPPORTED', support.reason);
+    const planned = planCall(spec, inputs.map((t) => (t ? t.shape : null)), params);
+    const float = floatStorage(dtype);
+    planned.inputs.forEach((decl, i) => {
+      const t = inputs[i];
+      if (!t) return;
+      const want = kindDType(decl.kind, float);
+      if (t.dtype !== want) {
+        throw new AbwError('ABW_EDTYPE', `[${op}] input \`${decl.name}\` is ${t.dtype}, expected ${want} for a ${dtype} case`, `inputs[${i}]`);
+      }
+    });
+    const handles = inputs.map((t, i) => (t ? this.own(t, `[${op}] inputs[${i}]`) : null));
+    const n = addon();
+    const outputs = spec.outputs.map((decl, i) => {
+      const shape = planned.plan.outputs[i];
+      if (!shape) throw new AbwError('ABW_EINTERNAL', `[${op}] plan has no shape for output ${decl.name}`);
+      const dt = kindDType(decl.kind, float);
+      return wrap(this.id, dt, shape, n.tensor(dt, [...shape]));
+    });
+    const outHandles = outputs.map((t) => t[OWNER]);
+    let prepared: PreparedOp;
+    try {
+      prepared = new n.PreparedOp(this.id, op, nativeDType(dtype), handles, outHandles, planned.plan.native);
+    } catch (e) {
+      outHandles.forEach((h) => h.free());
+      throw e;
+    }
+    return {
+      outputs,
+      run: () => prepared.runAsync(),
+      measure: async (o: MeasureOptions) => {
+        const ns = await prepared.measure({ iterations: o.iterations, samples: o.samples, flushBytes: o.cold ? FLUSH_BYTES : 0 });
+        return Array.from(ns);
+      },
+      dispose: () => outHandles.forEach((h) => h.free()),
+    };
+  }
+
+  async sync(): Promise<void> {
+    // Native calls complete before their promise resolves: nothing is in flight.
+  }
+
+  memory(): MemoryStats {
+    const m = addon().memoryStats();
+    return { currentBytes: m.currentBytes, peakBytes: m.peakBytes };
+  }
+
+  resetPeak(): void {
+    addon().resetPeakMemory();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new AbwError('ABW_EINVAL', `backend ${this.id} was disposed`);
+  }
+
+  private own(t: DeviceTensor | null | undefined, what: string): NativeTensor {
+    const h = t && (t as Partial<NativeDeviceTensor>)[OWNER];
+    if (!t || !h) throw new AbwError('ABW_EINVAL', `${what} is not a tensor of a native backend`, what);
+    if (t.backend !== this.id) throw new AbwError('ABW_EINVAL', `${what} belongs to backend ${t.backend}, not ${this.id}`, what);
+    return h;
+  }
+}
+
+function wrap(backend: string, dtype: DType, shape: Shape, handle: NativeTensor): NativeDeviceTensor {
+  return Object.freeze({ backend, dtype, shape: Object.freeze([...shape]), [OWNER]: handle });
+}
+
+/** The storage dtype of float tensors in a case of compute dtype `dt`. */
+export function floatStorage(dt: ComputeDType): DType {
+  switch (dt) {
+    case 'f64':
+      return 'f64';
+    case 'f32':
+    case 'tf32':
+    case 'int8':
+      return 'f32';
+    default:
+      return dt;
+  }
+}
+
+function kindDType(kind: TensorKind, float: DType): DType {
+  return kind === 'float' ? float : kind;
+}
+
+function nativeDType(dt: ComputeDType): NativeDType {
+  return dt === 'tf32' ? 'f32' : dt;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what abw needs on a fresh machine: system BLAS/FFT libraries and build tools where
+# the platform's package manager can be used, then the npm workspaces (which compile the
+# native addon from source). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1; }
+
+install_linux_deps() {
+  local pkgs="libopenblas-dev libfftw3-dev pkg-config cmake g++ make"
+  if dpkg -s libopenblas-dev libfftw3-dev pkg-config cmake g++ >/dev/null 2>&1; then
+    return 0
+  fi
+  if need apt-get; then
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+      if need sudo; then sudo="sudo"; else
+        echo "abw setup: not root and no sudo; install these yourself for BLAS/FFT speed: $pkgs" >&2
+        return 0
+      fi
+    fi
+    echo "abw setup: installing $pkgs"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+  else
+    echo "abw setup: no apt-get; install OpenBLAS, FFTW (single precision) and pkg-config with your package manager for speed" >&2
+  fi
+}
+
+case "$(uname -s)" in
+  Linux) install_linux_deps ;;
+  Darwin)
+    # Accelerate provides BLAS; FFTW is optional (brew install fftw pkg-config).
+    if need brew && ! brew list fftw >/dev/null 2>&1; then
+      echo "abw setup: optional: 'brew install fftw pkg-config' gives the cpu backend FFTW" >&2
+    fi
+    ;;
+esac
+
+need node || { echo "abw setup: Node.js 20 or newer is required" >&2; exit 1; }
+need cmake || { echo "abw setup: CMake 3.18 or newer is required to build the native addon" >&2; exit 1; }
+
+if [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm install --no-audit --no-fund
+fi
