@@ -36,10 +36,7 @@ export function shapeError(op: string, message: string, field?: string): AbwErro
 
 /** True for errors that come from bad input rather than a bug. */
 export function isUserError(e: unknown): e is Error & { code: string } {
-  return (
-    e instanceof Error &&
-    typeof (e as { code?: unknown }).code === 'string' &&
-    (e as { code: string }).code.startsWith('ABW_') &&
-    (e as { code: string }).code !== 'ABW_EINTERNAL'
-  );
+  if (!(e instanceof Error)) return false;
+  const code = (e as unknown as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ABW_') && code !== 'ABW_EINTERNAL';
 }

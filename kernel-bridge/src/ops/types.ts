@@ -35,8 +35,12 @@ export type TensorKind = 'float' | 'int8' | 'int32';
 export type Init =
   | { readonly dist: 'normal'; readonly mean?: number; readonly std?: number }
   | { readonly dist: 'uniform'; readonly low: number; readonly high: number }
-  /** PyTorch's default layer init: U(±1/√fan_in), fan_in = product of dims after the first. */
-  | { readonly dist: 'fan_in'; readonly fanIn?: number }
+  /**
+   * PyTorch's default layer init: U(±1/√fan_in), fan_in = product of dims after the first.
+   * `fanInOf` takes fan_in from another input's shape instead (biases use their weight's;
+   * LSTM uses weight_hh's, i.e. 1/√hidden_size, as nn.LSTM does).
+   */
+  | { readonly dist: 'fan_in'; readonly fanIn?: number; readonly fanInOf?: string }
   /** Audio-like: a mixture of tones, a noise floor and transients, in [-1, 1]. */
   | { readonly dist: 'audio' }
   /** Complex spectrum-like values (for complex inputs): normal re/im. */
