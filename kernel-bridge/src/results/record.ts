@@ -89,9 +89,14 @@ export interface ErrorMetrics {
   readonly infCount: number;
   /** Elements outside atol + rtol·|ref|. */
   readonly violations: number;
-  /** Worst (|out−ref|) / (atol + rtol·|ref|); ≤ 1 passes. */
+  /** Worst |out−ref| / (atol + rtol·|ref|); ≤ 1 passes; Number.MAX_VALUE for a non-finite violation. */
   readonly worstRatio: number;
   readonly count: number;
+  /** Effective absolute tolerance used for this output (includes the rms(ref) term). */
+  readonly atol?: number;
+  readonly rtol?: number;
+  /** Flat index of the worst element (absent when there are no elements). */
+  readonly worstIndex?: number;
 }
 
 export interface PrecisionResult {
@@ -99,10 +104,16 @@ export interface PrecisionResult {
   readonly family: string;
   readonly atol: number;
   readonly rtol: number;
+  /** Absolute slack per unit of rms(ref) (reductions); the per-output effective atol is in ErrorMetrics. */
+  readonly rmsRtol?: number;
   /** Against the FP64 oracle on the same (rounded) inputs. */
   readonly vsFp64: ErrorMetrics[];
   /** Against the same backend's FP32 result (absent for f32 itself). */
   readonly vsFp32?: ErrorMetrics[];
+  /** The FP32 path against the FP64 oracle: the yardstick of the "not worse than FP32" rule. */
+  readonly fp32VsFp64?: ErrorMetrics[];
+  /** Allowed excess of relL2 over the FP32 path's (see precision/tolerance.ts). */
+  readonly relL2Allowance?: number;
   /** Why it failed, in words. */
   readonly reason?: string;
 }
