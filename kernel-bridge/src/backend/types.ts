@@ -44,6 +44,8 @@ export interface MeasureOptions {
 export interface PreparedCall {
   readonly outputs: readonly DeviceTensor[];
   run(): Promise<void>;
+  /** Runs on the calling thread, where the backend can (tiny ops; dispatch-overhead checks). */
+  runSync?(): void;
   /** Nanoseconds per call, one entry per sample. */
   measure(options: MeasureOptions): Promise<number[]>;
   dispose(): void;

@@ -144,6 +144,7 @@ export class NativeBackend implements ComputeBackend {
     return {
       outputs,
       run: () => prepared.runAsync(),
+      runSync: () => prepared.run(),
       measure: async (o: MeasureOptions) => {
         const ns = await prepared.measure({ iterations: o.iterations, samples: o.samples, flushBytes: o.cold ? FLUSH_BYTES : 0 });
         return Array.from(ns);
