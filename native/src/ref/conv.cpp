@@ -1,0 +1,232 @@
+// FP64 oracle: conv1d, conv2d, conv_transpose1d (PyTorch semantics: cross-correlation, NCL /
+// NCHW, weights [out, in/groups, k…] — [in, out/groups, k] for the transposed conv).
+// Plain loops. Each output element is Σ over input channel ci, then kernel taps (in order), of
+// x·w, plus the bias. The loops run ci, k outermost and the output position innermost so that
+// long signals are read along rows; every output element still gets exactly the same sum in
+// the same order as the textbook loop.
+#include <string>
+#include <vector>
+
+#include "common/registry.h"
+#include "common/thread_pool.h"
+#include "ref/detail/util.h"
+
+namespace abw::ref {
+namespace {
+using detail::istr;
+
+std::vector<int64_t> ints_n(const KernelArgs& a, const char* key, size_t n) {
+  std::vector<int64_t> v = a.p.ints(key);
+  ABW_CHECK(v.size() == n, "EINVAL",
+            a.msg(std::string("parameter `") + key + "` must have " + istr(static_cast<int64_t>(n)) + " values, got " +
+                  istr(static_cast<int64_t>(v.size()))));
+  return v;
+}
+void positive(const KernelArgs& a, const char* key, int64_t v) { detail::check_range(a, key, v, 1); }
+void non_negative(const KernelArgs& a, const char* key, int64_t v) { detail::check_range(a, key, v, 0); }
+void check_groups(const KernelArgs& a, int64_t groups, int64_t cin, int64_t cout) {
+  positive(a, "groups", groups);
+  ABW_CHECK(cin % groups == 0, "EINVAL",
+            a.msg("parameter `groups` = " + istr(groups) + " must divide the input channels " + istr(cin)));
+  ABW_CHECK(cout % groups == 0, "EINVAL",
+            a.msg("parameter `groups` = " + istr(groups) + " must divide the output channels " + istr(cout)));
+}
+// Output length of a convolution along one dim; the padded input must hold one dilated kernel.
+int64_t conv_out(const KernelArgs& a, const char* dimname, int64_t L, int64_t pad_total, int64_t d, int64_t k,
+                 int64_t s) {
+  const int64_t span = d * (k - 1) + 1;
+  ABW_CHECK(L + pad_total >= span, "ESHAPE",
+            a.msg(std::string("padded input ") + dimname + " " + istr(L + pad_total) +
+                  " is smaller than the dilated kernel " + istr(span)));
+  return (L + pad_total - span) / s + 1;
+}
+
+// For each kernel tap k, the range [lo[k], hi[k]) of positions o (0 <= o < n_o) whose partner
+// position o·step − pad + k·dil lies inside [0, n_in). Found by a plain scan; the partner grows
+// with o, so the valid positions are contiguous. Lets the inner loops run without a bounds test
+// per element (the same terms, in the same order, as testing every position).
+struct TapRanges {
+  std::vector<int64_t> lo, hi;
+};
+TapRanges tap_ranges(int64_t K, int64_t n_o, int64_t step, int64_t pad, int64_t dil, int64_t n_in) {
+  TapRanges r{std::vector<int64_t>(static_cast<size_t>(K), 0), std::vector<int64_t>(static_cast<size_t>(K), 0)};
+  for (int64_t k = 0; k < K; ++k) {
+    int64_t lo = -1, hi = -1;
+    for (int64_t o = 0; o < n_o; ++o) {
+      const int64_t i = o * step - pad + k * dil;
+      if (i >= 0 && i < n_in) {
+        if (lo < 0) lo = o;
+        hi = o + 1;
+      }
+    }
+    if (lo >= 0) {
+      r.lo[k] = lo;
+      r.hi[k] = hi;
+    }
+  }
+  return r;
+}
+
+void conv1d(KernelArgs& a) {
+  const Tensor& x = detail::in_f64(a, 0, "input");
+  const Tensor& w = detail::in_f64(a, 1, "weight");
+  const Tensor* bias = detail::opt_f64(a, 2, "bias");
+  Tensor& y = detail::out_f64(a, 0, "out");
+  const int64_t stride = a.p.i("stride"), dil = a.p.i("dilation"), groups = a.p.i("groups");
+  const std::vector<int64_t> pad = ints_n(a, "padding", 2);
+  positive(a, "stride", stride);
+  positive(a, "dilation", dil);
+  non_negative(a, "padding", pad[0]);
+  non_negative(a, "padding", pad[1]);
+  ABW_CHECK(x.ndim() == 3, "ESHAPE", a.msg("input `input` must be [N, Cin, L], got " + shape_str(x.shape())));
+  const int64_t N = x.size(0), Cin = x.size(1), L = x.size(2);
+  ABW_CHECK(w.ndim() == 3, "ESHAPE", a.msg("input `weight` must be [Cout, Cin/groups, K], got " + shape_str(w.shape())));
+  const int64_t Cout = w.size(0), K = w.size(2);
+  check_groups(a, groups, Cin, Cout);
+  const int64_t Cg = Cin / groups, Og = Cout / groups;
+  detail::expect_shape(a, w, {Cout, Cg, K}, "input `weight`", "[Cout, Cin/groups, K]");
+  ABW_CHECK(K >= 1, "ESHAPE", a.msg("input `weight` has an empty kernel: " + shape_str(w.shape())));
+  if (bias) detail::expect_shape(a, *bias, {Cout}, "input `bias`", "[Cout]");
+  const int64_t Lout = conv_out(a, "length", L, pad[0] + pad[1], dil, K, stride);
+  detail::expect_shape(a, y, {N, Cout, Lout}, "output `out`", "[N, Cout, Lout]");
+
+  const double* xd = x.data<double>();
+  const double* wd = w.data<double>();
+  const double* bd = bias ? bias->data<double>() : nullptr;
+  double* yd = y.data<double>();
+  const TapRanges tr = tap_ranges(K, Lout, stride, pad[0], dil, L);
+  // One task per output row (n, co): independent outputs, so parallelism changes nothing.
+  parallel_for(N * Cout, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t n = r / Cout, co = r % Cout, g = co / Og;
+      double* out = yd + r * Lout;
+      for (int64_t o = 0; o < Lout; ++o) out[o] = 0.0;
+      for (int64_t c = 0; c < Cg; ++c) {
+        const double* xrow = xd + (n * Cin + g * Cg + c) * L;
+        for (int64_t k = 0; k < K; ++k) {
+          const double wv = wd[(co * Cg + c) * K + k];
+          // out[o] += x[o·stride − pad_left + k·dilation]·w for the o whose input is inside.
+          for (int64_t o = tr.lo[k]; o < tr.hi[k]; ++o) out[o] += xrow[o * stride - pad[0] + k * dil] * wv;
+        }
+      }
+      if (bd)
+        for (int64_t o = 0; o < Lout; ++o) out[o] += bd[co];
+    }
+  });
+}
+
+void conv2d(KernelArgs& a) {
+  const Tensor& x = detail::in_f64(a, 0, "input");
+  const Tensor& w = detail::in_f64(a, 1, "weight");
+  const Tensor* bias = detail::opt_f64(a, 2, "bias");
+  Tensor& y = detail::out_f64(a, 0, "out");
+  const std::vector<int64_t> st = ints_n(a, "stride", 2), pad = ints_n(a, "padding", 4), dil = ints_n(a, "dilation", 2);
+  const int64_t groups = a.p.i("groups");
+  for (int64_t v : st) positive(a, "stride", v);
+  for (int64_t v : dil) positive(a, "dilation", v);
+  for (int64_t v : pad) non_negative(a, "padding", v);
+  ABW_CHECK(x.ndim() == 4, "ESHAPE", a.msg("input `input` must be [N, Cin, H, W], got " + shape_str(x.shape())));
+  const int64_t N = x.size(0), Cin = x.size(1), H = x.size(2), W = x.size(3);
+  ABW_CHECK(w.ndim() == 4, "ESHAPE",
+            a.msg("input `weight` must be [Cout, Cin/groups, kH, kW], got " + shape_str(w.shape())));
+  const int64_t Cout = w.size(0), KH = w.size(2), KW = w.size(3);
+  check_groups(a, groups, Cin, Cout);
+  const int64_t Cg = Cin / groups, Og = Cout / groups;
+  detail::expect_shape(a, w, {Cout, Cg, KH, KW}, "input `weight`", "[Cout, Cin/groups, kH, kW]");
+  ABW_CHECK(KH >= 1 && KW >= 1, "ESHAPE", a.msg("input `weight` has an empty kernel: " + shape_str(w.shape())));
+  if (bias) detail::expect_shape(a, *bias, {Cout}, "input `bias`", "[Cout]");
+  const int64_t Ho = conv_out(a, "height", H, pad[0] + pad[1], dil[0], KH, st[0]);
+  const int64_t Wo = conv_out(a, "width", W, pad[2] + pad[3], dil[1], KW, st[1]);
+  detail::expect_shape(a, y, {N, Cout, Ho, Wo}, "output `out`", "[N, Cout, Hout, Wout]");
+
+  const double* xd = x.data<double>();
+  const double* wd = w.data<double>();
+  const double* bd = bias ? bias->data<double>() : nullptr;
+  double* yd = y.data<double>();
+  const TapRanges trh = tap_ranges(KH, Ho, st[0], pad[0], dil[0], H);
+  const TapRanges trw = tap_ranges(KW, Wo, st[1], pad[2], dil[1], W);
+  // One task per output plane (n, co): independent outputs.
+  parallel_for(N * Cout, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t n = r / Cout, co = r % Cout, g = co / Og;
+      double* out = yd + r * Ho * Wo;
+      for (int64_t o = 0; o < Ho * Wo; ++o) out[o] = 0.0;
+      for (int64_t c = 0; c < Cg; ++c) {
+        const double* xp = xd + (n * Cin + g * Cg + c) * H * W;
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            const double wv = wd[((co * Cg + c) * KH + kh) * KW + kw];
+            // Output positions whose input (oh·sh − top + kh·dh, ow·sw − left + kw·dw) is inside.
+            for (int64_t oh = trh.lo[kh]; oh < trh.hi[kh]; ++oh) {
+              const double* xr = xp + (oh * st[0] - pad[0] + kh * dil[0]) * W;
+              double* orow = out + oh * Wo;
+              for (int64_t ow = trw.lo[kw]; ow < trw.hi[kw]; ++ow) orow[ow] += xr[ow * st[1] - pad[2] + kw * dil[1]] * wv;
+            }
+          }
+        }
+      }
+      if (bd)
+        for (int64_t o = 0; o < Ho * Wo; ++o) out[o] += bd[co];
+    }
+  });
+}
+
+void conv_transpose1d(KernelArgs& a) {
+  const Tensor& x = detail::in_f64(a, 0, "input");
+  const Tensor& w = detail::in_f64(a, 1, "weight");
+  const Tensor* bias = detail::opt_f64(a, 2, "bias");
+  Tensor& y = detail::out_f64(a, 0, "out");
+  const int64_t stride = a.p.i("stride"), pad = a.p.i("padding"), opad = a.p.i("output_padding");
+  const int64_t groups = a.p.i("groups"), dil = a.p.i("dilation");
+  positive(a, "stride", stride);
+  positive(a, "dilation", dil);
+  non_negative(a, "padding", pad);
+  non_negative(a, "output_padding", opad);
+  ABW_CHECK(opad < stride || opad < dil, "EINVAL",
+            a.msg("parameter `output_padding` = " + istr(opad) + " must be smaller than either stride (" + istr(stride) +
+                  ") or dilation (" + istr(dil) + ")"));
+  ABW_CHECK(x.ndim() == 3, "ESHAPE", a.msg("input `input` must be [N, Cin, L], got " + shape_str(x.shape())));
+  const int64_t N = x.size(0), Cin = x.size(1), L = x.size(2);
+  ABW_CHECK(w.ndim() == 3, "ESHAPE", a.msg("input `weight` must be [Cin, Cout/groups, K], got " + shape_str(w.shape())));
+  positive(a, "groups", groups);
+  ABW_CHECK(Cin % groups == 0, "EINVAL",
+            a.msg("parameter `groups` = " + istr(groups) + " must divide the input channels " + istr(Cin)));
+  const int64_t Og = w.size(1), K = w.size(2), Cout = Og * groups, Cg = Cin / groups;
+  detail::expect_shape(a, w, {Cin, Og, K}, "input `weight`", "[Cin, Cout/groups, K]");
+  ABW_CHECK(K >= 1, "ESHAPE", a.msg("input `weight` has an empty kernel: " + shape_str(w.shape())));
+  if (bias) detail::expect_shape(a, *bias, {Cout}, "input `bias`", "[Cout]");
+  const int64_t Lout = (L - 1) * stride - 2 * pad + dil * (K - 1) + opad + 1;
+  ABW_CHECK(Lout >= 1, "ESHAPE", a.msg("output length " + istr(Lout) + " is not positive"));
+  detail::expect_shape(a, y, {N, Cout, Lout}, "output `out`", "[N, Cout, (L-1)*stride - 2*padding + dilation*(K-1) + output_padding + 1]");
+
+  const double* xd = x.data<double>();
+  const double* wd = w.data<double>();
+  const double* bd = bias ? bias->data<double>() : nullptr;
+  double* yd = y.data<double>();
+  const TapRanges tr = tap_ranges(K, L, stride, pad, dil, Lout);  // input positions i per tap
+  // out[n, co, i·stride − padding + k·dilation] += x[n, ci, i]·w[ci, co mod Og, k] over the
+  // group's input channels ci, taps k and positions i. One task per output row (n, co).
+  parallel_for(N * Cout, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t n = r / Cout, co = r % Cout, g = co / Og, col = co % Og;
+      double* out = yd + r * Lout;
+      for (int64_t o = 0; o < Lout; ++o) out[o] = 0.0;
+      for (int64_t c = 0; c < Cg; ++c) {
+        const int64_t ci = g * Cg + c;
+        const double* xrow = xd + (n * Cin + ci) * L;
+        for (int64_t k = 0; k < K; ++k) {
+          const double wv = wd[(ci * Og + col) * K + k];
+          for (int64_t i = tr.lo[k]; i < tr.hi[k]; ++i) out[i * stride - pad + k * dil] += xrow[i] * wv;
+        }
+      }
+      if (bd)
+        for (int64_t o = 0; o < Lout; ++o) out[o] += bd[co];
+    }
+  });
+}
+}  // namespace
+
+ABW_KERNEL(ref, conv1d, f64, conv1d);
+ABW_KERNEL(ref, conv2d, f64, conv2d);
+ABW_KERNEL(ref, conv_transpose1d, f64, conv_transpose1d);
+}  // namespace abw::ref
