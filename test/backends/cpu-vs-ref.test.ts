@@ -654,7 +654,8 @@ describe('bad calls through runOp', () => {
         const cdt = caseDTypes(spec)[0] === 'int8' ? 'int8' : fdt;
         const made: native.NativeTensor[] = [];
         const mk = (kind: string, shape: Shape) => {
-          const h = native.tensor(kind === 'float' ? fdt : (kind as 'int8' | 'int32'), [...shape]);
+          const dt = kind === 'float' || (kind === 'wide' && id === 'ref') ? fdt : kind === 'wide' ? 'f32' : (kind as 'int8' | 'int32');
+          const h = native.tensor(dt, [...shape]);
           made.push(h);
           return h;
         };

@@ -42,6 +42,8 @@ import { ternary_matmul } from './quant/ternary_matmul';
 import { istft } from './stft/istft';
 import { stft } from './stft/stft';
 import type { OpSpec } from './types';
+import { addon } from '../backends/native/addon';
+import { FAULT_OPS } from './fault';
 
 export const OPS: readonly OpSpec[] = Object.freeze([
   matmul,
@@ -89,9 +91,34 @@ export const OPS: readonly OpSpec[] = Object.freeze([
 
 const BY_NAME: ReadonlyMap<string, OpSpec> = new Map(OPS.map((op) => [op.name, op]));
 
+let faultOps: boolean | undefined;
+
+/**
+ * True when the loaded native addon was built with ABW_FAULT_OPS (test builds only): then the
+ * test-only fault ops (ops/fault) join the catalogue. Never true for a normal build, and false
+ * when the addon does not load.
+ */
+export function faultOpsEnabled(): boolean {
+  if (faultOps === undefined) {
+    try {
+      faultOps = addon().buildInfo().faultOps === true;
+    } catch {
+      faultOps = false;
+    }
+  }
+  return faultOps;
+}
+
+function lookup(name: string): OpSpec | undefined {
+  if (typeof name !== 'string') return undefined;
+  const spec = BY_NAME.get(name);
+  if (spec) return spec;
+  return faultOpsEnabled() ? FAULT_OPS.find((op) => op.name === name) : undefined;
+}
+
 /** The spec of `name`; an unknown name is ABW_EINVAL listing the known ops. */
 export function getOp(name: string, field = 'op'): OpSpec {
-  const spec = typeof name === 'string' ? BY_NAME.get(name) : undefined;
+  const spec = lookup(name);
   if (!spec) {
     throw new AbwError('ABW_EINVAL', `${field}: unknown op ${JSON.stringify(name)}; known ops: ${opNames().join(', ')}`, field);
   }
@@ -99,15 +126,15 @@ export function getOp(name: string, field = 'op'): OpSpec {
 }
 
 export function hasOp(name: string): boolean {
-  return BY_NAME.has(name);
+  return lookup(name) !== undefined;
 }
 
-/** Every spec, in catalogue order. */
+/** Every spec, in catalogue order (plus the test-only fault ops in an ABW_FAULT_OPS build). */
 export function listOps(): readonly OpSpec[] {
-  return OPS;
+  return faultOpsEnabled() ? [...OPS, ...FAULT_OPS] : OPS;
 }
 
 /** Op names in catalogue order. */
 export function opNames(): string[] {
-  return OPS.map((op) => op.name);
+  return listOps().map((op) => op.name);
 }

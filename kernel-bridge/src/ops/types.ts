@@ -29,7 +29,12 @@ export interface ParamDecl {
   readonly doc: string;
 }
 
-export type TensorKind = 'float' | 'int8' | 'int32';
+/**
+ * `float`: the case's storage dtype (f64 on ref). `wide`: at least f32 whatever the case dtype
+ * (f64 on ref) — for quantisation scales, which overflow f16 (127/max|x| exceeds 65504 for small
+ * activations). `int8` / `int32`: fixed.
+ */
+export type TensorKind = 'float' | 'wide' | 'int8' | 'int32';
 
 /** Seeded input distributions. None produces all-zeros. */
 export type Init =
@@ -96,6 +101,11 @@ export interface OpSpec {
   /** Case dtypes the op is defined for. */
   readonly dtypes: readonly CaseDType[];
   readonly tolerance: ToleranceFamily;
+  /**
+   * Test-only (the fault ops of an ABW_FAULT_OPS build): no oracle and no precision verdict;
+   * the runner only checks that the op ran. Never set for a real op.
+   */
+  readonly testOnly?: boolean;
   /**
    * Validates shapes against resolved params (defaults filled, types checked) and plans the call.
    * `shapes` has one entry per input (null for an omitted optional input; variadic inputs expanded).

@@ -230,16 +230,22 @@ static int64_t get_int(Napi::Object o, const char* key, int64_t def, int64_t lo,
 
 Napi::Value PreparedOp::Measure(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ABW_NAPI_GUARD(env, {
+  // An async API: bad options reject the promise rather than throw.
+  int64_t iterations = 1, samples = 1, flush = 0;
+  try {
     Napi::Object o = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
-    int64_t iterations = get_int(o, "iterations", 1, 1, 1LL << 30);
-    int64_t samples = get_int(o, "samples", 1, 1, 1 << 20);
-    int64_t flush = get_int(o, "flushBytes", 0, 0, 1LL << 32);
-    auto* w = new MeasureWorker(env, this, iterations, samples, flush);
-    auto p = w->Promise();
-    w->Queue();
-    return p;
-  })
+    iterations = get_int(o, "iterations", 1, 1, 1LL << 30);
+    samples = get_int(o, "samples", 1, 1, 1 << 20);
+    flush = get_int(o, "flushBytes", 0, 0, 1LL << 32);
+  } catch (const Napi::Error& e) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(e.Value());
+    return d.Promise();
+  }
+  auto* w = new MeasureWorker(env, this, iterations, samples, flush);
+  auto p = w->Promise();
+  w->Queue();
+  return p;
 }
 
 }  // namespace abw::addon

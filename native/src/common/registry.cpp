@@ -51,12 +51,16 @@ std::vector<KernelKey> list_kernels() {
   return r;
 }
 
+// Float tensors carry the case dtype; f16/bf16 cases may also carry f32 ("wide") tensors,
+// e.g. quantisation scales that would overflow f16.
+static bool dtype_fits(DType t, DType dtype) { return t == dtype || (is_half(dtype) && t == DType::f32); }
+
 static void check_float_dtypes(KernelArgs& a, DType dtype) {
   for (size_t i = 0; i < a.in.size(); ++i)
-    if (a.in[i] && dtype_is_float(a.in[i]->dtype()) && a.in[i]->dtype() != dtype)
+    if (a.in[i] && dtype_is_float(a.in[i]->dtype()) && !dtype_fits(a.in[i]->dtype(), dtype))
       fail("EDTYPE", a.msg("input " + std::to_string(i) + " is " + dtype_name(a.in[i]->dtype()) + ", expected " + dtype_name(dtype)));
   for (size_t i = 0; i < a.out.size(); ++i)
-    if (a.out[i] && dtype_is_float(a.out[i]->dtype()) && a.out[i]->dtype() != dtype)
+    if (a.out[i] && dtype_is_float(a.out[i]->dtype()) && !dtype_fits(a.out[i]->dtype(), dtype))
       fail("EDTYPE", a.msg("output " + std::to_string(i) + " is " + dtype_name(a.out[i]->dtype()) + ", expected " + dtype_name(dtype)));
   for (size_t i = 0; i < a.in.size(); ++i)
     if (a.in[i] && a.in[i]->released()) fail("EINVAL", a.msg("input " + std::to_string(i) + " was freed"));

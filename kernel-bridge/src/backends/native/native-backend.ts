@@ -1,5 +1,6 @@
 /**
- * The native backends: `ref` (FP64 oracle loops) and `cpu` (BLAS/FFT libraries + threads).
+ * The native backends: `ref` (FP64 oracle loops) and `cpu` (BLAS/FFT libraries + threads), and
+ * in test builds (ABW_FAULT_OPS) `fault`, which runs only the test-only fault ops.
  * Both live in the addon; this class is the thin ComputeBackend over it: plan with the op
  * spec, allocate outputs, bind a native PreparedOp, and time it with the native loop.
  */
@@ -8,7 +9,8 @@ import type { NativeDType, NativeTensor, PreparedOp } from '@abw/native';
 import { AbwError } from '../../errors';
 import { getOp } from '../../ops/catalogue';
 import { planCall } from '../../ops/plan-call';
-import type { Params, TensorKind } from '../../ops/types';
+import type { Params } from '../../ops/types';
+import { kindStorage } from '../../ops/tensor-kind';
 import type { DType, HostTensor, Shape } from '../../tensor';
 import type {
   BackendInfo,
@@ -32,7 +34,7 @@ interface NativeDeviceTensor extends DeviceTensor {
 /** Cache-eviction buffer for cold measurements: larger than any last-level cache we target. */
 const FLUSH_BYTES = 64 * 1024 * 1024;
 
-export type NativeBackendId = 'ref' | 'cpu';
+export type NativeBackendId = 'ref' | 'cpu' | 'fault';
 
 export class NativeBackend implements ComputeBackend {
   readonly id: NativeBackendId;
@@ -54,11 +56,16 @@ export class NativeBackend implements ComputeBackend {
     }
     return {
       id: this.id,
-      engine: this.id === 'ref' ? 'native C++ FP64 loops (oracle)' : 'native C++ with BLAS/FFT libraries and threads',
+      engine:
+        this.id === 'ref'
+          ? 'native C++ FP64 loops (oracle)'
+          : this.id === 'fault'
+            ? 'native test-only fault ops (ABW_FAULT_OPS build)'
+            : 'native C++ with BLAS/FFT libraries and threads',
       device: 'host CPU',
       available: true,
       libraries,
-      dtypes: this.id === 'ref' ? ['f64', 'int8'] : ['f32', 'f16', 'bf16', 'int8'],
+      dtypes: this.id === 'ref' ? ['f64', 'int8'] : this.id === 'fault' ? ['f32'] : ['f32', 'f16', 'bf16', 'int8'],
       features: this.id === 'cpu' ? ['threads', build.blas !== 'none' ? 'blas' : 'no-blas', build.fft !== 'none' ? 'fft-library' : 'builtin-fft'] : [],
       timer: 'host',
       threads: n.getThreads(),
@@ -71,6 +78,12 @@ export class NativeBackend implements ComputeBackend {
       spec = getOp(op);
     } catch (e) {
       return { ok: false, reason: (e as Error).message };
+    }
+    if ((this.id === 'fault') !== (spec.testOnly === true)) {
+      return {
+        ok: false,
+        reason: this.id === 'fault' ? `the fault backend runs only the test-only fault ops, not ${op}` : `${op} is a test-only fault op; only the fault backend runs it`,
+      };
     }
     if (dtype === 'tf32') return { ok: false, reason: `${this.id} has no TF32 mode (TF32 is a tensor-core mode of NVIDIA GPUs)` };
     if (this.id === 'ref' && dtype !== 'f64' && dtype !== 'int8') {
@@ -116,11 +129,10 @@ export class NativeBackend implements ComputeBackend {
     const support = this.supports(op, dtype, params);
     if (!support.ok) throw new AbwError('ABW_EUNSUPPORTED', support.reason);
     const planned = planCall(spec, inputs.map((t) => (t ? t.shape : null)), params);
-    const float = floatStorage(dtype);
     planned.inputs.forEach((decl, i) => {
       const t = inputs[i];
       if (!t) return;
-      const want = kindDType(decl.kind, float);
+      const want = kindStorage(decl.kind, dtype);
       if (t.dtype !== want) {
         throw new AbwError('ABW_EDTYPE', `[${op}] input \`${decl.name}\` is ${t.dtype}, expected ${want} for a ${dtype} case`, `inputs[${i}]`);
       }
@@ -130,7 +142,7 @@ export class NativeBackend implements ComputeBackend {
     const outputs = spec.outputs.map((decl, i) => {
       const shape = planned.plan.outputs[i];
       if (!shape) throw new AbwError('ABW_EINTERNAL', `[${op}] plan has no shape for output ${decl.name}`);
-      const dt = kindDType(decl.kind, float);
+      const dt = kindStorage(decl.kind, dtype);
       return wrap(this.id, dt, shape, n.tensor(dt, [...shape]));
     });
     const outHandles = outputs.map((t) => t[OWNER]);
@@ -200,9 +212,6 @@ export function floatStorage(dt: ComputeDType): DType {
   }
 }
 
-function kindDType(kind: TensorKind, float: DType): DType {
-  return kind === 'float' ? float : kind;
-}
 
 function nativeDType(dt: ComputeDType): NativeDType {
   return dt === 'tf32' ? 'f32' : dt;

@@ -18,7 +18,7 @@ export const quantize_int8: OpSpec = {
   inputs: () => INPUTS,
   outputs: [
     { name: 'q', kind: 'int8' },
-    { name: 'scale', kind: 'float' },
+    { name: 'scale', kind: 'wide' },
   ],
   dtypes: QUANT_DTYPES,
   tolerance: 'quantized',

@@ -14,7 +14,7 @@ export const quantize_ternary: OpSpec = {
   inputs: () => INPUTS,
   outputs: [
     { name: 'q', kind: 'int8' },
-    { name: 'scale', kind: 'float' },
+    { name: 'scale', kind: 'wide' },
   ],
   dtypes: QUANT_DTYPES,
   tolerance: 'quantized',
