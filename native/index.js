@@ -5,7 +5,8 @@ const fs = require('fs');
 
 function candidates() {
   const dirs = [];
-  if (process.env.ABW_NATIVE_BUILD) dirs.push(process.env.ABW_NATIVE_BUILD);
+  // ABW_NATIVE_BUILD: a build folder (e.g. native/build-fault/Release), relative to the working directory.
+  if (process.env.ABW_NATIVE_BUILD) dirs.push(path.resolve(process.env.ABW_NATIVE_BUILD));
   dirs.push(path.join(__dirname, 'build', 'Release'), path.join(__dirname, 'build', 'Debug'));
   return dirs.map((d) => path.join(d, 'abw_native.node'));
 }

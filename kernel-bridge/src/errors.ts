@@ -13,6 +13,7 @@ export type AbwErrorCode =
   | 'ABW_EIO' // reading / writing files
   | 'ABW_ENOMEM'
   | 'ABW_ETIMEOUT'
+  | 'ABW_ECRASH' // the process running a case died (signal or unexpected exit)
   | 'ABW_EINTERNAL';
 
 export class AbwError extends Error {

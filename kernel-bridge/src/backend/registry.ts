@@ -4,12 +4,14 @@
  */
 import { AbwError } from '../errors';
 import { NativeBackend } from '../backends/native/native-backend';
-import { addonLoadProblem } from '../backends/native/addon';
+import { addon, addonLoadProblem } from '../backends/native/addon';
 import type { ComputeBackend } from './types';
 
 export interface BackendEntry {
   readonly id: string;
   readonly summary: string;
+  /** Test-only (the fault backend): listed only where available, never chosen by default. */
+  readonly testOnly?: boolean;
   /** undefined when available, else the reason. */
   probe(): string | undefined;
   create(): ComputeBackend;
@@ -28,6 +30,19 @@ const ENTRIES: BackendEntry[] = [
     probe: addonLoadProblem,
     create: () => new NativeBackend('cpu'),
   },
+  {
+    id: 'fault',
+    summary: 'TEST ONLY: native fault ops (crash, hang, leak, exhaust) of an ABW_FAULT_OPS build',
+    testOnly: true,
+    probe: () => {
+      const problem = addonLoadProblem();
+      if (problem) return problem;
+      return addon().buildInfo().faultOps
+        ? undefined
+        : 'built without ABW_FAULT_OPS (test-only; `npm run build:fault --workspace @abw/native`, then ABW_NATIVE_BUILD=native/build-fault/Release)';
+    },
+    create: () => new NativeBackend('fault'),
+  },
 ];
 
 const instances = new Map<string, ComputeBackend>();
@@ -36,11 +51,32 @@ export function backendEntries(): readonly BackendEntry[] {
   return ENTRIES;
 }
 
-export function listBackends(): { id: string; available: boolean; reason?: string; summary: string }[] {
-  return ENTRIES.map((e) => {
+export interface BackendListing {
+  readonly id: string;
+  readonly available: boolean;
+  readonly reason?: string;
+  readonly summary: string;
+  readonly testOnly?: boolean;
+}
+
+/**
+ * Every backend with its availability. Test-only backends (fault) are left out unless they are
+ * available (an ABW_FAULT_OPS build) or `includeTestOnly` is set.
+ */
+export function listBackends(options: { includeTestOnly?: boolean } = {}): BackendListing[] {
+  const out: BackendListing[] = [];
+  for (const e of ENTRIES) {
     const reason = e.probe();
-    return reason ? { id: e.id, available: false, reason, summary: e.summary } : { id: e.id, available: true, summary: e.summary };
-  });
+    if (e.testOnly && reason && !options.includeTestOnly) continue;
+    out.push({
+      id: e.id,
+      available: !reason,
+      ...(reason ? { reason } : {}),
+      summary: e.summary,
+      ...(e.testOnly ? { testOnly: true } : {}),
+    });
+  }
+  return out;
 }
 
 export function getBackend(id: string): ComputeBackend {

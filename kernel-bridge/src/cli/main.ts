@@ -4,10 +4,15 @@
  */
 import { AbwError, isUserError } from '../errors';
 import { UsageError } from './args';
+import { baselineCommand } from './baseline';
+import { calibrateCommand } from './calibrate';
+import { compareCommand } from './compare';
 import { doctorCommand } from './doctor';
 import { execCommand } from './exec';
 import { processIo, type Io } from './io';
 import { listCommand } from './list';
+import { reportCommand } from './report';
+import { MAX_RESULT_BYTES_HELP, takeResultLimit } from './result-limit';
 import { runCommand } from './run';
 
 type Command = (argv: readonly string[], io: Io) => Promise<number>;
@@ -17,6 +22,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   exec: { run: execCommand, summary: 'run one op on inputs from a JSON file and print the outputs' },
   list: { run: listCommand, summary: 'list ops, backends or matrices' },
   doctor: { run: doctorCommand, summary: 'check Node, the native addon, BLAS/FFT, backends, results dir' },
+  compare: { run: compareCommand, summary: 'compare a run with its baseline: ratio, CI, U test, verdict per case (--fail-on gates CI)' },
+  baseline: { run: baselineCommand, summary: 'pin a run as its machine\'s baseline (set), show or list baselines' },
+  report: { run: reportCommand, summary: 'write a self-contained HTML report: summary, comparison, every plot' },
+  calibrate: { run: calibrateCommand, summary: 'measure this machine\'s ceilings (peak matmul per dtype, copy bandwidth)' },
 };
 
 function version(): string {
@@ -37,7 +46,8 @@ export function helpText(): string {
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
     '',
     'exit codes: 0 ok, 1 failure, 2 bad arguments or input, 3 --strict check failed, 130 interrupted',
-    'docs: docs/cli.md, docs/matrices.md',
+    `global flag: ${MAX_RESULT_BYTES_HELP}`,
+    'docs: docs/cli.md, docs/matrices.md, docs/comparison.md, docs/report.md',
   ].join('\n');
 }
 
@@ -58,8 +68,11 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     io.err(`abw: unknown command "${cmd}"; commands: ${Object.keys(COMMANDS).join(', ')} (abw help)\n`);
     return 2;
   }
+  let restore = (): void => undefined;
   try {
-    return await command.run(rest, io);
+    const limited = takeResultLimit(cmd, rest);
+    restore = limited.restore;
+    return await command.run(limited.argv, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`${e.message}\n`);
@@ -75,5 +88,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     io.err(`abw ${cmd}: ${code}${err.message}\n`);
     if (process.env.ABW_DEBUG && err.stack) io.err(`${err.stack}\n`);
     return 1;
+  } finally {
+    restore();
   }
 }

@@ -9,11 +9,13 @@ import * as path from 'node:path';
 import { listBackends } from '../backend/registry';
 import { loadMatrix, repoResultsDir } from '../matrix/load-matrix';
 import { ProgressRenderer } from '../matrix/progress';
-import { DEFAULT_SEED, runMatrix } from '../matrix/runner';
+import { DEFAULT_SEED, resumeRun, runMatrix, type RunMatrixResult } from '../matrix/runner';
 import type { MeasureSettings } from '../matrix/spec';
 import { CASE_DTYPES, type CaseDType } from '../tensor';
 import { flagsHelp, intFlag, listFlag, parseFlags, stringFlag, UsageError, type Flags } from './args';
 import type { Io } from './io';
+import { gatherReport, writeReport } from '../report/build-report';
+import { defaultReportPath } from './report';
 import { countRecords, countsLine, summaryTable } from './summary-table';
 
 export const RUN_FLAGS: Flags = {
@@ -25,7 +27,10 @@ export const RUN_FLAGS: Flags = {
   seed: { type: 'string', value: 'N', doc: `input seed (default ${DEFAULT_SEED})` },
   'budget-ms': { type: 'string', value: 'MS', doc: "override every case's sampling budget, ms" },
   'min-samples': { type: 'string', value: 'N', doc: "override every case's minimum sample count" },
-  report: { type: 'boolean', doc: 'also write the HTML report (not available yet: says so)' },
+  resume: { type: 'string', value: 'RUN', doc: 'go on with an interrupted run (run id, or its journal / run file); skips finished cases' },
+  'case-timeout-ms': { type: 'string', value: 'MS', doc: "every case's timeout (default: estimated per case from its cost and budget, at least 30 s)" },
+  'no-isolate': { type: 'boolean', doc: 'run cases in this process, not a child process (debugging; a crash ends the run)' },
+  report: { type: 'boolean', doc: 'also write the HTML report beside the run file (<run>.html; compared with the baseline when one is pinned)' },
   strict: { type: 'boolean', doc: 'exit 3 when a case errored or failed precision' },
   quiet: { type: 'boolean', short: 'q', doc: 'no progress output' },
   help: { type: 'boolean', short: 'h', doc: 'show this help' },
@@ -33,9 +38,13 @@ export const RUN_FLAGS: Flags = {
 
 export const RUN_HELP = `usage: abw run [--matrix default|quick|PATH] [--backend ID…] [--dtype DT…] [--only PATTERN]
                [--out DIR] [--seed N] [--report]
+       abw run --resume RUN [--out DIR]
 
 Runs every case of the matrix on each backend in each dtype the op defines; cases a backend
 cannot run are recorded as unsupported with the reason. Writes DIR/runs/<machine>/<run>.json.
+Each case runs in a child process: a crash, hang or out-of-memory is recorded (crash, timeout,
+oom) and the run goes on. Every finished case is in DIR/runs/<machine>/<run>.journal.jsonl at
+once; an interrupted run goes on with --resume (docs/reliability.md).
 
 ${flagsHelp(RUN_FLAGS)}
 
@@ -52,7 +61,7 @@ function parseDTypes(v: unknown): CaseDType[] | undefined {
 }
 
 function chooseBackends(requested: string[] | undefined, io: Io): string[] {
-  const all = listBackends();
+  const all = listBackends({ includeTestOnly: requested !== undefined });
   if (requested) {
     for (const id of requested) {
       const b = all.find((x) => x.id === id);
@@ -61,7 +70,7 @@ function chooseBackends(requested: string[] | undefined, io: Io): string[] {
     }
     return [...new Set(requested)];
   }
-  const ids = all.filter((b) => b.available && b.id !== 'ref').map((b) => b.id);
+  const ids = all.filter((b) => b.available && b.id !== 'ref' && !b.testOnly).map((b) => b.id);
   if (ids.length === 0) {
     throw new UsageError(`abw run: no backend is available here (${all.map((b) => `${b.id}: ${(b.reason ?? '').split('\n')[0]}`).join('; ')}); see \`abw doctor\``);
   }
@@ -74,14 +83,23 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     io.out(`${RUN_HELP}\n`);
     return 0;
   }
+  const resume = stringFlag(values.resume);
+  if (resume !== undefined) {
+    const clash = ['matrix', 'backend', 'dtype', 'only', 'seed', 'budget-ms', 'min-samples'].filter((k) => values[k] !== undefined);
+    if (clash.length) {
+      throw new UsageError(`abw run: --resume goes on with the run's own settings; leave out ${clash.map((k) => `--${k}`).join(', ')}`);
+    }
+  }
+  const caseTimeoutMs = intFlag('run', 'case-timeout-ms', values['case-timeout-ms'], 1, 86_400_000);
+  const isolate = values['no-isolate'] ? false : undefined;
   const seed = intFlag('run', 'seed', values.seed, 0, 2 ** 32 - 1);
   const budgetMs = intFlag('run', 'budget-ms', values['budget-ms'], 1, 3_600_000);
   const minSamples = intFlag('run', 'min-samples', values['min-samples'], 2, 1_000_000);
   const dtypes = parseDTypes(values.dtype);
   const only = stringFlag(values.only);
   const outDir = path.resolve(stringFlag(values.out) ?? repoResultsDir());
-  const matrix = loadMatrix(stringFlag(values.matrix) ?? 'default');
-  const backends = chooseBackends(listFlag(values.backend), io);
+  const matrix = resume === undefined ? loadMatrix(stringFlag(values.matrix) ?? 'default') : undefined;
+  const backends = matrix ? chooseBackends(listFlag(values.backend), io) : [];
   const measure: MeasureSettings = {
     ...(budgetMs !== undefined ? { budgetMs } : {}),
     ...(minSamples !== undefined ? { minSamples } : {}),
@@ -98,19 +116,26 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     abort.abort();
   };
   process.on('SIGINT', onSigint);
-  let result;
+  let result: RunMatrixResult;
+  const exec = {
+    ...(renderer ? { onProgress: renderer.handle } : {}),
+    signal: abort.signal,
+    ...(isolate !== undefined ? { isolate } : {}),
+    ...(caseTimeoutMs !== undefined ? { caseTimeoutMs } : {}),
+  };
   try {
-    result = await runMatrix({
-      matrix,
-      backends,
-      ...(dtypes ? { dtypes } : {}),
-      ...(only ? { only } : {}),
-      outDir,
-      ...(seed !== undefined ? { seed } : {}),
-      ...(Object.keys(measure).length ? { measure } : {}),
-      ...(renderer ? { onProgress: renderer.handle } : {}),
-      signal: abort.signal,
-    });
+    result = matrix
+      ? await runMatrix({
+          matrix,
+          backends,
+          ...(dtypes ? { dtypes } : {}),
+          ...(only ? { only } : {}),
+          outDir,
+          ...(seed !== undefined ? { seed } : {}),
+          ...(Object.keys(measure).length ? { measure } : {}),
+          ...exec,
+        })
+      : await resumeRun({ run: resume!, outDir, ...exec });
   } finally {
     process.off('SIGINT', onSigint);
     renderer?.clear();
@@ -119,12 +144,20 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   const records = result.run.records;
   const counts = countRecords(records);
   io.out(`\n${summaryTable(records)}\n\n`);
-  io.out(`matrix ${matrix.name} on ${result.run.run.machine.key} with ${backends.join(', ')}\n`);
+  io.out(`matrix ${result.run.run.matrix.name} on ${result.run.run.machine.key} with ${result.run.run.backends.join(', ')}\n`);
+  if (result.resumed !== undefined) io.out(`resumed run ${result.run.run.id}: ${result.resumed} case${result.resumed === 1 ? '' : 's'} from the journal, ${result.executed} run now\n`);
   io.out(`${countsLine(counts)}\n`);
   if (counts.precisionFail > 0) io.out(`${counts.precisionFail} case${counts.precisionFail === 1 ? '' : 's'} failed the precision check (see the precision column)\n`);
   io.out(`results: ${result.path}\n`);
-  if (values.report) io.out('report: the HTML report comes with a later feature; nothing was written besides the run file\n');
-  if (result.interrupted) return 130;
+  if (values.report) {
+    const reportFile = defaultReportPath(result.path);
+    writeReport(reportFile, gatherReport(result.path, { resultsDir: outDir }));
+    io.out(`report: ${reportFile}\n`);
+  }
+  if (result.interrupted) {
+    io.out(`interrupted: go on with \`abw run --resume ${result.run.run.id}${stringFlag(values.out) ? ` --out ${outDir}` : ''}\`\n`);
+    return 130;
+  }
   const broken = ['error', 'timeout', 'oom', 'crash'].reduce((s, k) => s + (counts.byStatus[k] ?? 0), 0);
   if (values.strict && (broken > 0 || counts.precisionFail > 0)) return 3;
   return 0;

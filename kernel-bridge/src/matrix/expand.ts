@@ -29,6 +29,8 @@ export interface Case {
   /** Parameters as resolved by the op spec (defaults filled): what the key and record hold. */
   readonly params: Params;
   readonly measure: MeasureSettings;
+  /** The matrix case's timeout for isolated runs, ms (absent: estimated). */
+  readonly timeoutMs?: number;
 }
 
 export interface ExpandOptions {
@@ -105,6 +107,7 @@ export function expandMatrix(spec: MatrixSpec, opts: ExpandOptions): Case[] {
           shapes: c.shapes,
           params,
           measure,
+          ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}),
         });
       }
     }

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { AbwError } from '../errors';
+import { readLimitedText } from '../results/read-run';
+import { parseUntrustedJson } from '../results/safe-json';
 import { parseMatrixSpec, type MatrixSpec, type ParseOptions } from './spec';
 
 /** A matrix larger than this is a mistake (a results file passed by accident, …). */
@@ -63,12 +65,17 @@ export function loadMatrix(nameOrPath: string, options: ParseOptions = {}): Matr
   if (st.size > MAX_MATRIX_BYTES) {
     throw new AbwError('ABW_EIO', `matrix: ${file} is ${st.size} bytes; a matrix may have at most ${MAX_MATRIX_BYTES}`, 'matrix');
   }
-  const text = fs.readFileSync(file, 'utf8');
+  // Read through the descriptor the size was checked on (the file may grow in between).
+  const text = readLimitedText(file, MAX_MATRIX_BYTES);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Untrusted: prototype keys (__proto__, constructor, prototype) and absurd nesting refused.
+    json = parseUntrustedJson(text, file);
   } catch (e) {
-    throw new AbwError('ABW_ESCHEMA', `matrix: ${file} is not valid JSON: ${(e as Error).message}`, 'matrix');
+    const err = e as AbwError;
+    const detail = err.message.startsWith(`${file}: `) ? err.message.slice(file.length + 2) : err.message;
+    if (/forbidden key|nested deeper/.test(detail)) throw new AbwError('ABW_ESCHEMA', `matrix: ${file}: ${detail}`, err.field ?? 'matrix');
+    throw new AbwError('ABW_ESCHEMA', `matrix: ${file} is not valid JSON: ${detail}`, 'matrix');
   }
   try {
     return parseMatrixSpec(json, file, options);

@@ -8,7 +8,14 @@ import { formatLatency, formatPrecision, formatThroughput } from '../cli/summary
 import type { Case } from './expand';
 
 export type ProgressEvent =
-  | { readonly type: 'runStarted'; readonly runId: string; readonly total: number; readonly journalPath: string }
+  | {
+      readonly type: 'runStarted';
+      readonly runId: string;
+      readonly total: number;
+      readonly journalPath: string;
+      /** A resumed run: cases already finished in the journal (skipped). */
+      readonly resumed?: number;
+    }
   | { readonly type: 'caseStarted'; readonly done: number; readonly total: number; readonly case: Case }
   | {
       readonly type: 'caseFinished';
@@ -86,7 +93,13 @@ export class ProgressRenderer {
     switch (ev.type) {
       case 'runStarted':
         this.total = ev.total;
-        if (!this.tty) this.out.write(`running ${ev.total} case${ev.total === 1 ? '' : 's'} (run ${ev.runId})\n`);
+        if (!this.tty) {
+          this.out.write(
+            ev.resumed !== undefined
+              ? `resuming run ${ev.runId}: ${ev.resumed} of ${ev.total} cases already done\n`
+              : `running ${ev.total} case${ev.total === 1 ? '' : 's'} (run ${ev.runId})\n`,
+          );
+        }
         break;
       case 'caseStarted':
         this.done = ev.done;

@@ -39,6 +39,8 @@ export interface MatrixCaseSpec {
   readonly dtypes?: readonly CaseDType[];
   /** Merged over `defaults.measure`. */
   readonly measure?: MeasureSettings;
+  /** Per-case timeout of an isolated run, ms (default: estimated from the plan and the budget). */
+  readonly timeoutMs?: number;
 }
 
 export interface MatrixSpec {
@@ -66,7 +68,8 @@ const MAX_LABEL = 200;
 
 const TOP_KEYS = ['$schema', 'name', 'description', 'version', 'defaults', 'cases'];
 const DEFAULT_KEYS = ['dtypes', 'measure'];
-const CASE_KEYS = ['label', 'op', 'shapes', 'params', 'dtypes', 'measure', 'comment'];
+const CASE_KEYS = ['label', 'op', 'shapes', 'params', 'dtypes', 'measure', 'timeoutMs', 'comment'];
+const MAX_TIMEOUT_MS = 86_400_000;
 const MEASURE_KEYS = ['target', 'budgetMs', 'minSamples', 'maxSamples', 'warmupMs', 'sampleMs', 'mode'];
 
 function fail(path: string, message: string): never {
@@ -268,6 +271,10 @@ export function parseMatrixSpec(obj: unknown, source: string, options: ParseOpti
       });
     }
     const measure = c.measure === undefined ? undefined : parseMeasure(c.measure, `${path}.measure`);
+    if (c.timeoutMs !== undefined && (typeof c.timeoutMs !== 'number' || !Number.isInteger(c.timeoutMs) || c.timeoutMs < 1 || c.timeoutMs > MAX_TIMEOUT_MS)) {
+      fail(`${path}.timeoutMs`, `must be an integer number of milliseconds in [1, ${MAX_TIMEOUT_MS}], got ${describe(c.timeoutMs)}`);
+    }
+    const timeoutMs = c.timeoutMs as number | undefined;
     if (checkPlans) {
       try {
         planCall(op, shapes, params);
@@ -275,7 +282,15 @@ export function parseMatrixSpec(obj: unknown, source: string, options: ParseOpti
         inCase(e, path, { label, op, shapes, params });
       }
     }
-    const out: MatrixCaseSpec = { label, op: opName, shapes, params, ...(dtypes ? { dtypes } : {}), ...(measure ? { measure } : {}) };
+    const out: MatrixCaseSpec = {
+      label,
+      op: opName,
+      shapes,
+      params,
+      ...(dtypes ? { dtypes } : {}),
+      ...(measure ? { measure } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    };
     return out;
   });
 

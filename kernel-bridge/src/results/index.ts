@@ -5,3 +5,44 @@ export { readRunFile, readLimitedText, DEFAULT_MAX_RUN_BYTES, type ReadRunOption
 export { parseUntrustedJson } from './safe-json';
 export { Journal, readJournal, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalContents } from './journal';
 export { runFilePath, journalPath, runDir, newRunId, checkPathName } from './paths';
+export { loadRuns, recordsTable, recordRow, RECORD_COLUMNS, type RecordsTable, type RecordRow, type LoadRunsOptions, type LoadRunsResult, type LoadedRun, type RejectedFile } from './load-runs';
+export { listMachines, listRuns, latestPerMachine, resolveRun, type StoredRun, type ResolveRunOptions } from './store';
+export { baselinePath, baselinesDir, setBaseline, readBaseline, summarizeRun, type RunSummary, type SetBaselineResult } from './baseline';
+export {
+  compareRuns,
+  gateFailures,
+  timeVerdict,
+  precisionChange,
+  thresholdFor,
+  normalizeThresholds,
+  DEFAULT_THRESHOLD,
+  DEFAULT_ALPHA,
+  TIME_VERDICTS,
+  FAIL_ON,
+  type Comparison,
+  type ComparisonRow,
+  type CompareOptions,
+  type CompareSide,
+  type CompareFlag,
+  type ThresholdRules,
+  type TimeVerdict,
+  type PrecisionChange,
+  type FailOn,
+  type RunRef,
+} from './compare';
+export {
+  machineFilePath,
+  readCeilings,
+  writeCeilings,
+  mergeCeilings,
+  applyCeilings,
+  applyCeilingsToRecord,
+  peakRate,
+  validateMachineFile,
+  MACHINE_SCHEMA_ID,
+  MACHINE_SCHEMA_VERSION,
+  type MachineFile,
+  type BackendCeilings,
+  type RateCeiling,
+  type BandwidthCeiling,
+} from './ceilings';

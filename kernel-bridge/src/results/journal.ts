@@ -8,17 +8,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AbwError } from '../errors';
 import type { ResultRecord, RunInfo } from './record';
-import { readLimitedText } from './read-run';
+import { maxResultBytes, readLimitedText, RESULT_LIMIT_HINT } from './read-run';
 import { parseUntrustedJson } from './safe-json';
 import { fsyncDir } from './write-run';
 
 export const JOURNAL_FORMAT = 'abw.journal';
 export const JOURNAL_VERSION = 1;
+/** Journals hold raw samples of every case: allowed larger than run files by default. */
+export const DEFAULT_MAX_JOURNAL_BYTES = 1024 * 2 ** 20;
 
-interface JournalHeader {
+/** The first line of a journal: the run's info, and what a resumed run needs to go on. */
+export interface JournalHeader {
   readonly journal: typeof JOURNAL_FORMAT;
   readonly version: typeof JOURNAL_VERSION;
   readonly run: RunInfo;
+  /** The matrix as parsed (name, description, version, defaults, cases, source, hash) and the
+   * execution settings, so `abw run --resume` does not depend on the matrix file staying put. */
+  readonly resume?: Readonly<Record<string, unknown>>;
 }
 
 export class Journal {
@@ -47,11 +53,25 @@ export class Journal {
     }
   }
 
-  /** Starts a new journal whose first line records the run's info. */
-  static async create(file: string, run: RunInfo): Promise<Journal> {
-    if (fs.existsSync(file)) throw new AbwError('ABW_EIO', `journal ${file} already exists`, file);
-    const journal = await Journal.open(file);
-    const header: JournalHeader = { journal: JOURNAL_FORMAT, version: JOURNAL_VERSION, run };
+  /**
+   * Starts a new journal whose first line records the run's info (and `resume`, see
+   * JournalHeader). Creation is exclusive: an existing file is an ABW_EIO error with
+   * `exists: true`, never appended to, so two runs can never share a journal.
+   */
+  static async create(file: string, run: RunInfo, resume?: JournalHeader['resume']): Promise<Journal> {
+    let fd: number;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fd = fs.openSync(file, 'wx', 0o644);
+    } catch (e) {
+      const exists = (e as NodeJS.ErrnoException).code === 'EEXIST';
+      const err = new AbwError('ABW_EIO', exists ? `journal ${file} already exists` : `cannot create journal ${file}: ${(e as Error).message}`, file);
+      Object.assign(err, { exists });
+      throw err;
+    }
+    fsyncDir(path.dirname(file));
+    const journal = new Journal(file, fd);
+    const header: JournalHeader = { journal: JOURNAL_FORMAT, version: JOURNAL_VERSION, run, ...(resume ? { resume } : {}) };
     journal.writeLine(JSON.stringify(header));
     return journal;
   }
@@ -101,6 +121,7 @@ export class Journal {
 
 export interface JournalContents {
   readonly run?: RunInfo;
+  readonly header?: JournalHeader;
   readonly records: ResultRecord[];
   /** The last line was incomplete (a crash mid-write) and was dropped. */
   readonly truncatedTail: boolean;
@@ -118,12 +139,16 @@ function isHeader(v: unknown): v is JournalHeader {
  * rejected) but not schema-validated: the run file is, when it is written.
  */
 export function readJournal(file: string, options: { maxBytes?: number } = {}): JournalContents {
-  const text = readLimitedText(file, options.maxBytes ?? 1024 * 2 ** 20);
+  const text =
+    options.maxBytes !== undefined
+      ? readLimitedText(file, options.maxBytes)
+      : readLimitedText(file, maxResultBytes(DEFAULT_MAX_JOURNAL_BYTES), RESULT_LIMIT_HINT);
   const lines = text.split('\n');
   const endsWithNewline = text.endsWith('\n');
   const records: ResultRecord[] = [];
   const skippedLines: number[] = [];
   let run: RunInfo | undefined;
+  let header: JournalHeader | undefined;
   let truncatedTail = false;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
@@ -137,8 +162,10 @@ export function readJournal(file: string, options: { maxBytes?: number } = {}): 
       else skippedLines.push(i + 1);
       return;
     }
-    if (isHeader(value)) run = value.run;
-    else records.push(value as ResultRecord);
+    if (isHeader(value)) {
+      header ??= value;
+      run ??= value.run;
+    } else records.push(value as ResultRecord);
   });
-  return { ...(run ? { run } : {}), records, truncatedTail, skippedLines };
+  return { ...(run ? { run } : {}), ...(header ? { header } : {}), records, truncatedTail, skippedLines };
 }

@@ -36,3 +36,8 @@ export function newRunId(date: Date = new Date()): string {
   const stamp = date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
+
+/** The lock of a run in progress (see run-lock.ts). */
+export function lockPath(resultsDir: string, machineKey: string, runId: string): string {
+  return path.join(runDir(resultsDir, machineKey), `${checkPathName('runId', runId)}.lock`);
+}

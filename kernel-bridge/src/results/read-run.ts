@@ -9,9 +9,36 @@ import { parseUntrustedJson } from './safe-json';
 import { validateRunFile } from './validate';
 
 export const DEFAULT_MAX_RUN_BYTES = 256 * 2 ** 20;
+/** Environment variable with the largest results file (run file, journal) abw reads, bytes. */
+export const MAX_RESULT_BYTES_ENV = 'ABW_MAX_RESULT_BYTES';
+
+/** `268435456`, `256M`, `256MiB`, `1G`, `512k` → bytes (binary units); NaN when malformed. */
+export function parseByteSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kKmMgGtT])(?:i?[bB])?|[bB])?\s*$/.exec(text);
+  if (!m) return NaN;
+  const unit = (m[2] ?? '').toLowerCase();
+  const scale = unit === 'k' ? 2 ** 10 : unit === 'm' ? 2 ** 20 : unit === 'g' ? 2 ** 30 : unit === 't' ? 2 ** 40 : 1;
+  const n = Math.floor(Number(m[1]) * scale);
+  return Number.isSafeInteger(n) && n > 0 ? n : NaN;
+}
+
+/** The results-file size limit: ABW_MAX_RESULT_BYTES when set (checked), else `fallback`. */
+export function maxResultBytes(fallback = DEFAULT_MAX_RUN_BYTES, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[MAX_RESULT_BYTES_ENV];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = parseByteSize(raw);
+  if (!Number.isFinite(n)) {
+    throw new AbwError(
+      'ABW_EINVAL',
+      `${MAX_RESULT_BYTES_ENV} must be a positive size in bytes, e.g. 268435456, 256M or 1G; got ${JSON.stringify(raw.slice(0, 40))}`,
+      MAX_RESULT_BYTES_ENV,
+    );
+  }
+  return n;
+}
 
 export interface ReadRunOptions {
-  /** Refuse larger files, default 256 MiB. */
+  /** Refuse larger files; default ABW_MAX_RESULT_BYTES, else 256 MiB. */
   readonly maxBytes?: number;
 }
 
@@ -20,7 +47,7 @@ function mib(bytes: number): string {
 }
 
 /** Reads `file` as text, refusing files over maxBytes (checked on the open descriptor). */
-export function readLimitedText(file: string, maxBytes: number): string {
+export function readLimitedText(file: string, maxBytes: number, limitName = 'maxBytes'): string {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -32,8 +59,8 @@ export function readLimitedText(file: string, maxBytes: number): string {
     if (size > maxBytes) {
       throw new AbwError(
         'ABW_EINVAL',
-        `${file}: the file is ${mib(size)}, over the limit of ${mib(maxBytes)} (maxBytes)`,
-        'maxBytes',
+        `${file}: the file is ${mib(size)}, over the limit of ${mib(maxBytes)} (${limitName})`,
+        limitName === 'maxBytes' ? 'maxBytes' : MAX_RESULT_BYTES_ENV,
       );
     }
     const buf = Buffer.alloc(size);
@@ -49,11 +76,14 @@ export function readLimitedText(file: string, maxBytes: number): string {
   }
 }
 
+/** How a limit that did not come from the caller is named in the refusal. */
+export const RESULT_LIMIT_HINT = `${MAX_RESULT_BYTES_ENV}; raise it with ${MAX_RESULT_BYTES_ENV}=SIZE or --max-result-bytes SIZE`;
+
 export function readRunFile(file: string, options: ReadRunOptions = {}): RunFile {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_RUN_BYTES;
+  const maxBytes = options.maxBytes ?? maxResultBytes();
   if (!(Number.isFinite(maxBytes) && maxBytes > 0)) {
     throw new AbwError('ABW_EINVAL', `maxBytes: must be a positive number, got ${maxBytes}`, 'maxBytes');
   }
-  const text = readLimitedText(file, maxBytes);
+  const text = readLimitedText(file, maxBytes, options.maxBytes !== undefined ? 'maxBytes' : RESULT_LIMIT_HINT);
   return validateRunFile(parseUntrustedJson(text, file), file);
 }

@@ -20,17 +20,35 @@ function lineColumn(text: string, position: number): string {
   return `line ${line}, column ${position - lineStart + 1} (byte ${position})`;
 }
 
+/**
+ * Where V8 says the error is. Newer messages have `at position N`; others only quote the text
+ * around it: `Unexpected token 'o', ..."status":ok,"timing"... is not valid JSON`, where the
+ * quoted context starts 10 characters before the error (V8's kMaxContextCharacters).
+ */
+function errorPosition(text: string, message: string): number | undefined {
+  const at = /at position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  const ctx = /^Unexpected token '(.)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON$/.exec(message);
+  if (!ctx) return undefined;
+  const [, token, clipped, snippet] = ctx as unknown as [string, string, string | undefined, string];
+  const idx = text.indexOf(snippet);
+  if (idx < 0) return undefined;
+  if (clipped) return idx + 10;
+  const t = snippet.indexOf(token);
+  return t < 0 ? undefined : idx + t;
+}
+
 function parseError(text: string, source: string, e: Error): AbwError {
   if (text.trim().length === 0) return new AbwError('ABW_ESCHEMA', `${source}: the file is empty`, '/');
-  const m = /at position (\d+)/.exec(e.message);
-  if (/end of JSON input|Unterminated/i.test(e.message) || (m && Number(m[1]) >= text.trimEnd().length)) {
+  const pos = errorPosition(text, e.message);
+  if (/end of JSON input|Unterminated/i.test(e.message) || (pos !== undefined && pos >= text.trimEnd().length)) {
     return new AbwError(
       'ABW_ESCHEMA',
       `${source}: invalid JSON, the text ends early at ${lineColumn(text, text.length)}: the file is truncated`,
       '/',
     );
   }
-  const where = m ? ` at ${lineColumn(text, Number(m[1]))}` : '';
+  const where = pos !== undefined ? ` at ${lineColumn(text, pos)}` : '';
   return new AbwError('ABW_ESCHEMA', `${source}: invalid JSON${where}: ${e.message}`, '/');
 }
 
