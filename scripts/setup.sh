@@ -5,11 +5,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --test: also what the test suites need (Chromium for the report's browser tests).
+WITH_TEST_TOOLS=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WITH_TEST_TOOLS=1 ;;
+    *) echo "abw setup: unknown option $arg (allowed: --test)" >&2; exit 2 ;;
+  esac
+done
+
 need() { command -v "$1" >/dev/null 2>&1; }
 
 install_linux_deps() {
   local pkgs="libopenblas-dev libfftw3-dev pkg-config cmake g++ make"
-  if dpkg -s libopenblas-dev libfftw3-dev pkg-config cmake g++ >/dev/null 2>&1; then
+  if [ "$WITH_TEST_TOOLS" = 1 ]; then pkgs="$pkgs chromium"; fi
+  # shellcheck disable=SC2086
+  if dpkg -s $pkgs >/dev/null 2>&1; then
     return 0
   fi
   if need apt-get; then

@@ -8,7 +8,22 @@ export interface Io {
   readStdin?(): Promise<string>;
 }
 
+let pipeGuarded = false;
+
+/** A reader that closed the pipe early (`abw list ops | head`) ends the command quietly. */
+function guardBrokenPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+}
+
 export function processIo(): Io {
+  guardBrokenPipe();
   return {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
