@@ -1,8 +1,14 @@
-// cpu convolutions: im2col (tiled over output columns so the buffer stays small) + one sgemm per
-// batch item, group and tile; 1×1 stride-1 unpadded convolutions skip im2col. conv_transpose1d
-// is one sgemm (Wᵀ·x) per item and group followed by col2im.
+// cpu convolutions. conv1d picks by shape: 1×1 unpadded → one sgemm on the input as is;
+// depthwise → direct register-accumulated loops; stride 1 with >= 32 channels per group → one
+// sgemm per tap on the shifted input (no im2col); otherwise im2col tiles (several batch items
+// folded into one GEMM for short outputs) + sgemm. conv2d: im2col over whole output rows +
+// sgemm. conv_transpose1d: one sgemm (Wᵀ·x) per item and group followed by col2im.
 #include "cpu/detail/gemm.h"
 #include "cpu/detail/util.h"
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 namespace abw::cpu {
 namespace {
@@ -76,7 +82,8 @@ void conv1d(KernelArgs& a) {
   float* y = fout(a, Y, "output `out`");
   if (Y.numel() == 0) return;
   const float beta = bias ? 1.0f : 0.0f;
-  if (bias) fill_bias(bias, y, c.N, c.Cout, Lout);
+  const bool depthwise = c.Cig == 1 && c.G > 1;
+  if (bias && !depthwise) fill_bias(bias, y, c.N, c.Cout, Lout);
   const int64_t rows = c.Cig * K;
   if (K == 1 && stride == 1 && pad[0] == 0 && pad[1] == 0) {
     for (int64_t n = 0; n < c.N; ++n)
@@ -95,11 +102,12 @@ void conv1d(KernelArgs& a) {
     *lo = std::clamp<int64_t>(l - o0, 0, lt);
     *hi = std::clamp<int64_t>(h - o0, *lo, lt);
   };
-  if (c.Cig == 1 && c.G > 1) {
+  if (depthwise) {
     // Depthwise (one input channel per group): a GEMM per group would have K = kernel size;
     // direct accumulation over the output row vectorises instead.
-    // Interior outputs (every tap inside the input) accumulate all taps in registers, 8 outputs
-    // at a time, with one store each; the few edge outputs go tap by tap.
+    // Interior outputs (every tap inside the input) accumulate all taps in registers with one
+    // store each (a tap-by-tap pass would be bound by read-modify-write of the output row); the
+    // few edge outputs go tap by tap.
     int64_t ilo, ihi, tmp_lo, tmp_hi;
     valid(0, 0, Lout, &ilo, &tmp_hi);
     valid(K - 1, 0, Lout, &tmp_lo, &ihi);
@@ -113,22 +121,34 @@ void conv1d(KernelArgs& a) {
         float* yr = y + r * Lout;
         const float b0 = bias ? bias[co] : 0.0f;
         int64_t o = ilo;
-        for (; o + 8 <= ihi; o += 8) {
-          float acc[8];
-          for (int u = 0; u < 8; ++u) acc[u] = b0;
-          for (int64_t k = 0; k < K; ++k) {
-            const float wk = wr[k];
-            const float* src = xs + o * stride + k * dil - left;
-            if (stride == 1)
-              for (int u = 0; u < 8; ++u) acc[u] += wk * src[u];
-            else
-              for (int u = 0; u < 8; ++u) acc[u] += wk * src[u * stride];
+#if defined(__AVX2__) && defined(__FMA__)
+        if (stride == 1) {
+          const float* base = xs - left;
+          for (; o + 32 <= ihi; o += 32) {  // four independent FMA chains
+            __m256 a0 = _mm256_set1_ps(b0), a1 = a0, a2 = a0, a3 = a0;
+            for (int64_t k = 0; k < K; ++k) {
+              const __m256 wk = _mm256_set1_ps(wr[k]);
+              const float* src = base + o + k * dil;
+              a0 = _mm256_fmadd_ps(wk, _mm256_loadu_ps(src), a0);
+              a1 = _mm256_fmadd_ps(wk, _mm256_loadu_ps(src + 8), a1);
+              a2 = _mm256_fmadd_ps(wk, _mm256_loadu_ps(src + 16), a2);
+              a3 = _mm256_fmadd_ps(wk, _mm256_loadu_ps(src + 24), a3);
+            }
+            _mm256_storeu_ps(yr + o, a0);
+            _mm256_storeu_ps(yr + o + 8, a1);
+            _mm256_storeu_ps(yr + o + 16, a2);
+            _mm256_storeu_ps(yr + o + 24, a3);
           }
-          for (int u = 0; u < 8; ++u) yr[o + u] = acc[u];
         }
-        const int64_t done_hi = o;  // [ilo, done_hi) written; the rest goes tap by tap
-        for (int64_t e = 0; e < 3; ++e) {
-          const int64_t e0 = e == 0 ? 0 : e == 1 ? done_hi : ihi, e1 = e == 0 ? ilo : e == 1 ? ihi : Lout;
+#endif
+        for (; o < ihi; ++o) {
+          float acc = b0;
+          const float* src = xs + o * stride - left;
+          for (int64_t k = 0; k < K; ++k) acc += wr[k] * src[k * dil];
+          yr[o] = acc;
+        }
+        for (int64_t e = 0; e < 2; ++e) {  // edges: outputs with a tap in the padding
+          const int64_t e0 = e == 0 ? 0 : ihi, e1 = e == 0 ? ilo : Lout;
           if (e1 <= e0) continue;
           std::fill(yr + e0, yr + e1, b0);
           for (int64_t k = 0; k < K; ++k) {
