@@ -66,7 +66,7 @@ describe('fault ops exist only in the fault build', () => {
     expect(faults).toEqual(['crash', 'exhaust', 'hang', 'leak']);
     const x = native.tensor('f32', [4], new Float32Array([1, 2, 3, 4]));
     const y = native.tensor('f32', [4]);
-    const bad = (params: object) => {
+    const bad = (params: Record<string, string>) => {
       try {
         new native.PreparedOp('fault', 'crash', 'f32', [x], [y], params).run();
         return 'no error';

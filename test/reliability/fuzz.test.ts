@@ -101,7 +101,8 @@ const stats = {
   nativeDirectRejected: 0,
   nativeDirectRan: 0,
 };
-const disagreements: string[] = [];
+/** TS planned a call that a native backend then refused (cleanly): kind → count and an example. */
+const disagreements = new Map<string, { count: number; example: string }>();
 
 // ---- arbitraries ---------------------------------------------------------------------------
 
@@ -245,7 +246,8 @@ async function cpuVsRef(spec: OpSpec, shapes: Shapes, planned: PlannedCall, seed
   const cpu = await outcome('cpu', cand, dtype);
   if (!ref.out || !cpu.out) {
     stats.nativeRejectedAfterPlan++;
-    if (disagreements.length < 50) disagreements.push(`${ctx}: planned, then ref ${ref.error ?? 'ok'} / cpu ${cpu.error ?? 'ok'}`);
+    const what = `${spec.name}: planned, then ref ${ref.error ?? 'ok'} / cpu ${cpu.error ?? 'ok'}`.replace(/got -?[\d.e+]+/g, 'got N');
+    disagreements.set(what, { count: (disagreements.get(what)?.count ?? 0) + 1, example: disagreements.get(what)?.example ?? ctx });
     return;
   }
   // Float parameters beyond the candidate dtype's range (alpha = 1e300 in f32) overflow to ±Inf
@@ -484,7 +486,9 @@ afterAll(() => {
     `fuzz (seed ${SEED}): ${stats.generated} generated cases; planned path: ${stats.plannedRejected} rejected in TS, ${stats.plannedRun} run ` +
       `(${stats.judged} judged pass, ${stats.overflow} beyond f32 range, ${stats.nativeRejectedAfterPlan} rejected natively after planning, ${stats.plannedTooBig} skipped as too big); ` +
       `native path: ${stats.nativeDirect} calls, ${stats.nativeDirectRejected} rejected cleanly, ${stats.nativeDirectRan} ran` +
-      (disagreements.length ? `\nplanned but rejected natively (first ${disagreements.length}):\n  ${disagreements.join('\n  ')}` : ''),
+      (disagreements.size
+        ? `\nplanned in TS but refused natively:\n  ${[...disagreements].map(([what, d]) => `${d.count}× ${what}\n     e.g. ${d.example}`).join('\n  ')}`
+        : ''),
   );
   if (SCALE >= 1) expect(stats.generated).toBeGreaterThanOrEqual(10_000);
   // A share of every kind: TS rejections, judged native runs, native rejections, native runs.

@@ -3,5 +3,23 @@ export { loadMatrix, listMatrixNames, matricesDir, repoResultsDir, resolveMatrix
 export { expandMatrix, onlyMatcher, type Case, type ExpandOptions } from './expand';
 export { caseKey, caseSeed, inputKey, stableJson, hash32, type CaseKeyParts } from './case-key';
 export { executeCase, measureOptions, OracleCache, ORACLE_BACKEND, type ExecContext } from './executor';
-export { runMatrix, DEFAULT_SEED, type RunMatrixOptions, type RunMatrixResult } from './runner';
+export {
+  runMatrix,
+  resumeRun,
+  findJournal,
+  DEFAULT_SEED,
+  type ExecutionOptions,
+  type RunMatrixOptions,
+  type ResumeRunOptions,
+  type RunMatrixResult,
+} from './runner';
+export {
+  IsolatedExecutor,
+  classifyExit,
+  caseTimeoutMs,
+  defaultCaseTimeoutMs,
+  MIN_CASE_TIMEOUT_MS,
+  type IsolationOptions,
+  type ExitInfo,
+} from './isolated-executor';
 export { ProgressRenderer, EtaEstimator, finishedLine, formatDuration, type ProgressEvent, type ProgressStream } from './progress';

@@ -6,6 +6,17 @@
 
 #include "common/error.h"
 
+// Under AddressSanitizer the bytes between the requested size and the 64-byte rounding are
+// poisoned, so an overrun by a few elements is reported, not absorbed by the padding.
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define ABW_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define ABW_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ABW_POISON(p, n) ((void)(p), (void)(n))
+#define ABW_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace abw {
 
 static std::atomic<int64_t> g_current{0};
@@ -22,6 +33,7 @@ void* tracked_alloc(size_t bytes) {
   if (posix_memalign(&p, 64, rounded) != 0) p = nullptr;
 #endif
   if (!p) fail("ENOMEM", "allocation of " + std::to_string(bytes) + " bytes failed");
+  ABW_POISON(static_cast<char*>(p) + bytes, rounded - bytes);
   int64_t now = g_current.fetch_add(static_cast<int64_t>(bytes)) + static_cast<int64_t>(bytes);
   int64_t peak = g_peak.load();
   while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {}
@@ -31,6 +43,8 @@ void* tracked_alloc(size_t bytes) {
 
 void tracked_free(void* p, size_t bytes) {
   if (!p) return;
+  const size_t rounded = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
+  ABW_UNPOISON(p, rounded);
 #if defined(_MSC_VER)
   _aligned_free(p);
 #else
