@@ -1,6 +1,9 @@
 #include "common/dtype.h"
 
 #include <cmath>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 namespace abw {
 
@@ -111,8 +114,25 @@ uint16_t f64_to_bf16(double d) {
   return static_cast<uint16_t>(sign | (biased << 7) | man);
 }
 
+// Bulk conversions: F16C where the build targets it (the hardware rounds to nearest even, as the
+// scalar code does), scalar otherwise. Callers run them in parallel chunks.
+#if defined(__F16C__)
+void f16_to_f32_n(const uint16_t* s, float* d, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(d + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))));
+  for (; i < n; ++i) d[i] = f16_to_f32(s[i]);
+}
+void f32_to_f16_n(const float* s, uint16_t* d, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), _mm256_cvtps_ph(_mm256_loadu_ps(s + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  for (; i < n; ++i) d[i] = f32_to_f16(s[i]);
+}
+#else
 void f16_to_f32_n(const uint16_t* s, float* d, int64_t n) { for (int64_t i = 0; i < n; ++i) d[i] = f16_to_f32(s[i]); }
 void f32_to_f16_n(const float* s, uint16_t* d, int64_t n) { for (int64_t i = 0; i < n; ++i) d[i] = f32_to_f16(s[i]); }
+#endif
 void bf16_to_f32_n(const uint16_t* s, float* d, int64_t n) { for (int64_t i = 0; i < n; ++i) d[i] = bf16_to_f32(s[i]); }
 void f32_to_bf16_n(const float* s, uint16_t* d, int64_t n) { for (int64_t i = 0; i < n; ++i) d[i] = f32_to_bf16(s[i]); }
 

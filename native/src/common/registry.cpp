@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "common/memory.h"
+#include "common/thread_pool.h"
 
 namespace abw {
 
@@ -68,13 +69,26 @@ static void check_float_dtypes(KernelArgs& a, DType dtype) {
     if (a.out[i] && a.out[i]->released()) fail("EINVAL", a.msg("output " + std::to_string(i) + " was freed"));
 }
 
+// Conversions run in parallel chunks: they are inside the timed call of every f16/bf16 case.
+static constexpr int64_t kConvertGrain = 1 << 16;
+
 static void to_f32(const Tensor& src, Tensor& dst) {
-  if (src.dtype() == DType::f16) f16_to_f32_n(src.data<uint16_t>(), dst.data<float>(), src.numel());
-  else bf16_to_f32_n(src.data<uint16_t>(), dst.data<float>(), src.numel());
+  const uint16_t* s = src.data<uint16_t>();
+  float* d = dst.data<float>();
+  const bool half = src.dtype() == DType::f16;
+  parallel_for(src.numel(), kConvertGrain, [&](int64_t b, int64_t e) {
+    if (half) f16_to_f32_n(s + b, d + b, e - b);
+    else bf16_to_f32_n(s + b, d + b, e - b);
+  });
 }
 static void from_f32(const Tensor& src, Tensor& dst) {
-  if (dst.dtype() == DType::f16) f32_to_f16_n(src.data<float>(), dst.data<uint16_t>(), src.numel());
-  else f32_to_bf16_n(src.data<float>(), dst.data<uint16_t>(), src.numel());
+  const float* s = src.data<float>();
+  uint16_t* d = dst.data<uint16_t>();
+  const bool half = dst.dtype() == DType::f16;
+  parallel_for(src.numel(), kConvertGrain, [&](int64_t b, int64_t e) {
+    if (half) f32_to_f16_n(s + b, d + b, e - b);
+    else f32_to_bf16_n(s + b, d + b, e - b);
+  });
 }
 
 void dispatch(const std::string& backend, const std::string& op, DType dtype, KernelArgs& args) {
