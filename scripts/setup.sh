@@ -52,6 +52,11 @@ esac
 need node || { echo "abw setup: Node.js 20 or newer is required" >&2; exit 1; }
 need cmake || { echo "abw setup: CMake 3.18 or newer is required to build the native addon" >&2; exit 1; }
 
+# onnxruntime-node ships its CPU runtime in the package; its install script would also fetch the
+# CUDA execution provider from outside the npm registry. Skip that (ort:cuda users: set
+# ONNXRUNTIME_NODE_INSTALL=cuda12 and reinstall).
+export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"
+
 # `npm install` (not `npm ci`): it honours package-lock.json's versions, and tolerates lock files
 # written on another platform without its optional native packages (rollup's, for vitest).
 npm install --no-audit --no-fund

@@ -5,6 +5,7 @@
 import { AbwError } from '../errors';
 import { NativeBackend } from '../backends/native/native-backend';
 import { addon, addonLoadProblem } from '../backends/native/addon';
+import { OrtBackend, ortEpProblem, ortLoadProblem, type OrtEp } from '../backends/ort/ort-backend';
 import type { ComputeBackend } from './types';
 
 export interface BackendEntry {
@@ -43,6 +44,20 @@ const ENTRIES: BackendEntry[] = [
     },
     create: () => new NativeBackend('fault'),
   },
+  {
+    id: 'ort:cpu',
+    summary: 'onnxruntime-node, CPU execution provider: each op a tiny ONNX graph (opset 17); f32, int8 for ternary_matmul; host timer incl. the JS→runtime call',
+    probe: ortLoadProblem,
+    create: () => new OrtBackend('cpu'),
+  },
+  ...(['cuda', 'coreml', 'dml'] as const).map(
+    (ep: OrtEp): BackendEntry => ({
+      id: `ort:${ep}`,
+      summary: `onnxruntime-node, ${ep} execution provider (where the installed runtime has it)`,
+      probe: () => ortEpProblem(ep),
+      create: () => new OrtBackend(ep),
+    }),
+  ),
 ];
 
 const instances = new Map<string, ComputeBackend>();

@@ -1,0 +1,1 @@
+export { OrtBackend, ortEpProblem, ortExecutionProviders, ortLoadProblem, type OrtEp } from './ort-backend';

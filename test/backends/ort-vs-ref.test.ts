@@ -1,0 +1,268 @@
+// `ort:cpu` (onnxruntime-node, one ONNX graph per op) against the `ref` FP64 oracle, in f32
+// (int8 for ternary_matmul), judged by the precision module as cpu-vs-ref does: FP64 inputs
+// generated once, rounded to f32; the oracle runs on those values widened to f64.
+// Every op ort:cpu supports must pass; every op it does not must say why.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { getBackend, runOp } from '../../kernel-bridge/src/backend';
+import { listBackends } from '../../kernel-bridge/src/backend/registry';
+import type { ComputeDType } from '../../kernel-bridge/src/backend/types';
+import { OrtBackend } from '../../kernel-bridge/src/backends/ort/ort-backend';
+import { OPS } from '../../kernel-bridge/src/ops/catalogue';
+import { generateInputs } from '../../kernel-bridge/src/ops/generate';
+import { planCall } from '../../kernel-bridge/src/ops/plan-call';
+import type { OpSpec, Params } from '../../kernel-bridge/src/ops/types';
+import { judge } from '../../kernel-bridge/src/precision/judge';
+import { roundToDType, tensorValues } from '../../kernel-bridge/src/precision/dtype-values';
+import type { HostTensor, Shape } from '../../kernel-bridge/src/tensor';
+
+interface Case {
+  readonly shapes: readonly (Shape | null)[];
+  readonly params?: Params;
+}
+const c = (shapes: readonly (Shape | null)[], params: Params = {}): Case => ({ shapes, params });
+
+/** Small shapes; the parameter sets that exercise each mapping (flags, padding, groups, gate reorder, …). */
+const CASES: Readonly<Record<string, readonly Case[]>> = {
+  matmul: [
+    c([[5, 7], [7, 3]]),
+    c([[7, 5], [7, 3]], { transpose_a: true }),
+    c([[5, 7], [3, 7]], { transpose_b: true }),
+    c([[2, 16, 4], [1, 6, 16]], { transpose_a: true, transpose_b: true }),
+    c([[2, 1, 4, 8], [3, 8, 5]]),
+  ],
+  linear: [c([[4, 10], [6, 10], [6]]), c([[2, 3, 10], [5, 10]]), c([[7], [3, 7], [3]])],
+  conv1d: [
+    c([[2, 4, 50], [6, 4, 5], [6]]),
+    c([[1, 3, 40], [5, 3, 3], [5]], { stride: 2, dilation: 2, padding: 3 }),
+    c([[2, 6, 33], [6, 2, 4], null], { groups: 3, padding: 'same' }),
+  ],
+  conv2d: [
+    c([[1, 3, 10, 12], [4, 3, 3, 3], [4]], { padding: 1 }),
+    c([[2, 4, 9, 8], [6, 2, 3, 2], null], { stride: [2, 1], dilation: [1, 2], groups: 2, padding: [1, 0] }),
+    c([[1, 2, 7, 7], [2, 2, 4, 3], [2]], { padding: 'same' }),
+  ],
+  conv_transpose1d: [
+    c([[2, 4, 10], [4, 3, 5], [3]], { stride: 2, padding: 1, output_padding: 1 }),
+    c([[1, 6, 8], [6, 2, 3], [6]], { groups: 3 }),
+    c([[1, 2, 7], [2, 3, 3], null], { stride: 3, dilation: 2, output_padding: 1, padding: 2 }),
+  ],
+  lstm_cell: [c([[3, 5], [3, 4], [3, 4], [16, 5], [16, 4], [16], [16]]), c([[2, 6], [2, 3], [2, 3], [12, 6], [12, 3]])],
+  lstm: [
+    c([[5, 2, 4], [1, 2, 3], [1, 2, 3], [12, 4], [12, 3], [12], [12]]),
+    c([[4, 3, 5], null, null, [16, 5], [16, 4], [16, 4], [16, 4]], { num_layers: 2, bias: false }),
+    c([[2, 6, 3], [2, 2, 5], [2, 2, 5], [20, 3], [20, 5], [20], [20], [20, 5], [20, 5], [20], [20]], {
+      batch_first: true,
+      num_layers: 2,
+      hidden_size: 5,
+    }),
+  ],
+  relu: [c([[3, 17]])],
+  gelu: [c([[3, 17]]), c([[2, 3, 40]], { approximate: 'tanh' })],
+  silu: [c([[3, 17]])],
+  elu: [c([[3, 17]]), c([[2, 3, 40]], { alpha: 0.5 })],
+  sigmoid: [c([[3, 17]])],
+  tanh: [c([[3, 17]])],
+  softmax: [c([[4, 10]]), c([[3, 5, 7]], { dim: 1 }), c([[2, 3, 4]], { dim: -3 })],
+  max_pool1d: [
+    c([[2, 3, 20]], { kernel_size: 3 }),
+    c([[2, 3, 20]], { kernel_size: 4, stride: 3, padding: 2, ceil_mode: true }),
+    c([[1, 2, 19]], { kernel_size: 3, stride: 2, padding: 1, dilation: 2 }),
+    c([[1, 2, 10]], { kernel_size: 2, stride: 4, ceil_mode: true }),
+  ],
+  avg_pool1d: [
+    c([[2, 3, 20]], { kernel_size: 3 }),
+    c([[2, 3, 20]], { kernel_size: 4, stride: 3, padding: 2, ceil_mode: true, count_include_pad: false }),
+    c([[2, 3, 20]], { kernel_size: 4, stride: 3, padding: 2, ceil_mode: true, count_include_pad: true }),
+    c([[1, 2, 7]], { kernel_size: 4, stride: 1, padding: 2, count_include_pad: false }),
+  ],
+  max_pool2d: [
+    c([[1, 2, 9, 10]], { kernel_size: 2 }),
+    c([[2, 2, 9, 10]], { kernel_size: [3, 2], stride: [2, 1], padding: [1, 1], dilation: [1, 2], ceil_mode: true }),
+  ],
+  avg_pool2d: [
+    c([[1, 2, 9, 10]], { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false }),
+    c([[2, 2, 8, 9]], { kernel_size: [2, 3], padding: [1, 1] }),
+    c([[1, 3, 7, 7]], { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true }),
+  ],
+  layer_norm: [
+    c([[3, 20], [20], [20]], { normalized_shape: 20 }),
+    c([[2, 3, 4, 5], null, null], { normalized_shape: [4, 5] }),
+    c([[4, 16], [16]], { normalized_shape: [16], eps: 1e-3 }),
+  ],
+  batch_norm: [c([[2, 3, 10], [3], [3], [3], [3]]), c([[4, 5], [5], [5]]), c([[3, 2, 1], [2], [2], null, [2]])],
+  instance_norm: [
+    c([[2, 3, 12], null, null, [3], [3]]),
+    c([[2, 3, 12]]),
+    c([[2, 3, 5, 4], [3], [3], [3], [3]], { use_input_stats: false }),
+  ],
+  group_norm: [c([[2, 6, 10], [6], [6]], { num_groups: 3 }), c([[2, 4, 3, 3]], { num_groups: 2 }), c([[3, 6], [6], [6]], { num_groups: 2 })],
+  reshape: [c([[2, 3, 4]], { shape: [4, -1] }), c([[6]], { shape: [1, 2, 3] })],
+  transpose: [c([[2, 3, 4]], { dim0: 0, dim1: 2 }), c([[2, 3]], { dim0: 1, dim1: 1 })],
+  permute: [c([[2, 3, 4, 5]], { dims: [3, 1, 0, 2] })],
+  concat: [c([[2, 3], [4, 3], [1, 3]], { dim: 0 }), c([[3, 3]]), c([[2, 3, 1], [2, 3, 2]], { dim: 2 })],
+  pad: [
+    c([[2, 3, 8]], { pad: [2, 1], mode: 'reflect' }),
+    c([[1, 2, 5, 6]], { pad: [2, 2, 1, 3], mode: 'reflect' }),
+    c([[1, 2, 4, 5]], { pad: [1, 2, 3, 0], mode: 'replicate' }),
+    c([[2, 3, 8]], { pad: [2, 3], mode: 'constant', value: 1.5 }),
+    c([[2, 4, 6]], { pad: [-1, 2, 1, -1] }),
+  ],
+  slice: [
+    c([[10, 4]], { dim: 0, start: 1, end: 9, step: 3 }),
+    c([[3, 12]], { dim: -1, start: -7, step: 2 }),
+    c([[5, 3]], { dim: 0, start: 4, end: 100, step: 7 }),
+  ],
+  add: [c([[3, 4], [3, 4]]), c([[2, 3, 4], [4]], { alpha: -0.5 }), c([[1], [6, 2]], { alpha: 2 })],
+  mul: [c([[3, 4], [3, 4]]), c([[3, 1, 5], [4, 1]])],
+  add_bias: [c([[2, 5, 7], [5]]), c([[3, 4], [4]], { dim: -1 }), c([[6], [6]], { dim: 0 })],
+  complex_mul: [c([[4, 2], [4, 2]]), c([[3, 1, 2], [1, 4, 2]])],
+  fft: [c([[128, 2]]), c([[2, 256, 2]], { norm: 'ortho' }), c([[50, 2]], { n: 64 }), c([[100, 2]], { n: 32, norm: 'forward' }), c([[16, 3, 2]], { dim: 0 }), c([[1024, 2]])],
+  ifft: [c([[100, 2]]), c([[2, 64, 2]], { norm: 'forward' }), c([[30, 2]], { n: 45 }), c([[5, 16, 2]], { dim: 0, norm: 'ortho' })],
+  rfft: [c([[128]]), c([[3, 9]], { n: 16 }), c([[40]], { n: 32, norm: 'ortho' }), c([[8, 3]], { dim: 0 }), c([[4096]])],
+  irfft: [c([[51, 2]])],
+  stft: [
+    c([[1000]], { n_fft: 256, hop_length: 64 }),
+    c([[2, 1600]], { n_fft: 400, hop_length: 100, center: false }),
+    c([[800]], { n_fft: 256, hop_length: 100, win_length: 200, window: 'ones', pad_mode: 'constant', normalized: true }),
+    c([[500]], { n_fft: 64, onesided: false }),
+    c([[3, 2, 600]], { n_fft: 128, hop_length: 32, win_length: 101 }),
+  ],
+  istft: [c([[129, 10, 2]], { n_fft: 256, hop_length: 64 })],
+  quantize_ternary: [c([[16, 32]]), c([[7]])],
+  quantize_int8: [c([[4, 32]]), c([[6, 5]], { dim: 0 }), c([[2, 3, 8]], { dim: 1 })],
+  ternary_matmul: [c([[4, 64], [16, 64]]), c([[2, 3, 17], [5, 17]])],
+};
+
+const ort = getBackend('ort:cpu');
+const ref = getBackend('ref');
+
+function caseDType(spec: OpSpec): ComputeDType {
+  return spec.dtypes.length === 1 && spec.dtypes[0] === 'int8' ? 'int8' : 'f32';
+}
+
+async function check(spec: OpSpec, k: Case, index: number): Promise<string | undefined> {
+  const dtype = caseDType(spec);
+  const planned = planCall(spec, k.shapes, k.params ?? {});
+  const generated = generateInputs(spec, k.shapes, planned.params, 2000 + index);
+  const inputs: (HostTensor | null)[] = generated.map((d, i) => {
+    const shape = k.shapes[i];
+    if (!d || !shape) return null;
+    if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
+    return { dtype: 'f32', shape, data: roundToDType(d, 'f32') };
+  });
+  const widened = inputs.map((t) => (t && t.dtype !== 'int8' ? { dtype: 'f64' as const, shape: t.shape, data: Float64Array.from(tensorValues(t)) } : t));
+  const oracle = (await runOp(ref, spec.name, widened, planned.params, dtype === 'int8' ? 'int8' : 'f64')).map(tensorValues);
+  const outs = await runOp(ort, spec.name, inputs, planned.params, dtype);
+  outs.forEach((o, i) => expect(o.shape, `${spec.name} output ${i} shape`).toEqual(planned.plan.outputs[i]));
+  const values = outs.map(tensorValues);
+  const verdict = judge({
+    family: spec.tolerance,
+    dtype,
+    reduction: planned.plan.reduction,
+    outputNames: spec.outputs.map((o) => o.name),
+    outputs: values,
+    oracle,
+  });
+  if (spec.tolerance === 'exact') values.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(oracle[i])));
+  return verdict.verdict === 'pass' ? undefined : `${verdict.verdict}: ${verdict.reason ?? ''}`;
+}
+
+const realOps = OPS.filter((o) => !o.testOnly);
+const supported = realOps.filter((o) => ort.supports(o.name, caseDType(o)).ok);
+const unsupported = realOps.filter((o) => !ort.supports(o.name, caseDType(o)).ok);
+
+afterAll(() => {
+  // Coverage, for the record (the report reads it from here).
+  console.log(`ort:cpu supports ${supported.length}/${realOps.length} ops; unsupported: ${unsupported.map((o) => o.name).join(', ')}`);
+});
+
+describe('ort:cpu against the ref oracle, every op it supports (f32; int8 for ternary_matmul)', () => {
+  it('has cases for every op of the catalogue', () => {
+    expect(realOps.map((o) => o.name).filter((n) => !CASES[n]?.length)).toEqual([]);
+  });
+
+  for (const spec of supported) {
+    describe(spec.name, () => {
+      (CASES[spec.name] ?? []).forEach((k, i) => {
+        it(`${k.shapes.map((s) => (s ? `[${s.join(',')}]` : '-')).join(' ')} ${JSON.stringify(k.params ?? {})}`, async () => {
+          const failure = await check(spec, k, i);
+          expect(failure, `${spec.name} ${JSON.stringify(k)}: ${failure}`).toBeUndefined();
+        });
+      });
+    });
+  }
+});
+
+describe('ort:cpu says why it does not run an op', () => {
+  it.each(unsupported.map((o) => [o.name]))('%s has a reason and running it is ABW_EUNSUPPORTED', async (name) => {
+    const spec = OPS.find((o) => o.name === name)!;
+    const s = ort.supports(name, caseDType(spec));
+    expect(s.ok).toBe(false);
+    if (!s.ok) expect(s.reason.trim().length).toBeGreaterThan(10);
+    const k = CASES[name][0];
+    const inputs = k.shapes.map((shape) => (shape ? { dtype: 'f32' as const, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) } : null));
+    await expect(runOp(ort, name, inputs, k.params ?? {}, 'f32')).rejects.toMatchObject({ code: 'ABW_EUNSUPPORTED' });
+  });
+
+  it('fft / rfft of a non-power-of-two length are unsupported with the measured reason', async () => {
+    for (const op of ['fft', 'rfft']) {
+      const s = ort.supports(op, 'f32', { n: 100 });
+      expect(s.ok).toBe(false);
+      if (!s.ok) expect(s.reason).toMatch(/power of two/);
+    }
+    const x: HostTensor = { dtype: 'f32', shape: [100, 2], data: new Float32Array(200) };
+    await expect(runOp(ort, 'fft', [x], {}, 'f32')).rejects.toMatchObject({ code: 'ABW_EUNSUPPORTED' });
+  });
+
+  it('f16, bf16, tf32 and f64 are unsupported with reasons', () => {
+    for (const dt of ['f16', 'bf16', 'tf32', 'f64'] as const) {
+      const s = ort.supports('matmul', dt);
+      expect(s.ok).toBe(false);
+      if (!s.ok) expect(s.reason).toMatch(/ort:cpu/);
+    }
+  });
+});
+
+describe('ort backends in the registry', () => {
+  it('lists ort:cpu as available and the other EPs with a reason when they are not', () => {
+    const list = listBackends();
+    expect(list.find((b) => b.id === 'ort:cpu')).toMatchObject({ available: true });
+    for (const id of ['ort:cuda', 'ort:coreml', 'ort:dml']) {
+      const b = list.find((x) => x.id === id);
+      expect(b, id).toBeDefined();
+      if (b && !b.available) expect(b.reason ?? '').not.toBe('');
+    }
+  });
+
+  it('`abw list backends` shows ort:cpu available', () => {
+    const out = execFileSync(process.execPath, [path.join(__dirname, '../../kernel-bridge/bin/abw.js'), 'list', 'backends'], { encoding: 'utf8' });
+    expect(out).toMatch(/^ort:cpu\s+yes/m);
+  });
+
+  it('caches one session per (op, dtype, shapes, params), and measures with preallocated outputs', async () => {
+    const b = new OrtBackend('cpu');
+    try {
+      const x = b.upload({ dtype: 'f32', shape: [64, 64], data: new Float32Array(64 * 64).fill(0.5) });
+      const y = b.upload({ dtype: 'f32', shape: [64, 64], data: new Float32Array(64 * 64).fill(2) });
+      const call = b.prepare('matmul', [x, y], {}, 'f32');
+      await call.run();
+      const ns = await call.measure({ iterations: 5, samples: 3 });
+      expect(ns).toHaveLength(3);
+      ns.forEach((v) => expect(v).toBeGreaterThan(0));
+      const [out] = await b.run('matmul', [x, y], {}, 'f32');
+      expect((await b.download(out)).data[0]).toBe(64);
+      expect(b.cachedSessions).toBe(1);
+      await b.run('matmul', [x, y], { transpose_b: true }, 'f32');
+      expect(b.cachedSessions).toBe(2);
+      const overhead = await b.dispatchOverheadNs(50);
+      expect(overhead).toBeGreaterThan(0);
+      call.dispose();
+    } finally {
+      b.dispose();
+    }
+  });
+});
