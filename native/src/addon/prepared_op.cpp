@@ -109,17 +109,19 @@ Napi::Value PreparedOp::RunSync(const Napi::CallbackInfo& info) {
   })
 }
 
-class RunWorker : public Napi::AsyncWorker {
+// Base of the async workers: keeps the op and its tensors alive and pinned while queued or
+// running, turns C++ errors into coded JS rejections, and resolves with `Result()`.
+class OpWorker : public Napi::AsyncWorker {
  public:
-  RunWorker(Napi::Env env, PreparedOp* owner)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), op_(owner->op_) {
+  OpWorker(Napi::Env env, PreparedOp* owner)
+      : Napi::AsyncWorker(env), op_(owner->op_), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner) {
     self_ = Napi::Persistent(owner->Value());
     owner_->Pin(env, +1);
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      op_->run_once();
+      Work();
     } catch (const abw::Error& e) {
       code_ = e.code();
       SetError(e.what());
@@ -133,19 +135,31 @@ class RunWorker : public Napi::AsyncWorker {
   }
   void OnOK() override {
     owner_->Pin(Env(), -1);
-    deferred_.Resolve(Env().Undefined());
+    deferred_.Resolve(Result());
   }
   void OnError(const Napi::Error& e) override {
     owner_->Pin(Env(), -1);
     deferred_.Reject(to_js_error(Env(), code_, e.Message()).Value());
   }
 
+ protected:
+  virtual void Work() = 0;  // on a worker thread
+  virtual Napi::Value Result() { return Env().Undefined(); }
+  std::shared_ptr<BoundOp> op_;
+
  private:
   Napi::Promise::Deferred deferred_;
   PreparedOp* owner_;
-  std::shared_ptr<BoundOp> op_;
   Napi::ObjectReference self_;
   std::string code_ = "EINTERNAL";
+};
+
+class RunWorker : public OpWorker {
+ public:
+  using OpWorker::OpWorker;
+
+ protected:
+  void Work() override { op_->run_once(); }
 };
 
 Napi::Value PreparedOp::RunAsync(const Napi::CallbackInfo& info) {
@@ -158,65 +172,36 @@ Napi::Value PreparedOp::RunAsync(const Napi::CallbackInfo& info) {
 // Runs `samples` samples of `iterations` back-to-back calls each, natively, and returns the
 // mean time per call of every sample in nanoseconds. `flushBytes` > 0 writes a buffer that
 // large before each sample to evict caches (cold measurement).
-class MeasureWorker : public Napi::AsyncWorker {
+class MeasureWorker : public OpWorker {
  public:
   MeasureWorker(Napi::Env env, PreparedOp* owner, int64_t iterations, int64_t samples, int64_t flush_bytes)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(owner),
-        op_(owner->op_),
-        iterations_(iterations),
-        samples_(samples),
-        flush_bytes_(flush_bytes) {
-    self_ = Napi::Persistent(owner->Value());
-    owner_->Pin(env, +1);
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      Scratch<uint8_t> flush(static_cast<size_t>(flush_bytes_));
-      times_.resize(static_cast<size_t>(samples_));
-      for (int64_t s = 0; s < samples_; ++s) {
-        if (flush_bytes_ > 0) {
-          std::memset(flush.data(), static_cast<int>(s & 0xff), flush.size());
-          sink_ += flush[static_cast<size_t>(s) % flush.size()];
-        }
-        int64_t t0 = now_ns();
-        for (int64_t i = 0; i < iterations_; ++i) op_->run_once();
-        int64_t t1 = now_ns();
-        times_[static_cast<size_t>(s)] = static_cast<double>(t1 - t0) / static_cast<double>(iterations_);
+      : OpWorker(env, owner), iterations_(iterations), samples_(samples), flush_bytes_(flush_bytes) {}
+
+ protected:
+  void Work() override {
+    Scratch<uint8_t> flush(static_cast<size_t>(flush_bytes_));
+    times_.resize(static_cast<size_t>(samples_));
+    for (int64_t s = 0; s < samples_; ++s) {
+      if (flush_bytes_ > 0) {
+        std::memset(flush.data(), static_cast<int>(s & 0xff), flush.size());
+        sink_ += flush[static_cast<size_t>(s) % flush.size()];
       }
-    } catch (const abw::Error& e) {
-      code_ = e.code();
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      code_ = "ENOMEM";
-      SetError("out of memory");
-    } catch (const std::exception& e) {
-      code_ = "EINTERNAL";
-      SetError(e.what());
+      int64_t t0 = now_ns();
+      for (int64_t i = 0; i < iterations_; ++i) op_->run_once();
+      int64_t t1 = now_ns();
+      times_[static_cast<size_t>(s)] = static_cast<double>(t1 - t0) / static_cast<double>(iterations_);
     }
   }
-  void OnOK() override {
-    owner_->Pin(Env(), -1);
+  Napi::Value Result() override {
     Napi::Float64Array a = Napi::Float64Array::New(Env(), times_.size());
     for (size_t i = 0; i < times_.size(); ++i) a[i] = times_[i];
-    deferred_.Resolve(a);
-  }
-  void OnError(const Napi::Error& e) override {
-    owner_->Pin(Env(), -1);
-    deferred_.Reject(to_js_error(Env(), code_, e.Message()).Value());
+    return a;
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  PreparedOp* owner_;
-  std::shared_ptr<BoundOp> op_;
-  Napi::ObjectReference self_;
   int64_t iterations_, samples_, flush_bytes_;
   std::vector<double> times_;
   volatile uint8_t sink_ = 0;
-  std::string code_ = "EINTERNAL";
 };
 
 static int64_t get_int(Napi::Object o, const char* key, int64_t def, int64_t lo, int64_t hi) {

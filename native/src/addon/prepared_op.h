@@ -34,8 +34,7 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
   std::shared_ptr<BoundOp> op_;
   std::vector<Napi::ObjectReference> handles_;  // keep JS handles alive while bound
   int running_ = 0;
-  friend class RunWorker;
-  friend class MeasureWorker;
+  friend class OpWorker;
 };
 
 Params ParseParams(Napi::Env env, const std::string& op, const Napi::Value& v);
