@@ -31,12 +31,148 @@ inline void gate_range(const float* gates, float* c, float* h, int64_t H, int64_
     h[j] = o * tanh_f(cn);
   }
 }
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+// The same loop compiled for AVX-512 (16 lanes), used with the AVX-512 kernels below.
+__attribute__((target("avx512f,avx512dq,fma"))) void gate_range512(const float* gates, float* c, float* h, int64_t H,
+                                                                    int64_t j0, int64_t j1) {
+  const float* gi = gates;
+  const float* gf = gates + H;
+  const float* gg = gates + 2 * H;
+  const float* go = gates + 3 * H;
+  for (int64_t j = j0; j < j1; ++j) {
+    const float i = sigmoid_f(gi[j]), f = sigmoid_f(gf[j]), g = tanh_f(gg[j]), o = sigmoid_f(go[j]);
+    const float cn = f * c[j] + i * g;
+    c[j] = cn;
+    h[j] = o * tanh_f(cn);
+  }
+}
+#endif
 inline void gate_row(const float* gates, float* c, float* h, int64_t H) { gate_range(gates, c, h, H, 0, H); }
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   _mm_pause();
 #endif
+}
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#define ABW_LSTM_AVX512 1
+// AVX-512 kernels on the same 16-column panels as pack_bt, chosen at run time (the build targets
+// AVX2): the 32 vector registers allow 14×32 register blocks for the input projection and 16×16
+// blocks for the per-step product (W_hh read once per step for 16 batch rows), where the AVX2
+// kernel is limited to 6×16. Each accumulator still sums k in order, so results are identical
+// to the AVX2 kernels'.
+bool have_avx512() {
+  static const bool ok = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return ok;
+}
+// C[MR × (16·NV, last vector cut to `last` columns)] += A[MR × K] · panels p..p+NV-1.
+template <int MR, int NV>
+__attribute__((target("avx512f,fma"))) void mk512(int64_t K, const float* A, int64_t lda, const float* bp,
+                                                   int64_t pstride, float* C, int64_t ldc, int last) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 32
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < K; ++k) {
+    __m512 b[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_ps(bp + v * pstride + k * 16);
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r) {
+      const __m512 a = _mm512_set1_ps(A[r * lda + k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
+    }
+  }
+  const __mmask16 lm = static_cast<__mmask16>((1u << last) - 1u);
+#pragma GCC unroll 32
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      float* c = C + r * ldc + v * 16;
+      const __mmask16 m = v == NV - 1 ? lm : static_cast<__mmask16>(0xFFFF);
+      _mm512_mask_storeu_ps(c, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, c), acc[r][v]));
+    }
+}
+template <int NV, int R = (NV == 1 ? 16 : 14)>
+inline void mk512_rows(int mr, int64_t K, const float* A, int64_t lda, const float* bp, int64_t pstride, float* C,
+                       int64_t ldc, int last) {
+  if constexpr (R >= 1) {
+    if (mr == R) return mk512<R, NV>(K, A, lda, bp, pstride, C, ldc, last);
+    return mk512_rows<NV, R - 1>(mr, K, A, lda, bp, pstride, C, ldc, last);
+  }
+}
+// C[MR × N] += A · Bᵀ with A given k-major (At[k·16 + r], r < MR <= 16) and B packed by pack_bt:
+// one cache line of A and one of B per k, a single A pointer (no per-row address registers).
+template <int MR>
+__attribute__((target("avx512f,fma"))) void mk512t(int64_t K, const float* At, const float* bp, float* C, int64_t ldc,
+                                                    int last) {
+  __m512 acc[MR];
+#pragma GCC unroll 32
+  for (int r = 0; r < MR; ++r) acc[r] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < K; ++k) {
+    const __m512 b = _mm512_loadu_ps(bp + k * 16);
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(At[k * 16 + r]), b, acc[r]);
+  }
+  const __mmask16 m = static_cast<__mmask16>((1u << last) - 1u);
+#pragma GCC unroll 32
+  for (int r = 0; r < MR; ++r) {
+    float* c = C + r * ldc;
+    _mm512_mask_storeu_ps(c, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, c), acc[r]));
+  }
+}
+template <int R = 16>
+inline void mk512t_rows(int mr, int64_t K, const float* At, const float* bp, float* C, int64_t ldc, int last) {
+  if constexpr (R >= 1) {
+    if (mr == R) return mk512t<R>(K, At, bp, C, ldc, last);
+    return mk512t_rows<R - 1>(mr, K, At, bp, C, ldc, last);
+  }
+}
+// C[M, N] += A · Bᵀ, A [M, K] stored as groups of 16 rows, each k-major (hT[g][k][16]).
+void gemm512_tn(int64_t M, int64_t N, int64_t K, const float* At, const float* Bp, float* C, int64_t ldc) {
+  const int64_t panels = (N + 15) / 16;
+  for (int64_t g = 0; g * 16 < M; ++g) {
+    const int mr = static_cast<int>(std::min<int64_t>(16, M - g * 16));
+    for (int64_t p = 0; p < panels; ++p) {
+      const int last = static_cast<int>(std::min<int64_t>(16, N - p * 16));
+      mk512t_rows(mr, K, At + g * 16 * K, Bp + p * 16 * K, C + g * 16 * ldc + p * 16, ldc, last);
+    }
+  }
+}
+// C[M, N] += A[M, K] · Bᵀ, B packed by pack_bt; this thread only (no parallel_for).
+// Rows in blocks of MB kept in L2 while the panels stream past; 14×32 or 16×16 register blocks.
+void gemm512_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* Bp, float* C, int64_t ldc) {
+  const int64_t panels = (N + 15) / 16;
+  const bool narrow = M <= 16;  // one block of rows: 16×16, each panel read once
+  const int64_t MRo = narrow ? 16 : 14, MB = narrow ? 16 : 112;
+  for (int64_t m0 = 0; m0 < M; m0 += MB) {
+    const int64_t m1 = std::min(M, m0 + MB);
+    for (int64_t p = 0; p < panels; p += narrow ? 1 : 2) {
+      const int nv = narrow || p + 1 == panels ? 1 : 2;
+      const int64_t j0 = p * 16;
+      const int last = static_cast<int>(std::min<int64_t>(16, N - (j0 + (nv - 1) * 16)));
+      for (int64_t m = m0; m < m1; m += MRo) {
+        const int mr = static_cast<int>(std::min<int64_t>(MRo, m1 - m));
+        if (nv == 2) mk512_rows<2>(mr, K, A + m * lda, lda, Bp + p * 16 * K, 16 * K, C + m * ldc + j0, ldc, last);
+        else mk512_rows<1>(mr, K, A + m * lda, lda, Bp + p * 16 * K, 16 * K, C + m * ldc + j0, ldc, last);
+      }
+    }
+  }
+}
+#endif
+
+// pack_bt split over the threads by panels (each panel is packed independently).
+void pack_bt_par(const float* B, int64_t ldb, int64_t N, int64_t K, float* Bp) {
+  const int64_t panels = (N + 15) / 16;
+  parallel_for(panels, std::max<int64_t>(1, 8192 / (16 * K + 1)), [&](int64_t p0, int64_t p1) {
+    pack_bt(B + p0 * 16 * ldb, ldb, std::min(N, p1 * 16) - p0 * 16, K, Bp + p0 * 16 * K);
+  });
 }
 
 void fill_rows_with_bias(float* G, int64_t rows, int64_t width, const float* b1, const float* b2) {
@@ -178,7 +314,20 @@ void lstm(KernelArgs& a) {
     if (!bias) std::fill(G.data(), G.data() + T * B * G4, 0.0f);
     if (T * B >= 4) {
       Scratch<float> wp(static_cast<size_t>(packed_bt_size(G4, in_w)));
-      pack_bt(wih[l], in_w, G4, in_w, wp.data());
+      pack_bt_par(wih[l], in_w, G4, in_w, wp.data());
+#if defined(ABW_LSTM_AVX512)
+      if (have_avx512()) {
+        // Rows split evenly between the threads in multiples of the 14-row register block.
+        const int64_t M = T * B, groups = (M + 13) / 14, nt = std::max<int64_t>(1, std::min<int64_t>(num_threads(), groups));
+        const float* wpd = wp.data();
+        parallel_for(nt, 1, [&](int64_t q0, int64_t q1) {
+          for (int64_t q = q0; q < q1; ++q) {
+            const int64_t r0 = std::min(M, groups * q / nt * 14), r1 = std::min(M, groups * (q + 1) / nt * 14);
+            if (r1 > r0) gemm512_nt(r1 - r0, G4, in_w, in + r0 * in_w, in_w, wpd, G.data() + r0 * G4, G4);
+          }
+        });
+      } else
+#endif
       gemm_packed_nt(T * B, G4, in_w, in, in_w, wp.data(), G.data(), G4);
     } else {
       sgemm_small_nt(T * B, G4, in_w, in, in_w, wih[l], in_w, G.data(), G4);
@@ -196,11 +345,30 @@ void lstm(KernelArgs& a) {
     Scratch<float> whp;
     if (packed) {
       whp = Scratch<float>(static_cast<size_t>(block_off(P, 0)));
-      for (int64_t p = 0; p < P; ++p)
-        for (int64_t q = 0; q < 4; ++q) {
-          const int64_t j0 = H * p / P, j1 = H * (p + 1) / P;
+      parallel_for(4 * P, P == 1 ? 4 : 1, [&](int64_t b0, int64_t b1) {
+        for (int64_t bq = b0; bq < b1; ++bq) {
+          const int64_t p = bq / 4, q = bq % 4, j0 = H * p / P, j1 = H * (p + 1) / P;
           pack_bt(w + (q * H + j0) * H, H, j1 - j0, H, whp.data() + block_off(p, q));
         }
+      });
+    }
+#if defined(ABW_LSTM_AVX512)
+    const bool tn = packed && have_avx512();
+#else
+    const bool tn = false;
+#endif
+    // With AVX-512 the step product reads h_{t-1} from a k-major copy (hT[t % 2]: groups of 16
+    // rows, [k][16]) that each slice's gate loop writes for its own hidden units, double-buffered
+    // so step t writes one copy while the other slices may still read the other; the per-step
+    // wait already orders these, so no extra barrier.
+    const int64_t hts = (B + 15) / 16 * 16 * H;
+    Scratch<float> hT;
+    if (tn) {
+      hT = Scratch<float>(static_cast<size_t>(2 * hts));
+      std::fill(hT.data(), hT.data() + 2 * hts, 0.0f);
+      if (h_init)
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t j = 0; j < H; ++j) hT[hts + (b / 16) * 16 * H + j * 16 + b % 16] = h_init[b * H + j];
     }
     auto slice = [&](int64_t t, int64_t p) {
       const int64_t j0 = H * p / P, j1 = H * (p + 1) / P;
@@ -209,10 +377,27 @@ void lstm(KernelArgs& a) {
       const int64_t ldh = t > 0 ? rs * H : H;
       if (hp)
         for (int64_t q = 0; q < 4; ++q) {
+#if defined(ABW_LSTM_AVX512)
+          if (tn) gemm512_tn(B, j1 - j0, H, hT.data() + ((t + 1) % 2) * hts, whp.data() + block_off(p, q), g + q * H + j0, rs * G4);
+          else
+#endif
           if (packed) gemm_packed_nt(B, j1 - j0, H, hp, ldh, whp.data() + block_off(p, q), g + q * H + j0, rs * G4);
           else sgemm_small_nt(B, j1 - j0, H, hp, ldh, w + (q * H + j0) * H, H, g + q * H + j0, rs * G4);
         }
+#if defined(ABW_LSTM_AVX512)
+      if (tn)
+        for (int64_t b = 0; b < B; ++b) gate_range512(G.data() + row(t, b) * G4, c + b * H, y + row(t, b) * H, H, j0, j1);
+      else
+#endif
       for (int64_t b = 0; b < B; ++b) gate_range(G.data() + row(t, b) * G4, c + b * H, y + row(t, b) * H, H, j0, j1);
+      if (tn) {
+        float* dst = hT.data() + (t % 2) * hts;
+        for (int64_t b = 0; b < B; ++b) {
+          const float* src = y + row(t, b) * H;
+          float* d = dst + (b / 16) * 16 * H + b % 16;
+          for (int64_t j = j0; j < j1; ++j) d[j * 16] = src[j];
+        }
+      }
     };
     for (int64_t p = 0; p < P; ++p) claim[p].store(0);
     completed.store(0);
