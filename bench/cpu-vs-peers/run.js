@@ -44,6 +44,8 @@ const CASES = [
   { id: 'lstm-1x256-b1-t500', op: 'lstm', params: { seq: 500, batch: 1, input: 256, hidden: 256, layers: 1 }, peer: 'onnxruntime', target: 0.8 },
 ];
 
+const IDLE_GAP_MS = 1000;
+
 function randn(n, seed, scale = 1) {
   // Small seeded generator; the bench only needs non-degenerate data.
   let s = seed >>> 0 || 1;
@@ -128,6 +130,9 @@ async function main() {
     call.dispose();
     for (const t of inputs) if (t) cpu.free(t);
     const peer = await ask({ id: c.id, op: c.op, params: c.params });
+    // Peers' pools (OpenBLAS, ONNX Runtime) spin-wait after work; let them go idle before the
+    // next abw measurement shares the cores with them.
+    await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
     const peerSamples = peer.samples && peer.samples[c.peer];
     const abwMedian = timing.stats.median;
     const peerMedian = peerSamples ? median(peerSamples) : null;
