@@ -13,10 +13,11 @@ import { AbwError } from '../../kernel-bridge/src/errors';
 import { OPS, getOp } from '../../kernel-bridge/src/ops/catalogue';
 import { generateInputs } from '../../kernel-bridge/src/ops/generate';
 import { planCall, type PlannedCall } from '../../kernel-bridge/src/ops/plan-call';
+import { kindStorage } from '../../kernel-bridge/src/ops/tensor-kind';
 import type { OpSpec, Params } from '../../kernel-bridge/src/ops/types';
 import { judge } from '../../kernel-bridge/src/precision/judge';
 import { roundToDType, tensorValues, type Values } from '../../kernel-bridge/src/precision/dtype-values';
-import type { DType, HostTensor, Shape } from '../../kernel-bridge/src/tensor';
+import type { HostTensor, Shape } from '../../kernel-bridge/src/tensor';
 
 interface Case {
   readonly shapes: readonly (Shape | null)[];
@@ -368,11 +369,6 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
 const cpu = getBackend('cpu');
 const ref = getBackend('ref');
 
-function storage(kind: string, dtype: ComputeDType): DType {
-  if (kind !== 'float') return kind as DType;
-  return dtype === 'f64' ? 'f64' : dtype === 'int8' || dtype === 'tf32' ? 'f32' : (dtype as DType);
-}
-
 /** The generated FP64 inputs rounded to `dtype`'s float storage (int8 inputs unchanged). */
 function inputsFor(planned: PlannedCall, c: Case, generated: ReturnType<typeof generateInputs>, dtype: ComputeDType): (HostTensor | null)[] {
   return generated.map((d, i) => {
@@ -380,7 +376,7 @@ function inputsFor(planned: PlannedCall, c: Case, generated: ReturnType<typeof g
     if (!d || !shape) return null;
     const kind = planned.inputs[i]?.kind ?? 'float';
     if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
-    const st = storage(kind, dtype);
+    const st = kindStorage(kind, dtype);
     return { dtype: st, shape, data: roundToDType(d, st) };
   });
 }

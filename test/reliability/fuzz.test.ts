@@ -27,7 +27,7 @@ import { kindStorage } from '../../kernel-bridge/src/ops/tensor-kind';
 import type { OpSpec, Params } from '../../kernel-bridge/src/ops/types';
 import { judge } from '../../kernel-bridge/src/precision/judge';
 import { roundToDType, tensorValues } from '../../kernel-bridge/src/precision/dtype-values';
-import type { HostTensor, Shape } from '../../kernel-bridge/src/tensor';
+import { numel, type HostTensor, type Shape } from '../../kernel-bridge/src/tensor';
 
 const SEED = Number(process.env.ABW_FUZZ_SEED ?? 20261122);
 const SCALE = Number(process.env.ABW_FUZZ_SCALE ?? 1);
@@ -204,10 +204,6 @@ function expectClean(e: unknown, context: string): void {
     throw new Error(`${context}: not a clean coded error: ${String(code)}: ${e.message}\n${e.stack ?? ''}`);
   }
   if (e.message.length === 0 || e.message.length > 4000) throw new Error(`${context}: bad message length ${e.message.length}`);
-}
-
-function numel(s: readonly number[]): number {
-  return s.reduce((a, d) => a * d, 1);
 }
 
 function describeCall(op: string, shapes: unknown, params: unknown): string {

@@ -81,25 +81,15 @@ function oracleDType(dtype: CaseDType): ComputeDType {
   return dtype === 'int8' ? 'int8' : 'f64';
 }
 
-
 function hostTensor(dtype: DType, shape: Shape, data: HostTensor['data']): HostTensor {
   return { dtype, shape, data };
 }
 
-/** Round float inputs to the case dtype's storage; integer inputs pass through. */
-function roundInputs(inputs: readonly (HostTensor | null)[], planned: PlannedCall, dtype: CaseDType): (HostTensor | null)[] {
-  return inputs.map((t, i) => {
-    if (!t) return null;
-    const kind = planned.inputs[i]?.kind ?? 'float';
-    if (kind !== 'float') return t;
-    // Rounded to the storage dtype: tf32 cases get f32 inputs (the mode rounds inside the op).
-    const st = kindStorage('float', dtype);
-    return hostTensor(st, t.shape, roundToDType(f64(t), st));
-  });
-}
-
-/** Float inputs re-stored for another compute dtype (values already representable). */
-function restore(inputs: readonly (HostTensor | null)[], planned: PlannedCall, dtype: ComputeDType): (HostTensor | null)[] {
+/**
+ * Float inputs stored as `dtype` needs (rounded to its storage: tf32 cases get f32, the mode
+ * rounds inside the op); integer inputs, and inputs already in that storage, pass through.
+ */
+function storeInputs(inputs: readonly (HostTensor | null)[], planned: PlannedCall, dtype: ComputeDType): (HostTensor | null)[] {
   return inputs.map((t, i) => {
     if (!t) return null;
     const kind = planned.inputs[i]?.kind ?? 'float';
@@ -144,7 +134,7 @@ async function oracleOutputs(ctx: ExecContext, c: Case, rounded: readonly (HostT
   const ref = ctx.backend(ORACLE_BACKEND);
   const support = ref.supports(c.op, odt, planned.params);
   if (!support.ok) throw new AbwError('ABW_EUNSUPPORTED', `the oracle (${ORACLE_BACKEND}) cannot run ${c.op} in ${odt}: ${support.reason}`);
-  const outs = await runOp(ref, c.op, restore(rounded, planned, odt), planned.params, odt);
+  const outs = await runOp(ref, c.op, storeInputs(rounded, planned, odt), planned.params, odt);
   const wide = outs.map(tensorValues);
   ctx.oracle.set(key, wide);
   return wide;
@@ -215,14 +205,14 @@ export async function executeCase(c: Case, ctx: ExecContext): Promise<ResultReco
       if (!d || !shape) return null;
       return hostTensor(d instanceof Int8Array ? 'int8' : 'f64', shape, d);
     });
-    const rounded = roundInputs(inputs64, planned, c.dtype);
+    const rounded = storeInputs(inputs64, planned, c.dtype);
     // Test-only fault ops have no oracle and no precision verdict: they only have to run.
     const oracle = spec.testOnly ? undefined : await oracleOutputs(ctx, c, rounded, planned);
 
     let fp32: Values[] | undefined;
     if (oracle && (c.dtype === 'f16' || c.dtype === 'bf16' || c.dtype === 'tf32')) {
       const s32 = backend.supports(c.op, 'f32', planned.params);
-      if (s32.ok) fp32 = (await runOp(backend, c.op, restore(rounded, planned, 'f32'), planned.params, 'f32')).map(tensorValues);
+      if (s32.ok) fp32 = (await runOp(backend, c.op, storeInputs(rounded, planned, 'f32'), planned.params, 'f32')).map(tensorValues);
     }
 
     // Memory: the native peak from here on is the candidate's inputs, outputs and scratch.

@@ -8,9 +8,8 @@ import type { NativeDType, NativeTensor, PreparedOp } from '@abw/native';
 
 import { AbwError } from '../../errors';
 import { getOp } from '../../ops/catalogue';
-import { planCall } from '../../ops/plan-call';
 import type { Params } from '../../ops/types';
-import { kindStorage } from '../../ops/tensor-kind';
+import { planForBackend } from '../../backend/plan-for-backend';
 import type { DType, HostTensor, Shape } from '../../tensor';
 import type {
   BackendInfo,
@@ -125,26 +124,10 @@ export class NativeBackend implements ComputeBackend {
 
   prepare(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): PreparedCall {
     this.checkAlive();
-    const spec = getOp(op);
-    const support = this.supports(op, dtype, params);
-    if (!support.ok) throw new AbwError('ABW_EUNSUPPORTED', support.reason);
-    const planned = planCall(spec, inputs.map((t) => (t ? t.shape : null)), params);
-    planned.inputs.forEach((decl, i) => {
-      const t = inputs[i];
-      if (!t) return;
-      const want = kindStorage(decl.kind, dtype);
-      if (t.dtype !== want) {
-        throw new AbwError('ABW_EDTYPE', `[${op}] input \`${decl.name}\` is ${t.dtype}, expected ${want} for a ${dtype} case`, `inputs[${i}]`);
-      }
-    });
+    const { planned, outputs: outs } = planForBackend(this, op, inputs, params, dtype);
     const handles = inputs.map((t, i) => (t ? this.own(t, `[${op}] inputs[${i}]`) : null));
     const n = addon();
-    const outputs = spec.outputs.map((decl, i) => {
-      const shape = planned.plan.outputs[i];
-      if (!shape) throw new AbwError('ABW_EINTERNAL', `[${op}] plan has no shape for output ${decl.name}`);
-      const dt = kindStorage(decl.kind, dtype);
-      return wrap(this.id, dt, shape, n.tensor(dt, [...shape]));
-    });
+    const outputs = outs.map((o) => wrap(this.id, o.dtype, o.shape, n.tensor(o.dtype, [...o.shape])));
     const outHandles = outputs.map((t) => t[OWNER]);
     let prepared: PreparedOp;
     try {

@@ -20,8 +20,7 @@ import type * as OrtTypes from 'onnxruntime-node';
 
 import { AbwError } from '../../errors';
 import { getOp } from '../../ops/catalogue';
-import { planCall } from '../../ops/plan-call';
-import { kindStorage } from '../../ops/tensor-kind';
+import { planForBackend } from '../../backend/plan-for-backend';
 import type { Params, TensorKind } from '../../ops/types';
 import { allocData, byteSize, numel, type DType, type HostTensor, type Shape, type TypedData } from '../../tensor';
 import type {
@@ -225,30 +224,15 @@ export class OrtBackend implements ComputeBackend {
 
   prepare(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): PreparedCall {
     this.checkAlive();
-    const spec = getOp(op);
-    const support = this.supports(op, dtype, params);
-    if (!support.ok) throw new AbwError('ABW_EUNSUPPORTED', support.reason);
     const shapes = inputs.map((t) => (t ? t.shape : null));
-    const planned = planCall(spec, shapes, params);
+    const { planned, outputs: outs } = planForBackend(this, op, inputs, params, dtype);
     const graph = GRAPHS[op];
     const why = graph.unsupported?.(planned.plan.native);
     if (why) throw new AbwError('ABW_EUNSUPPORTED', `${this.id}: ${op}: ${why}`);
     const inKinds: TensorKind[] = planned.inputs.map((d) => d.kind);
-    planned.inputs.forEach((decl, i) => {
-      const t = inputs[i];
-      if (!t) return;
-      const want = kindStorage(decl.kind, dtype);
-      if (t.dtype !== want) {
-        throw new AbwError('ABW_EDTYPE', `[${op}] input \`${decl.name}\` is ${t.dtype}, expected ${want} for a ${dtype} case`, `inputs[${i}]`);
-      }
-    });
     const handles = inputs.map((t, i) => (t ? this.own(t, `[${op}] inputs[${i}]`) : null));
-    const outDTypes = spec.outputs.map((d) => kindStorage(d.kind, dtype));
-    const outputs = spec.outputs.map((decl, i) => {
-      const shape = planned.plan.outputs[i];
-      if (!shape) throw new AbwError('ABW_EINTERNAL', `[${op}] plan has no shape for output ${decl.name}`);
-      return this.wrap(outDTypes[i], shape, allocData(outDTypes[i], numel(shape)));
-    });
+    const outDTypes = outs.map((o) => o.dtype);
+    const outputs = outs.map((o) => this.wrap(o.dtype, o.shape, allocData(o.dtype, numel(o.shape))));
     const key = JSON.stringify([op, dtype, shapes, inKinds, planned.plan.native]);
     const session = () => this.session(key, () => {
       const g = new GraphBuilder(graph.opset ?? 17);
