@@ -13,10 +13,12 @@ import { addon, addonLoadProblem } from '../backends/native/addon';
 import { repoResultsDir } from '../matrix/load-matrix';
 import { parseFlags, stringFlag, type Flags } from './args';
 import type { Io } from './io';
+import { applyPythonFlag, PYTHON_FLAG } from './python-flag';
 
 export const DOCTOR_FLAGS: Flags = {
   out: { type: 'string', value: 'DIR', doc: 'results directory to check (default results/ of this checkout)' },
   json: { type: 'boolean', doc: 'print the checks as JSON' },
+  python: PYTHON_FLAG,
   help: { type: 'boolean', short: 'h', doc: 'show this help' },
 };
 
@@ -132,9 +134,10 @@ export function runChecks(resultsDir: string): Check[] {
 export async function doctorCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values } = parseFlags('doctor', argv, DOCTOR_FLAGS);
   if (values.help) {
-    io.out(`usage: abw doctor [--out DIR] [--json]\n\nChecks Node, the native addon, BLAS/FFT, backends and the results directory.\n`);
+    io.out(`usage: abw doctor [--out DIR] [--json] [--python PATH]\n\nChecks Node, the native addon, BLAS/FFT, backends and the results directory.\n`);
     return 0;
   }
+  applyPythonFlag(values.python);
   const dir = path.resolve(stringFlag(values.out) ?? repoResultsDir());
   const checks = runChecks(dir);
   const ok = checks.every((c) => !c.essential || c.level !== 'fail');

@@ -10,13 +10,15 @@ import { listMatrixNames, loadMatrix, matricesDir } from '../matrix/load-matrix'
 import { renderTable } from './summary-table';
 import { parseFlags, UsageError, type Flags } from './args';
 import type { Io } from './io';
+import { applyPythonFlag, PYTHON_FLAG } from './python-flag';
 
 export const LIST_FLAGS: Flags = {
   json: { type: 'boolean', doc: 'print JSON instead of a table' },
+  python: PYTHON_FLAG,
   help: { type: 'boolean', short: 'h', doc: 'show this help' },
 };
 
-export const LIST_HELP = `usage: abw list ops|backends|matrices [--json]
+export const LIST_HELP = `usage: abw list ops|backends|matrices [--json] [--python PATH]
 
   ops        every op: inputs in order (? = optional, … = one or more), params with types and
              defaults, outputs, dtypes
@@ -125,6 +127,7 @@ export async function listCommand(argv: readonly string[], io: Io): Promise<numb
     io.out(`${LIST_HELP}\n`);
     return 0;
   }
+  applyPythonFlag(values.python);
   const what = positionals[0];
   const json = values.json === true;
   switch (what) {

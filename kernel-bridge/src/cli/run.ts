@@ -14,6 +14,7 @@ import type { MeasureSettings } from '../matrix/spec';
 import { CASE_DTYPES, type CaseDType } from '../tensor';
 import { flagsHelp, intFlag, listFlag, parseFlags, stringFlag, UsageError, type Flags } from './args';
 import type { Io } from './io';
+import { applyPythonFlag, PYTHON_FLAG } from './python-flag';
 import { gatherReport, writeReport } from '../report/build-report';
 import { defaultReportPath } from './report';
 import { countRecords, countsLine, summaryTable } from './summary-table';
@@ -32,6 +33,7 @@ export const RUN_FLAGS: Flags = {
   'no-isolate': { type: 'boolean', doc: 'run cases in this process, not a child process (debugging; a crash ends the run)' },
   report: { type: 'boolean', doc: 'also write the HTML report beside the run file (<run>.html; compared with the baseline when one is pinned)' },
   strict: { type: 'boolean', doc: 'exit 3 when a case errored or failed precision' },
+  python: PYTHON_FLAG,
   quiet: { type: 'boolean', short: 'q', doc: 'no progress output' },
   help: { type: 'boolean', short: 'h', doc: 'show this help' },
 };
@@ -90,6 +92,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
       throw new UsageError(`abw run: --resume goes on with the run's own settings; leave out ${clash.map((k) => `--${k}`).join(', ')}`);
     }
   }
+  applyPythonFlag(values.python);
   const caseTimeoutMs = intFlag('run', 'case-timeout-ms', values['case-timeout-ms'], 1, 86_400_000);
   const isolate = values['no-isolate'] ? false : undefined;
   const seed = intFlag('run', 'seed', values.seed, 0, 2 ** 32 - 1);
