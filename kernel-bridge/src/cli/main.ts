@@ -12,6 +12,7 @@ import { execCommand } from './exec';
 import { processIo, type Io } from './io';
 import { listCommand } from './list';
 import { reportCommand } from './report';
+import { notebookCommand } from './notebook';
 import { MAX_RESULT_BYTES_HELP, takeResultLimit } from './result-limit';
 import { runCommand } from './run';
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   baseline: { run: baselineCommand, summary: 'pin a run as its machine\'s baseline (set), show or list baselines' },
   report: { run: reportCommand, summary: 'write a self-contained HTML report: summary, comparison, every plot' },
   calibrate: { run: calibrateCommand, summary: 'measure this machine\'s ceilings (peak matmul per dtype, copy bandwidth)' },
+  notebook: { run: notebookCommand, summary: 'notebook share IN.ipynb: a copy whose workbench outputs carry HTML, text and PNG fallbacks' },
 };
 
 function version(): string {

@@ -24,6 +24,7 @@ import type { CaseStatus, Derived, MemoryUsage, PrecisionResult, ResultRecord, T
 import { byteSize, numel, storageDType, type CaseDType, type DType, type HostTensor, type Shape } from '../tensor';
 import { caseSeed } from './case-key';
 import type { Case } from './expand';
+import { executePipelineCase } from './pipeline-executor';
 import type { MeasureSettings } from './spec';
 
 export const ORACLE_BACKEND = 'ref';
@@ -172,6 +173,7 @@ export function recordBase(c: Case, runSeed: number, startedAt: string) {
 }
 
 export async function executeCase(c: Case, ctx: ExecContext): Promise<ResultRecord> {
+  if (c.kind === 'pipeline') return executePipelineCase(c, ctx);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const base = recordBase(c, ctx.seed, startedAt);

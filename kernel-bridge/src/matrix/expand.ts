@@ -10,7 +10,8 @@ import { planCall } from '../ops/plan-call';
 import type { Params } from '../ops/types';
 import { CASE_DTYPES, type CaseDType } from '../tensor';
 import { caseKey, inputKey } from './case-key';
-import type { MatrixSpec, MeasureSettings } from './spec';
+import { PIPELINE_DTYPES, resolvePipelineCase } from './pipeline-case';
+import type { MatrixCaseSpec, MatrixSpec, MeasureSettings } from './spec';
 
 export interface Case {
   /** Position in the expansion (0-based). */
@@ -20,7 +21,7 @@ export interface Case {
   readonly key: string;
   /** Same for every backend and dtype of one matrix case: seeds the inputs. */
   readonly inputKey: string;
-  readonly kind: 'op';
+  readonly kind: 'op' | 'pipeline';
   readonly label: string;
   readonly op: string;
   readonly backend: string;
@@ -85,6 +86,10 @@ export function expandMatrix(spec: MatrixSpec, opts: ExpandOptions): Case[] {
   const out: Case[] = [];
   spec.cases.forEach((c, caseIndex) => {
     if (!match(c.label, c.op)) return;
+    if (c.kind === 'pipeline') {
+      out.push(...expandPipelineCase(spec, c, caseIndex, opts, out.length));
+      return;
+    }
     const op = getOp(c.op);
     const wanted = opts.dtypes ?? c.dtypes ?? spec.defaults.dtypes;
     // Order follows CASE_DTYPES so that f32 (the vs-FP32 reference) comes first.
@@ -112,5 +117,36 @@ export function expandMatrix(spec: MatrixSpec, opts: ExpandOptions): Case[] {
       }
     }
   });
+  return out;
+}
+
+/** A pipeline case × dtypes × backends; `shapes` holds the pipeline's input shape. */
+function expandPipelineCase(spec: MatrixSpec, c: MatrixCaseSpec, caseIndex: number, opts: ExpandOptions, start: number): Case[] {
+  const wanted = opts.dtypes ?? c.dtypes ?? spec.defaults.dtypes;
+  const dtypes = CASE_DTYPES.filter((d) => wanted.includes(d) && PIPELINE_DTYPES.includes(d));
+  const { params, inputShape } = resolvePipelineCase(c.op, c.params);
+  const shapes = [inputShape];
+  const ik = inputKey({ kind: 'pipeline', op: c.op, shapes, params });
+  const measure = { ...spec.defaults.measure, ...(c.measure ?? {}) };
+  const out: Case[] = [];
+  for (const dtype of dtypes) {
+    for (const backend of opts.backends) {
+      out.push({
+        index: start + out.length,
+        caseIndex,
+        key: caseKey({ backend, kind: 'pipeline', op: c.op, dtype, shapes, params }),
+        inputKey: ik,
+        kind: 'pipeline',
+        label: c.label,
+        op: c.op,
+        backend,
+        dtype,
+        shapes,
+        params,
+        measure,
+        ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}),
+      });
+    }
+  }
   return out;
 }

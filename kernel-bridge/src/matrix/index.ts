@@ -23,3 +23,5 @@ export {
   type ExitInfo,
 } from './isolated-executor';
 export { ProgressRenderer, EtaEstimator, finishedLine, formatDuration, type ProgressEvent, type ProgressStream } from './progress';
+export { executePipelineCase, minSnrDb, PIPELINE_MIN_SNR_DB, QUANTIZED_MIN_SNR_DB } from './pipeline-executor';
+export { PIPELINE_DTYPES, resolvePipelineCase } from './pipeline-case';

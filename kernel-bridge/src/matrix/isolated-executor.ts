@@ -15,6 +15,7 @@ import { getOp } from '../ops/catalogue';
 import { planCall } from '../ops/plan-call';
 import type { CaseStatus, ResultRecord } from '../results/record';
 import { recordBase } from './executor';
+import { resolvePipelineCase } from './pipeline-case';
 import type { Case } from './expand';
 import type { MeasureSettings } from './spec';
 import type { ParentMessage, WorkerMessage } from './case-worker';
@@ -47,9 +48,14 @@ export function defaultCaseTimeoutMs(c: Case, measureOverride: MeasureSettings =
   let flops = 0;
   let bytes = 0;
   try {
-    const planned = planCall(getOp(c.op), c.shapes, c.params);
-    flops = planned.plan.flops;
-    for (const s of [...c.shapes, ...planned.plan.outputs]) if (s) bytes += s.reduce((a, d) => a * d, 1) * 8;
+    if (c.kind === 'pipeline') {
+      // Counted like an op's calls: the oracle's run, the FP32 one, the candidate's, warm-up, samples.
+      flops = resolvePipelineCase(c.op, c.params).flops;
+    } else {
+      const planned = planCall(getOp(c.op), c.shapes, c.params);
+      flops = planned.plan.flops;
+      for (const s of [...c.shapes, ...planned.plan.outputs]) if (s) bytes += s.reduce((a, d) => a * d, 1) * 8;
+    }
   } catch {
     // Unplannable: the case fails fast with a clean error; the floor is plenty.
   }

@@ -10,6 +10,7 @@ import { resolveParams } from '../ops/resolve-params';
 import type { OpSpec, Params, ParamValue } from '../ops/types';
 import { CASE_DTYPES, type CaseDType } from '../tensor';
 import { hash32, stableJson } from './case-key';
+import { parsePipelineCase } from './pipeline-case';
 
 export const MATRIX_VERSION = 1;
 
@@ -31,6 +32,8 @@ export interface MeasureSettings {
 
 export interface MatrixCaseSpec {
   readonly label: string;
+  /** 'pipeline': an end-to-end pipeline (`op` names it, `shapes` is empty; docs/pipelines.md). Absent: an op case. */
+  readonly kind?: 'pipeline';
   readonly op: string;
   /** One entry per op input in order; null for an omitted optional input. */
   readonly shapes: readonly (readonly number[] | null)[];
@@ -69,6 +72,7 @@ const MAX_LABEL = 200;
 const TOP_KEYS = ['$schema', 'name', 'description', 'version', 'defaults', 'cases'];
 const DEFAULT_KEYS = ['dtypes', 'measure'];
 const CASE_KEYS = ['label', 'op', 'shapes', 'params', 'dtypes', 'measure', 'timeoutMs', 'comment'];
+const PIPELINE_CASE_KEYS = ['label', 'kind', 'pipeline', 'params', 'dtypes', 'measure', 'timeoutMs', 'comment'];
 const MAX_TIMEOUT_MS = 86_400_000;
 const MEASURE_KEYS = ['target', 'budgetMs', 'minSamples', 'maxSamples', 'warmupMs', 'sampleMs', 'mode'];
 
@@ -247,11 +251,26 @@ export function parseMatrixSpec(obj: unknown, source: string, options: ParseOpti
   const cases = obj.cases.map((c: unknown, i: number): MatrixCaseSpec => {
     const path = `cases[${i}]`;
     if (!isObject(c)) fail(path, `must be an object, got ${describe(c)}`);
-    checkKeys(c, CASE_KEYS, path);
+    if (c.kind !== undefined && c.kind !== 'op' && c.kind !== 'pipeline') fail(`${path}.kind`, `must be "op" or "pipeline", got ${describe(c.kind)}`);
+    checkKeys(c, c.kind === 'pipeline' ? PIPELINE_CASE_KEYS : [...CASE_KEYS, 'kind'], path);
     const label = str(c.label, `${path}.label`, { max: MAX_LABEL });
     const prev = labels.get(label);
     if (prev !== undefined) fail(`${path}.label`, `"${label}" repeats the label of cases[${prev}]; labels must be unique`);
     labels.set(label, i);
+    const timeoutOf = (): number | undefined => {
+      if (c.timeoutMs !== undefined && (typeof c.timeoutMs !== 'number' || !Number.isInteger(c.timeoutMs) || c.timeoutMs < 1 || c.timeoutMs > MAX_TIMEOUT_MS)) {
+        fail(`${path}.timeoutMs`, `must be an integer number of milliseconds in [1, ${MAX_TIMEOUT_MS}], got ${describe(c.timeoutMs)}`);
+      }
+      return c.timeoutMs as number | undefined;
+    };
+    if (c.kind === 'pipeline') {
+      return parsePipelineCase(c, path, label, {
+        dtypes: (v, p) => parseDTypes(v, p),
+        measure: (v, p) => parseMeasure(v, p),
+        params: (v, p) => (v === undefined ? {} : isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, parseParamValue(x, `${p}.${k}`)])) : fail(p, `must be an object, got ${describe(v)}`)),
+        timeoutMs: timeoutOf,
+      });
+    }
     const opName = str(c.op, `${path}.op`);
     let op: OpSpec;
     const known = knownOpNames();
@@ -271,10 +290,7 @@ export function parseMatrixSpec(obj: unknown, source: string, options: ParseOpti
       });
     }
     const measure = c.measure === undefined ? undefined : parseMeasure(c.measure, `${path}.measure`);
-    if (c.timeoutMs !== undefined && (typeof c.timeoutMs !== 'number' || !Number.isInteger(c.timeoutMs) || c.timeoutMs < 1 || c.timeoutMs > MAX_TIMEOUT_MS)) {
-      fail(`${path}.timeoutMs`, `must be an integer number of milliseconds in [1, ${MAX_TIMEOUT_MS}], got ${describe(c.timeoutMs)}`);
-    }
-    const timeoutMs = c.timeoutMs as number | undefined;
+    const timeoutMs = timeoutOf();
     if (checkPlans) {
       try {
         planCall(op, shapes, params);

@@ -2,6 +2,7 @@
  * Stream-count scaling: cases run with a `streams` parameter (n concurrent copies of the case),
  * grouped by everything else. Left: throughput speedup over the smallest stream count,
  * (n / n₀) · t(n₀) / t(n), with the ideal n / n₀ dashed; right: peak memory against n.
+ * Pipeline records (fftconv) say how many streams really ran concurrently; the hover shows it.
  */
 import type { ResultRecord } from '../results/record';
 import { axisType, caseHover, color, emptyFigure, escapeText, fmt, fmtBytes, fmtNs, timedRecords, type Figure, type Trace } from './units';
@@ -50,7 +51,9 @@ export function streamScaling(records: readonly ResultRecord[], options: StreamS
     const name = `${escapeText(first.label, 60)} · ${escapeText(first.backend, 40)} · ${escapeText(first.dtype, 16)}`;
     const speedup = sorted.map(({ r, n }) => ((n / n0) * t0) / r.timing!.stats.median);
     const hover = sorted.map(({ r, n }, j) =>
-      caseHover(r, [`streams: ${n}`, `median ${fmtNs(r.timing!.stats.median)}; speedup ${fmt(speedup[j])}×`, `peak memory ${fmtBytes(peakBytes(r))}`]),
+      caseHover(r, [
+        `streams: ${n}${r.pipeline?.streamsEffective !== undefined && r.pipeline.streamsEffective !== n ? ` (ran as ${r.pipeline.streamsEffective}: the backend has no streams)` : ''}`,
+        `median ${fmtNs(r.timing!.stats.median)}; speedup ${fmt(speedup[j])}×`, `peak memory ${fmtBytes(peakBytes(r))}`]),
     );
     const common = { type: 'scatter', mode: 'lines+markers', name, legendgroup: name, line: { color: color(i) }, marker: { color: color(i) }, hoverinfo: 'text', hovertext: hover };
     data.push({ ...common, x: sorted.map((s) => s.n), y: speedup, xaxis: 'x', yaxis: 'y' });

@@ -138,9 +138,39 @@ export interface ResultRecord {
   /** Pipelines: real-time factor = processing time / audio duration. */
   readonly rtf?: number;
   readonly audioSeconds?: number;
+  /** Pipelines: what ran where and the pipeline-specific checks (docs/pipelines.md). */
+  readonly pipeline?: PipelineRecordInfo;
   readonly seed: number;
   readonly startedAt: string;
   readonly durationMs: number;
+}
+
+/** The pipeline block of a record (kind 'pipeline'). */
+export interface PipelineRecordInfo {
+  readonly name: string;
+  /** 1 / rtf: seconds of audio processed per second. */
+  readonly xRealTime: number;
+  /** Latency of one whole run, ms (from timing.stats). */
+  readonly latencyMs: { readonly median: number; readonly p90: number; readonly p99: number };
+  /** Output SNR vs the FP64 oracle run and vs the same backend's FP32 run, dB. */
+  readonly snrVsFp64Db: number;
+  readonly snrVsFp32Db?: number;
+  /** 'seeded' (deterministic weights) or 'checkpoint'. */
+  readonly weights: 'seeded' | 'checkpoint';
+  /** Steps done on the host between backend calls, with why. */
+  readonly hostStages: readonly string[];
+  /** Catalogue ops issued by one run. */
+  readonly deviceOps: number;
+  /** Device → host downloads the host then used, per run. */
+  readonly roundTrips: number;
+  /** fftconv: stream count asked for, and the count that ran concurrently (1 on backends without streams). */
+  readonly streams?: number;
+  readonly streamsEffective?: number;
+  /** encodec: per codebook, the share of frames whose code index equals the FP64 run's (and the FP32 run's). */
+  readonly codeMatch?: readonly number[];
+  readonly codeMatchVsFp32?: readonly number[];
+  /** bitnet: integer matmul outputs against the oracle on the same int8 inputs. */
+  readonly bitExact?: { readonly taps: number; readonly mismatches: number; readonly exact: boolean };
 }
 
 export interface MachineInfo {

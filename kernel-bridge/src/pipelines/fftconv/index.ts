@@ -1,0 +1,143 @@
+/**
+ * The `fftconv` pipeline: a long per-channel FIR filter (reverb-style, one filter per channel)
+ * applied by FFT, with the channels split into bands; each band runs rfft → complex_mul →
+ * irfft → bias as its own chain of ops, on its own stream where the backend has streams, and
+ * the bands are concatenated. Backends without streams (everything but a GPU backend that says
+ * `streams` in its features) run the bands one after another: the record then says 1 effective
+ * stream, so the stream-scaling plot shows the cost of splitting alone.
+ */
+import type { DeviceTensor } from '../../backend/types';
+import type { Params } from '../../ops/types';
+import { Rng } from '../../ops/rng';
+import type { PipelineExec } from '../exec';
+import { num, pipelineParamError, resolvePipelineParams } from '../params';
+import type { PipelineInput, PipelineSpec, PreparedPipeline } from '../types';
+import type { WeightDecl, WeightSet } from '../weights';
+
+export interface FftConvConfig {
+  readonly channels: number;
+  readonly length: number;
+  readonly kernel: number;
+  readonly streams: number;
+  readonly sampleRate: number;
+  /** FFT size: the next power of two ≥ length + kernel − 1 (linear, not circular, convolution). */
+  readonly nFft: number;
+}
+
+const PARAMS = {
+  streams: { type: 'int', default: 1, min: 1, max: 16, doc: 'channel bands, each on its own stream (1, 2, 4, 8, 16)' },
+  channels: { type: 'int', default: 16, min: 1, max: 4096, doc: 'channels (divisible by streams)' },
+  length: { type: 'int', default: 44100, min: 1, max: 1 << 26, doc: 'samples per channel' },
+  kernel: { type: 'int', default: 4096, min: 1, max: 1 << 24, doc: 'filter taps per channel' },
+  sample_rate: { type: 'int', default: 44100, min: 1000, doc: 'for the audio duration (RTF)' },
+} as const;
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+export function resolveFftConv(given: Params): { params: Params; config: FftConvConfig } {
+  const params = resolvePipelineParams('fftconv', PARAMS, given);
+  const streams = num(params, 'streams');
+  if (![1, 2, 4, 8, 16].includes(streams)) throw pipelineParamError('fftconv', 'streams', `must be 1, 2, 4, 8 or 16, got ${streams}`);
+  const channels = num(params, 'channels');
+  if (channels % streams !== 0) throw pipelineParamError('fftconv', 'channels', `must be divisible by streams (${streams}), got ${channels}`);
+  const length = num(params, 'length');
+  const kernel = num(params, 'kernel');
+  return { params, config: { channels, length, kernel, streams, sampleRate: num(params, 'sample_rate'), nFft: nextPow2(length + kernel - 1) } };
+}
+
+function weights(c: FftConvConfig): WeightDecl[] {
+  return [
+    { name: 'filter', shape: [c.channels, c.kernel], init: { kind: 'fan_in' } },
+    { name: 'bias', shape: [c.channels], init: { kind: 'shift' } },
+  ];
+}
+
+export const fftconv: PipelineSpec<FftConvConfig> = {
+  name: 'fftconv',
+  summary: 'banded multi-stream FFT convolution: per band rfft → complex_mul → irfft → bias, bands concatenated',
+  params: PARAMS,
+  resolve: resolveFftConv,
+  ops: () => ['slice', 'rfft', 'complex_mul', 'irfft', 'add_bias', 'concat'].map((op) => ({ op })),
+  hostStages: () => [],
+  weights,
+  streams: (c) => c.streams,
+  inputShape: (c) => [1, c.channels, c.length],
+  input(c: FftConvConfig, seed: number): PipelineInput {
+    // Multichannel audio-like input: each channel a differently seeded noise-and-tone mixture.
+    const data = new Float64Array(c.channels * c.length);
+    const rng = new Rng(seed);
+    for (let ch = 0; ch < c.channels; ch++) {
+      const f = 80 + rng.uniform() * 4000;
+      for (let i = 0; i < c.length; i++) data[ch * c.length + i] = 0.5 * Math.sin((2 * Math.PI * f * i) / c.sampleRate) + 0.1 * rng.normal();
+    }
+    return { data, shape: [1, c.channels, c.length], audioSeconds: c.length / c.sampleRate };
+  },
+  flops: (c) => {
+    const half = c.nFft / 2 + 1;
+    // two real FFTs (2.5·n·log2 n each) and a complex product (6 flops per bin) per channel
+    return c.channels * (2 * 2.5 * c.nFft * Math.log2(c.nFft) + 6 * half + c.length);
+  },
+  async prepare(ex: PipelineExec, w: WeightSet, c: FftConvConfig): Promise<PreparedPipeline> {
+    const per = c.channels / c.streams;
+    const filter = ex.upload(w.get('filter')!.data, [c.channels, c.kernel]);
+    const bias = ex.upload(w.get('bias')!.data, [c.channels]);
+    // Filter spectra and per-band slices are computed once, outside the timed run.
+    const spectrum = await ex.op('rfft', [filter], { n: c.nFft, dim: -1 });
+    ex.free(filter);
+    const bandH: DeviceTensor[] = [];
+    const bandBias: DeviceTensor[] = [];
+    for (let b = 0; b < c.streams; b++) {
+      bandH.push(await ex.op('slice', [spectrum], { dim: 0, start: b * per, end: (b + 1) * per }));
+      bandBias.push(await ex.op('slice', [bias], { dim: 0, start: b * per, end: (b + 1) * per }));
+    }
+    ex.free(spectrum, bias);
+    const concurrent = ex.backend.info().features.includes('streams');
+
+    const band = async (x: DeviceTensor, b: number): Promise<DeviceTensor> => {
+      const xs = await ex.op('slice', [x], { dim: 1, start: b * per, end: (b + 1) * per });
+      const X = await ex.op('rfft', [xs], { n: c.nFft, dim: -1 });
+      ex.free(xs);
+      const Y = await ex.op('complex_mul', [X, bandH[b]!]);
+      ex.free(X);
+      const y = await ex.op('irfft', [Y], { n: c.nFft, dim: -1 });
+      ex.free(Y);
+      const cut = await ex.op('slice', [y], { dim: 2, start: 0, end: c.length });
+      ex.free(y);
+      const out = await ex.op('add_bias', [cut, bandBias[b]!], { dim: 1 });
+      ex.free(cut);
+      return out;
+    };
+
+    return {
+      async run(input: PipelineInput) {
+        const x = ex.upload(input.data, [1, c.channels, c.length]);
+        try {
+          const ids = Array.from({ length: c.streams }, (_, b) => b);
+          let parts: DeviceTensor[];
+          if (concurrent) parts = await Promise.all(ids.map((b) => band(x, b)));
+          else {
+            parts = [];
+            for (const b of ids) parts.push(await band(x, b));
+          }
+          const y = parts.length === 1 ? parts[0]! : await ex.op('concat', parts, { dim: 1 });
+          if (parts.length > 1) ex.free(...parts);
+          const output = await ex.floats(y);
+          ex.free(y);
+          return { output, shape: [1, c.channels, c.length] };
+        } finally {
+          ex.free(x);
+        }
+      },
+      dispose: () => ex.free(...bandH, ...bandBias),
+    };
+  },
+};
+
+/** Streams that actually ran concurrently on this backend. */
+export function effectiveStreams(backendFeatures: readonly string[], requested: number): number {
+  return backendFeatures.includes('streams') ? requested : 1;
+}

@@ -1,0 +1,92 @@
+/** The `mdx23c` pipeline: chunked TFC-TDF v3 source separation of stereo 44.1 kHz audio. */
+import type { Params } from '../../ops/types';
+import { syntheticAudio } from '../audio';
+import { overlapAdd, planChunks } from '../chunking';
+import type { PipelineExec } from '../exec';
+import type { PipelineInput, PipelineSpec, PreparedPipeline } from '../types';
+import { DeviceWeights, type WeightSet } from '../weights';
+import { dimC, MDX_PARAMS, mdxWeights, resolveMdx, type MdxConfig } from './config';
+import { MdxNetwork } from './model';
+
+export { resolveMdx, mdxWeights, type MdxConfig } from './config';
+export { MdxNetwork } from './model';
+
+const OPS = ['reshape', 'stft', 'permute', 'slice', 'conv2d', 'transpose', 'instance_norm', 'gelu', 'linear', 'add', 'matmul', 'concat', 'mul', 'pad', 'istft'];
+
+/** Multiply-adds of one chunk through the network (convs and linears; norms and FFTs are small beside them). */
+function chunkFlops(c: MdxConfig): number {
+  let flops = 0;
+  const conv = (cout: number, cin: number, k: number, h: number, w: number) => (flops += 2 * cout * cin * k * k * h * w);
+  const dc = dimC(c);
+  let t = c.dimT;
+  let f = c.dimF / c.subbands;
+  let ch = c.channels;
+  const block = (inC: number, cc: number) => {
+    for (let i = 0; i < c.blocks; i++) {
+      conv(cc, inC, 3, t, f);
+      conv(cc, cc, 3, t, f);
+      conv(cc, inC, 1, t, f);
+      flops += 2 * 2 * cc * t * f * Math.floor(f / c.bottleneck);
+      inC = cc;
+    }
+  };
+  conv(ch, dc, 1, t, f);
+  for (let i = 0; i < c.scales; i++) {
+    block(ch, ch);
+    conv(ch + c.growth, ch, 2, t / 2, f / 2);
+    t /= 2;
+    f /= 2;
+    ch += c.growth;
+  }
+  block(ch, ch);
+  for (let i = 0; i < c.scales; i++) {
+    conv(ch - c.growth, ch, 2, t, f);
+    t *= 2;
+    f *= 2;
+    ch -= c.growth;
+    block(2 * ch, ch);
+  }
+  conv(ch, ch + dc, 1, t, f);
+  conv(c.instruments * dc, ch, 1, t, f);
+  return flops;
+}
+
+export const mdx23c: PipelineSpec<MdxConfig> = {
+  name: 'mdx23c',
+  summary: 'MDX23C / TFC-TDF v3 source separation: STFT, U-Net of TFC-TDF blocks, iSTFT; chunked with weighted overlap-add',
+  params: MDX_PARAMS,
+  resolve: (p: Params) => resolveMdx(p),
+  ops: () => OPS.map((op) => ({ op })),
+  hostStages: () => ['chunk-split: reflect padding and chunk cutting', 'overlap-add: linear fades, weighted sum, division by the summed weights'],
+  weights: mdxWeights,
+  inputShape: (c) => [c.audioChannels, Math.max(1, Math.round(c.seconds * c.sampleRate))],
+  input(c: MdxConfig, seed: number): PipelineInput {
+    const a = syntheticAudio({ seconds: c.seconds, sampleRate: c.sampleRate, channels: c.audioChannels, seed });
+    return { data: a.data, shape: [a.channels, a.frames], audioSeconds: c.seconds };
+  },
+  flops: (c, input) => chunkFlops(c) * planChunks(input.shape[1]!, c.chunk, c.overlaps).starts.length,
+  async prepare(ex: PipelineExec, weights: WeightSet, c: MdxConfig): Promise<PreparedPipeline> {
+    const w = DeviceWeights.upload(ex, weights);
+    const net = new MdxNetwork(ex, w, c);
+    return {
+      async run(input: PipelineInput) {
+        const [channels, frames] = input.shape as [number, number];
+        ex.host('chunk-split');
+        const out = await overlapAdd(input.data, channels, frames, { chunk: c.chunk, overlaps: c.overlaps, batch: c.batch, outChannels: c.instruments * channels }, async (chunks, b) => {
+          const x = ex.upload(chunks, [b, channels, c.chunk]);
+          try {
+            const y = await net.forward(x);
+            const v = await ex.floats(y);
+            ex.free(y);
+            return v;
+          } finally {
+            ex.free(x);
+          }
+        });
+        ex.host('overlap-add');
+        return { output: out, shape: [c.instruments, channels, frames] };
+      },
+      dispose: () => w.free(),
+    };
+  },
+};
