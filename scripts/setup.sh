@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# --test: also what the test suites need (Chromium for the report's browser tests).
+# --test: also what the test suites need (Chromium, a software Vulkan driver, Python venvs).
 WITH_TEST_TOOLS=0
 for arg in "$@"; do
   case "$arg" in
@@ -60,3 +60,13 @@ export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"
 # `npm install` (not `npm ci`): it honours package-lock.json's versions, and tolerates lock files
 # written on another platform without its optional native packages (rollup's, for vitest).
 npm install --no-audit --no-fund
+
+# --test: what the other suites need. A software Vulkan driver for the webgpu backend (Mesa's
+# lavapipe), the Python venv of the mlx:cpu worker tests (.venv-workers/), and the project's
+# Jupyter environment (.venv/: JupyterLab, nbclient, nbconvert, the workbench extension) in
+# which the notebooks run headless and the extension is tested in Chromium.
+if [ "$WITH_TEST_TOOLS" = 1 ]; then
+  bash scripts/setup-webgpu.sh
+  bash scripts/setup-workers.sh
+  bash scripts/lab-env.sh >/dev/null
+fi

@@ -24,6 +24,43 @@ export type { OpSpec, Params, ParamValue, ParamDecl, InputDecl, OutputDecl, Tole
 export { runOp } from './backend/run-op';
 export { runCase, CASE_MEASURE, type CaseRequest } from './notebook/run-case';
 
+// ── pipelines: end-to-end audio networks written once against ComputeBackend ────────────────
+export {
+  PIPELINES,
+  pipelineNames,
+  getPipeline,
+  runPipeline,
+  pipelineSupport,
+  measurePipeline,
+  PipelineExec,
+  audioInput,
+  syntheticAudio,
+  readWav,
+  parseWav,
+  encodeWav16,
+  audioSeconds,
+  planChunks,
+  chunkWindow,
+  overlapAdd,
+  loadSafetensors,
+  parseSafetensors,
+  serializeSafetensors,
+  seededWeights,
+  checkWeights,
+  type PipelineSpec,
+  type PipelineInput,
+  type PipelineOutput,
+  type PipelineRun,
+  type RunPipelineOptions,
+  type PipelineMeasurement,
+  type Audio,
+  type WeightSet,
+} from './pipelines';
+export type { PipelineRecordInfo } from './results/record';
+
+// ── peer backends in a Python worker (torch, mlx) ──────────────────────────────────────────
+export { PythonWorkerBackend, probeFramework, workerProblem } from './backends/python-worker';
+
 // ── matrix: specs, runs (with live progress in a notebook), resume ──────────────────────────
 export { loadMatrix, listMatrixNames, repoResultsDir } from './matrix/load-matrix';
 export { parseMatrixSpec, type MatrixSpec, type MatrixCaseSpec, type MeasureSettings } from './matrix/spec';
