@@ -58,6 +58,9 @@ export {
 } from './pipelines';
 export type { PipelineRecordInfo } from './results/record';
 
+// ── the WebGPU backend (Dawn) ───────────────────────────────────────────────────────────────
+export { WebGpuBackend, type WebGpuOptions } from './backends/webgpu';
+
 // ── peer backends in a Python worker (torch, mlx) ──────────────────────────────────────────
 export { PythonWorkerBackend, probeFramework, workerProblem } from './backends/python-worker';
 
