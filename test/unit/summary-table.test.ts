@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { countRecords, countsLine, formatNs, summaryTable } from '../../kernel-bridge/src/cli/summary-table';
+import { countRecords, countsLine, formatNs, formatPrecision, formatThroughput, summaryTable } from '../../kernel-bridge/src/cli/summary-table';
 import type { ResultRecord } from '../../kernel-bridge/src/results/record';
 
 function rec(over: Partial<ResultRecord>): ResultRecord {
@@ -50,5 +50,19 @@ describe('summary table', () => {
     expect(t).toContain('FAIL 12×tol');
     const line = countsLine(countRecords(records));
     expect(line).toBe('4 cases: 2 ok, 1 unsupported, 1 error; precision 1 pass, 1 FAIL; 1 not converged (~)');
+  });
+  it('shows a pipeline row as RTF and output SNR', () => {
+    const r = rec({
+      kind: 'pipeline',
+      op: 'mdx23c',
+      rtf: 0.25,
+      derived: { flops: 1e12, bytes: 1e9, gflops: 40 },
+      precision: { verdict: 'pass', vsFp64: [{ worstRatio: 0.1 }] } as never,
+      pipeline: { snrVsFp64Db: 131.4 } as never,
+    });
+    expect(formatThroughput(r)).toBe('RTF 0.25 (4× real time)');
+    expect(formatPrecision(r)).toBe('pass 131 dB SNR');
+    const failed = rec({ ...r, precision: { verdict: 'fail', vsFp64: [] } as never, pipeline: { snrVsFp64Db: 12.5 } as never });
+    expect(formatPrecision(failed)).toBe('FAIL 12.5 dB SNR');
   });
 });

@@ -38,6 +38,10 @@ export function formatLatency(r: ResultRecord): string {
  * stored in 4 bytes, so one op shows the same unit in every dtype.
  */
 export function formatThroughput(r: ResultRecord): string {
+  // A pipeline's throughput is its real-time factor: what an audio engineer asks first.
+  if (r.kind === 'pipeline' && r.rtf !== undefined && Number.isFinite(r.rtf) && r.rtf > 0) {
+    return `RTF ${fmtSig(r.rtf)} (${fmtSig(1 / r.rtf)}× real time)`;
+  }
   const d = r.derived;
   if (!d) return '';
   const elementBytes = r.dtype === 'f16' || r.dtype === 'bf16' ? 2 : 4;
@@ -51,6 +55,10 @@ export function formatThroughput(r: ResultRecord): string {
 export function formatPrecision(r: ResultRecord): string {
   const p = r.precision;
   if (!p) return '';
+  if (r.kind === 'pipeline' && r.pipeline) {
+    const snr = `${fmtSig(r.pipeline.snrVsFp64Db, 3)} dB SNR`;
+    return p.verdict === 'pass' ? `pass ${snr}` : p.verdict === 'fail' ? `FAIL ${snr}` : 'n/a';
+  }
   const worst = Math.max(0, ...p.vsFp64.map((m) => m.worstRatio).filter((x) => Number.isFinite(x)));
   const nonFinite = p.vsFp64.some((m) => !Number.isFinite(m.worstRatio));
   const ratio = nonFinite ? 'inf' : fmtSig(worst, 2);
