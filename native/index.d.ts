@@ -19,7 +19,8 @@ export declare class PreparedOp {
   constructor(
     backend: string,
     op: string,
-    dtype: NativeDType,
+    /** 'tf32' only for backend 'cuda': f32 storage, TF32 tensor-core math. */
+    dtype: NativeDType | 'tf32',
     inputs: (NativeTensor | null)[],
     outputs: NativeTensor[],
     params: Record<string, NativeParamValue>,
@@ -29,7 +30,11 @@ export declare class PreparedOp {
   /** Run once on a worker thread. */
   runAsync(): Promise<void>;
   /** Natively repeated timing: `samples` samples of `iterations` calls; ns per call per sample. */
-  measure(options: { iterations?: number; samples?: number; flushBytes?: number }): Promise<Float64Array>;
+  /**
+   * cuda: CUDA events around the launches (device timeline); flushBytes > 0 flushes L2; graph
+   * replays the launches as one captured CUDA graph; the result carries `hostNs` too.
+   */
+  measure(options: { iterations?: number; samples?: number; flushBytes?: number; graph?: boolean }): Promise<Float64Array & { hostNs?: Float64Array }>;
 }
 
 export interface BuildInfo {
@@ -42,6 +47,8 @@ export interface BuildInfo {
   faultOps: boolean;
   sanitizers: string;
   simd: string;
+  /** Whether this build found a CUDA toolkit and built the CUDA module beside the addon. */
+  cudaModule: boolean;
 }
 
 export declare function tensor(dtype: NativeDType, shape: number[], data?: NativeArray | null): NativeTensor;
@@ -57,3 +64,27 @@ export declare function roundTo(dtype: 'f32', values: Float64Array | Float32Arra
 export declare function roundTo(dtype: 'f16' | 'bf16', values: Float64Array | Float32Array): Uint16Array;
 /** Exact values of f16/bf16 bit patterns. */
 export declare function widen(dtype: 'f16' | 'bf16', bits: Uint16Array): Float64Array;
+
+// ---- cuda backend (the CUDA module, loaded on first use; every call says why when it cannot run)
+export type NativeDevice = 'host' | 'cuda';
+export declare function tensor(dtype: NativeDType, shape: number[], data: NativeArray | null | undefined, device: NativeDevice): NativeTensor;
+export interface CudaStatus {
+  available: boolean;
+  /** Why cuda cannot run here: no toolkit at build time, no driver, no device. */
+  reason?: string;
+  /** JSON text: name, computeCapability, multiprocessors, memory, L2, clocks, driver/runtime/library versions. */
+  device?: string;
+}
+export declare function cudaStatus(): CudaStatus;
+/** undefined when the module implements (op, dtype); else the reason. dtype may be 'tf32'. */
+export declare function cudaHasOp(op: string, dtype: NativeDType | 'tf32'): string | undefined;
+export declare function cudaMemory(): {
+  currentBytes: number;
+  peakBytes: number;
+  reservedBytes: number;
+  deviceFreeBytes: number;
+  deviceTotalBytes: number;
+};
+export declare function cudaResetPeak(): void;
+export declare function cudaSync(): void;
+export declare function cudaSetStreams(n: number): number;

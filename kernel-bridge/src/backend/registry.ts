@@ -5,7 +5,11 @@
 import { AbwError } from '../errors';
 import { NativeBackend } from '../backends/native/native-backend';
 import { addon, addonLoadProblem } from '../backends/native/addon';
+import { CudaBackend, cudaProblem } from '../backends/native/cuda-backend';
 import { OrtBackend, ortEpProblem, ortLoadProblem, type OrtEp } from '../backends/ort/ort-backend';
+import { WebGpuBackend } from '../backends/webgpu/webgpu-backend';
+import { webgpuProblem } from '../backends/webgpu/dawn';
+import { PythonWorkerBackend, workerProblem } from '../backends/python-worker';
 import type { ComputeBackend } from './types';
 
 export interface BackendEntry {
@@ -49,6 +53,35 @@ const ENTRIES: BackendEntry[] = [
     summary: 'onnxruntime-node, CPU execution provider: each op a tiny ONNX graph (opset 17); f32, int8 for ternary_matmul; host timer incl. the JS→runtime call',
     probe: ortLoadProblem,
     create: () => new OrtBackend('cpu'),
+  },
+  ...(
+    [
+      ['torch', 'cpu', 'PyTorch on the CPU'],
+      ['torch', 'cuda', 'PyTorch on CUDA (cuBLAS/cuDNN/cuFFT; tf32 rows set the TF32 flags); timed with torch.cuda.Event'],
+      ['torch', 'mps', 'PyTorch on Apple GPUs (Metal Performance Shaders); timed with torch.mps.synchronize'],
+      ['mlx', 'cpu', 'MLX on the CPU (mlx[cpu] on Linux); stft composed from framing + rfft'],
+      ['mlx', 'gpu', 'MLX on the GPU (Metal on macOS, CUDA with mlx[cuda]); timed with mx.eval + mx.synchronize'],
+    ] as const
+  ).map(
+    ([framework, device, what]): BackendEntry => ({
+      id: `${framework}:${device}`,
+      summary: `Python worker (ABW_PYTHON / --python): ${what}; timing inside the worker`,
+      probe: () => workerProblem(framework, device),
+      create: () => new PythonWorkerBackend(framework, device),
+    }),
+  ),
+  {
+    id: 'cuda',
+    summary: 'native CUDA: cuBLASLt (f32, tf32, f16, bf16 with f32 accumulation), cuDNN, cuFFT and fused kernels; CUDA-event device timer, caching device allocator',
+    probe: cudaProblem,
+    create: () => new CudaBackend(),
+  },
+  {
+    id: 'webgpu',
+    summary:
+      'Dawn (webgpu npm package): WGSL kernels on Vulkan / Metal / D3D12; high-performance adapter (ABW_WEBGPU_ADAPTER=<name> picks one); f32, f16 with shader-f16, int8; timestamp-query timer where the adapter has it',
+    probe: () => webgpuProblem(),
+    create: () => new WebGpuBackend(),
   },
   ...(['cuda', 'coreml', 'dml'] as const).map(
     (ep: OrtEp): BackendEntry => ({

@@ -31,6 +31,11 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   o.Set("blas", ABW_BLAS_NAME);
   o.Set("fft", ABW_FFT_NAME);
   o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+#ifdef ABW_CUDA_BUILT
+  o.Set("cudaModule", true);
+#else
+  o.Set("cudaModule", false);
+#endif
 #ifdef ABW_FAULT_OPS
   o.Set("faultOps", true);
 #else

@@ -15,6 +15,12 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info);
 Napi::Value RoundTo(const Napi::CallbackInfo& info);
 Napi::Value Widen(const Napi::CallbackInfo& info);
 Napi::Value HasKernel(const Napi::CallbackInfo& info);
+Napi::Value CudaStatus(const Napi::CallbackInfo& info);
+Napi::Value CudaMemory(const Napi::CallbackInfo& info);
+Napi::Value CudaResetPeak(const Napi::CallbackInfo& info);
+Napi::Value CudaSync(const Napi::CallbackInfo& info);
+Napi::Value CudaSetStreams(const Napi::CallbackInfo& info);
+Napi::Value CudaHasOp(const Napi::CallbackInfo& info);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   TensorHandle::Init(env, exports);
@@ -29,6 +35,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("roundTo", Napi::Function::New(env, RoundTo, "roundTo"));
   exports.Set("widen", Napi::Function::New(env, Widen, "widen"));
+  exports.Set("cudaStatus", Napi::Function::New(env, CudaStatus, "cudaStatus"));
+  exports.Set("cudaMemory", Napi::Function::New(env, CudaMemory, "cudaMemory"));
+  exports.Set("cudaResetPeak", Napi::Function::New(env, CudaResetPeak, "cudaResetPeak"));
+  exports.Set("cudaSync", Napi::Function::New(env, CudaSync, "cudaSync"));
+  exports.Set("cudaHasOp", Napi::Function::New(env, CudaHasOp, "cudaHasOp"));
+  exports.Set("cudaSetStreams", Napi::Function::New(env, CudaSetStreams, "cudaSetStreams"));
   return exports;
 }
 }  // namespace abw::addon

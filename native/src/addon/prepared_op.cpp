@@ -4,13 +4,32 @@
 
 #include "addon/errors.h"
 #include "addon/tensor_handle.h"
+#include "common/cuda_module.h"
 #include "common/memory.h"
 #include "common/registry.h"
 #include "common/timer.h"
 
 namespace abw::addon {
 
+// The CUDA module holds raw device pointers: a tensor freed since prepare must not be touched.
+void BoundOp::check_not_freed() const {
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i] && inputs[i]->released()) fail("EINVAL", "[" + op + "] input " + std::to_string(i) + " was freed");
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (outputs[i]->released()) fail("EINVAL", "[" + op + "] output " + std::to_string(i) + " was freed");
+}
+
+BoundOp::~BoundOp() {
+  if (cuda_call) cuda_required().release(cuda_call);
+}
+
 void BoundOp::run_once() {
+  if (cuda_call) {
+    check_not_freed();
+    abw_cuda_status st{};
+    if (cuda_required().run(cuda_call, &st) != 0) raise_cuda_status(st);
+    return;
+  }
   std::vector<const Tensor*> in;
   std::vector<Tensor*> out;
   in.reserve(inputs.size());
@@ -50,6 +69,31 @@ Params ParseParams(Napi::Env env, const std::string& op, const Napi::Value& v) {
   return p;
 }
 
+// Tensors of a cuda op must live on the GPU; the module plans the call once here.
+static abw_cuda_tensor cuda_view(Napi::Env env, const Tensor& t, const std::string& what) {
+  if (t.device() != Device::cuda) throw to_js_error(env, "EINVAL", what + " is a host tensor; the cuda backend needs device tensors");
+  if (t.ndim() > ABW_CUDA_MAX_DIMS) throw to_js_error(env, "ESHAPE", what + " has more than " + std::to_string(ABW_CUDA_MAX_DIMS) + " dimensions");
+  abw_cuda_tensor v{};
+  v.data = const_cast<void*>(t.raw());
+  v.dtype = static_cast<int32_t>(t.dtype());
+  v.ndim = static_cast<int32_t>(t.ndim());
+  for (int64_t i = 0; i < t.ndim(); ++i) v.shape[i] = t.shape()[static_cast<size_t>(i)];
+  return v;
+}
+
+static void bind_cuda(Napi::Env env, BoundOp& b) {
+  std::vector<abw_cuda_tensor> in, out;
+  for (size_t i = 0; i < b.inputs.size(); ++i) {
+    if (b.inputs[i]) in.push_back(cuda_view(env, *b.inputs[i], "[" + b.op + "] inputs[" + std::to_string(i) + "]"));
+    else in.push_back(abw_cuda_tensor{});  // omitted optional input: data == nullptr
+  }
+  for (size_t i = 0; i < b.outputs.size(); ++i) out.push_back(cuda_view(env, *b.outputs[i], "[" + b.op + "] outputs[" + std::to_string(i) + "]"));
+  abw_cuda_status st{};
+  b.cuda_call = cuda_required().prepare(b.op.c_str(), static_cast<int32_t>(b.dtype), b.tf32, in.data(), static_cast<int32_t>(in.size()),
+                                        out.data(), static_cast<int32_t>(out.size()), &b.params, &st);
+  if (!b.cuda_call) raise_cuda_status(st);
+}
+
 static const napi_type_tag kPreparedTag = {0x6162772d70726570ULL, 0x617265642d6f7021ULL};
 
 void PreparedOp::Init(Napi::Env env, Napi::Object exports) {
@@ -69,8 +113,19 @@ PreparedOp::PreparedOp(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Prepar
     auto b = std::make_shared<BoundOp>();
     b->backend = info[0].As<Napi::String>().Utf8Value();
     b->op = info[1].As<Napi::String>().Utf8Value();
-    b->dtype = ParseDType(env, info[2], "[" + b->op + "] dtype");
-    if (!has_kernel(b->backend, b->op, b->dtype))
+    const bool cuda = b->backend == "cuda";
+    // TF32 is a mode of f32 storage on cuda only: it never comes on silently for f32.
+    if (cuda && info[2].IsString() && info[2].As<Napi::String>().Utf8Value() == "tf32") {
+      b->dtype = DType::f32;
+      b->tf32 = true;
+    } else {
+      b->dtype = ParseDType(env, info[2], "[" + b->op + "] dtype");
+    }
+    if (cuda) {
+      char why[512] = {0};
+      if (!cuda_required().has_op(b->op.c_str(), static_cast<int32_t>(b->dtype), b->tf32, why, sizeof why))
+        throw to_js_error(env, "ENOKERNEL", why);
+    } else if (!has_kernel(b->backend, b->op, b->dtype))
       throw to_js_error(env, "ENOKERNEL", "`" + b->op + "` has no `" + b->backend + "` implementation for " + dtype_name(b->dtype));
     if (!info[3].IsArray()) throw to_js_error(env, "EINVAL", "[" + b->op + "] inputs must be an array");
     if (!info[4].IsArray()) throw to_js_error(env, "EINVAL", "[" + b->op + "] outputs must be an array");
@@ -90,6 +145,7 @@ PreparedOp::PreparedOp(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Prepar
       handles_.push_back(Napi::Persistent(v.As<Napi::Object>()));
     }
     b->params = ParseParams(env, b->op, info[5]);
+    if (cuda) bind_cuda(env, *b);
     op_ = std::move(b);
     info.This().As<Napi::Object>().TypeTag(&kPreparedTag);
   })
@@ -174,11 +230,21 @@ Napi::Value PreparedOp::RunAsync(const Napi::CallbackInfo& info) {
 // large before each sample to evict caches (cold measurement).
 class MeasureWorker : public OpWorker {
  public:
-  MeasureWorker(Napi::Env env, PreparedOp* owner, int64_t iterations, int64_t samples, int64_t flush_bytes)
-      : OpWorker(env, owner), iterations_(iterations), samples_(samples), flush_bytes_(flush_bytes) {}
+  MeasureWorker(Napi::Env env, PreparedOp* owner, int64_t iterations, int64_t samples, int64_t flush_bytes, bool graph)
+      : OpWorker(env, owner), iterations_(iterations), samples_(samples), flush_bytes_(flush_bytes), graph_(graph) {}
 
  protected:
   void Work() override {
+    if (op_->cuda_call) {
+      op_->check_not_freed();
+      // Device timeline: CUDA events around natively repeated launches (host time beside it).
+      abw_cuda_measure_options o{iterations_, samples_, flush_bytes_ > 0, graph_};
+      times_.resize(static_cast<size_t>(samples_));
+      host_times_.resize(static_cast<size_t>(samples_));
+      abw_cuda_status st{};
+      if (cuda_required().measure(op_->cuda_call, &o, times_.data(), host_times_.data(), &st) != 0) raise_cuda_status(st);
+      return;
+    }
     Scratch<uint8_t> flush(static_cast<size_t>(flush_bytes_));
     times_.resize(static_cast<size_t>(samples_));
     for (int64_t s = 0; s < samples_; ++s) {
@@ -195,12 +261,19 @@ class MeasureWorker : public OpWorker {
   Napi::Value Result() override {
     Napi::Float64Array a = Napi::Float64Array::New(Env(), times_.size());
     for (size_t i = 0; i < times_.size(); ++i) a[i] = times_[i];
+    if (!host_times_.empty()) {
+      // cuda: the host wall time per call rides along as a property of the result.
+      Napi::Float64Array h = Napi::Float64Array::New(Env(), host_times_.size());
+      for (size_t i = 0; i < host_times_.size(); ++i) h[i] = host_times_[i];
+      a.Set("hostNs", h);
+    }
     return a;
   }
 
  private:
   int64_t iterations_, samples_, flush_bytes_;
-  std::vector<double> times_;
+  bool graph_;
+  std::vector<double> times_, host_times_;
   volatile uint8_t sink_ = 0;
 };
 
@@ -217,17 +290,19 @@ Napi::Value PreparedOp::Measure(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   // An async API: bad options reject the promise rather than throw.
   int64_t iterations = 1, samples = 1, flush = 0;
+  bool graph = false;
   try {
     Napi::Object o = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
     iterations = get_int(o, "iterations", 1, 1, 1LL << 30);
     samples = get_int(o, "samples", 1, 1, 1 << 20);
     flush = get_int(o, "flushBytes", 0, 0, 1LL << 32);
+    graph = o.Get("graph").IsBoolean() && o.Get("graph").As<Napi::Boolean>().Value();
   } catch (const Napi::Error& e) {
     auto d = Napi::Promise::Deferred::New(env);
     d.Reject(e.Value());
     return d.Promise();
   }
-  auto* w = new MeasureWorker(env, this, iterations, samples, flush);
+  auto* w = new MeasureWorker(env, this, iterations, samples, flush, graph);
   auto p = w->Promise();
   w->Queue();
   return p;

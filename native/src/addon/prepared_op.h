@@ -18,7 +18,12 @@ struct BoundOp {
   std::vector<TensorPtr> inputs;  // null entries for omitted optional inputs
   std::vector<TensorPtr> outputs;
   Params params;
+  // The cuda backend: the CUDA module's prepared call (plans made once), and TF32 mode.
+  void* cuda_call = nullptr;
+  bool tf32 = false;
   void run_once();
+  void check_not_freed() const;
+  ~BoundOp();
 };
 
 class PreparedOp : public Napi::ObjectWrap<PreparedOp> {

@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "addon/errors.h"
+#include "common/cuda_module.h"
 
 namespace abw::addon {
 
@@ -91,7 +93,33 @@ static void copy_in(Napi::Env env, Tensor& t, const Napi::Value& data, const std
     throw to_js_error(env, "EDTYPE", what + " must be a " + std::string(array_name(t.dtype())) + " for " + dtype_name(t.dtype()));
   if (static_cast<int64_t>(ta.ElementLength()) != t.numel())
     throw to_js_error(env, "ESHAPE", what + " has " + std::to_string(ta.ElementLength()) + " elements, shape " + shape_str(t.shape()) + " needs " + std::to_string(t.numel()));
-  if (t.nbytes()) std::memcpy(t.raw(), static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), t.nbytes());
+  const void* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  if (!t.nbytes()) return;
+  if (t.device() == Device::host) {
+    std::memcpy(t.raw(), src, t.nbytes());
+    return;
+  }
+  abw_cuda_status st{};
+  if (cuda_required().copy(t.raw(), src, t.nbytes(), 1, &st) != 0) raise_cuda_status(st);
+}
+
+// Device tensors start zeroed too, so an output never holds another tensor's old bytes.
+static void zero_fill(Tensor& t) {
+  if (!t.nbytes()) return;
+  if (t.device() == Device::host) {
+    std::memset(t.raw(), 0, t.nbytes());
+    return;
+  }
+  abw_cuda_status st{};
+  if (cuda_required().zero(t.raw(), t.nbytes(), &st) != 0) raise_cuda_status(st);
+}
+
+static Device parse_device(Napi::Env env, const Napi::Value& v) {
+  if (v.IsUndefined() || v.IsNull()) return Device::host;
+  std::string d = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  if (d == "host") return Device::host;
+  if (d == "cuda") return Device::cuda;
+  throw to_js_error(env, "EINVAL", "device must be 'host' or 'cuda'");
 }
 
 Napi::Value CreateTensor(const Napi::CallbackInfo& info) {
@@ -99,9 +127,10 @@ Napi::Value CreateTensor(const Napi::CallbackInfo& info) {
   ABW_NAPI_GUARD(env, {
     DType dt = ParseDType(env, info[0], "dtype");
     Shape shape = ParseShape(env, info[1], "shape");
-    auto t = std::make_shared<Tensor>(dt, shape);
+    const Device dev = parse_device(env, info.Length() > 3 ? info[3] : env.Undefined());
+    auto t = std::make_shared<Tensor>(dt, shape, dev);
     if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) copy_in(env, *t, info[2], "data");
-    else if (t->nbytes()) std::memset(t->raw(), 0, t->nbytes());
+    else zero_fill(*t);
     return TensorHandle::NewFrom(env, t);
   })
 }
@@ -116,6 +145,7 @@ Napi::Value TensorHandle::Info(const Napi::CallbackInfo& info) {
   o.Set("shape", s);
   o.Set("byteLength", Napi::Number::New(env, static_cast<double>(tensor_->nbytes())));
   o.Set("freed", Napi::Boolean::New(env, tensor_->released()));
+  o.Set("device", tensor_->device() == Device::host ? "host" : "cuda");
   return o;
 }
 
@@ -125,7 +155,11 @@ Napi::Value TensorHandle::Read(const Napi::CallbackInfo& info) {
     TensorPtr t = FromValue(info.This(), "tensor");
     if (pins) throw to_js_error(env, "EINVAL", "tensor is being written by a running op; await it first");
     Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, t->nbytes());
-    if (t->nbytes()) std::memcpy(buf.Data(), t->raw(), t->nbytes());
+    if (t->nbytes() && t->device() == Device::host) std::memcpy(buf.Data(), t->raw(), t->nbytes());
+    if (t->nbytes() && t->device() == Device::cuda) {
+      abw_cuda_status st{};
+      if (cuda_required().copy(buf.Data(), t->raw(), t->nbytes(), 2, &st) != 0) raise_cuda_status(st);
+    }
     size_t n = static_cast<size_t>(t->numel());
     switch (t->dtype()) {
       case DType::f64: return Napi::Float64Array::New(env, n, buf, 0);

@@ -63,6 +63,11 @@ static void check_float_dtypes(KernelArgs& a, DType dtype) {
   for (size_t i = 0; i < a.out.size(); ++i)
     if (a.out[i] && dtype_is_float(a.out[i]->dtype()) && !dtype_fits(a.out[i]->dtype(), dtype))
       fail("EDTYPE", a.msg("output " + std::to_string(i) + " is " + dtype_name(a.out[i]->dtype()) + ", expected " + dtype_name(dtype)));
+  // Host kernels read host memory only: a device tensor here is a caller bug, not a crash.
+  for (size_t i = 0; i < a.in.size(); ++i)
+    if (a.in[i] && a.in[i]->device() != Device::host) fail("EINVAL", a.msg("input " + std::to_string(i) + " lives on the GPU; host kernels need host tensors"));
+  for (size_t i = 0; i < a.out.size(); ++i)
+    if (a.out[i] && a.out[i]->device() != Device::host) fail("EINVAL", a.msg("output " + std::to_string(i) + " lives on the GPU; host kernels need host tensors"));
   for (size_t i = 0; i < a.in.size(); ++i)
     if (a.in[i] && a.in[i]->released()) fail("EINVAL", a.msg("input " + std::to_string(i) + " was freed"));
   for (size_t i = 0; i < a.out.size(); ++i)

@@ -1,42 +1,31 @@
 #include "common/tensor.h"
 
+#include "common/cuda_module.h"
 #include "common/error.h"
 #include "common/memory.h"
 
 namespace abw {
 
-int64_t shape_numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) {
-    ABW_CHECK(d >= 0, "ESHAPE", "shape " + shape_str(s) + " has a negative dimension");
-    n *= d;
-  }
-  return n;
-}
-
-std::string shape_str(const Shape& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
-std::vector<int64_t> shape_strides(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (int64_t i = static_cast<int64_t>(s.size()) - 2; i >= 0; --i) st[i] = st[i + 1] * s[i + 1];
-  return st;
-}
-
-Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+Tensor::Tensor(DType dtype, Shape shape, Device device) : dtype_(dtype), device_(device), shape_(std::move(shape)) {
   numel_ = shape_numel(shape_);
   nbytes_ = static_cast<size_t>(numel_) * dtype_size(dtype_);
-  data_ = nbytes_ ? tracked_alloc(nbytes_) : nullptr;
+  data_ = nullptr;
+  if (!nbytes_) return;
+  if (device_ == Device::host) {
+    data_ = tracked_alloc(nbytes_);
+  } else {
+    abw_cuda_status st{};
+    data_ = cuda_required().alloc(nbytes_, &st);
+    if (!data_) raise_cuda_status(st);
+  }
 }
 
 Tensor::~Tensor() { release(); }
 
 void Tensor::release() {
   if (data_) {
-    tracked_free(data_, nbytes_);
+    if (device_ == Device::host) tracked_free(data_, nbytes_);
+    else cuda_required().free(data_, nbytes_);
     data_ = nullptr;
   }
 }

@@ -12,6 +12,10 @@ namespace abw {
 
 using Shape = std::vector<int64_t>;
 
+// Where a tensor's bytes live: host memory (ref, cpu) or CUDA device memory (cuda backend,
+// through the CUDA module's caching allocator).
+enum class Device : uint8_t { host, cuda };
+
 int64_t shape_numel(const Shape& s);
 std::string shape_str(const Shape& s);
 // Row-major strides in elements.
@@ -19,12 +23,13 @@ std::vector<int64_t> shape_strides(const Shape& s);
 
 class Tensor {
  public:
-  Tensor(DType dtype, Shape shape);  // allocates, uninitialised
+  Tensor(DType dtype, Shape shape, Device device = Device::host);  // allocates, uninitialised
   ~Tensor();
   Tensor(const Tensor&) = delete;
   Tensor& operator=(const Tensor&) = delete;
 
   DType dtype() const { return dtype_; }
+  Device device() const { return device_; }
   const Shape& shape() const { return shape_; }
   int64_t ndim() const { return static_cast<int64_t>(shape_.size()); }
   // Size of dimension d; negative d counts from the end.
@@ -41,6 +46,7 @@ class Tensor {
 
  private:
   DType dtype_;
+  Device device_;
   Shape shape_;
   int64_t numel_;
   size_t nbytes_;

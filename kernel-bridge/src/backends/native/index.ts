@@ -1,2 +1,3 @@
 export { NativeBackend, floatStorage } from './native-backend';
 export { addon, addonLoadProblem } from './addon';
+export { CudaBackend, cudaProblem, type CudaBackendOptions, type CudaDeviceInfo, type CudaMemoryStats } from './cuda-backend';

@@ -1,0 +1,198 @@
+/**
+ * The `cuda` backend: NVIDIA GPUs through the addon's CUDA module (cuBLASLt, cuDNN, cuFFT and
+ * own kernels; native/src/cuda). Tensors live in device memory (the module's caching
+ * allocator); `measure` times natively repeated launches with CUDA events (timer `device`),
+ * optionally as one replayed CUDA graph, and flushes L2 before each sample when cold.
+ * TF32 is its own case dtype: f32 cases never use TF32 math.
+ */
+import type { NativeDType, NativeTensor, PreparedOp } from '@abw/native';
+
+import { AbwError } from '../../errors';
+import { getOp } from '../../ops/catalogue';
+import type { Params } from '../../ops/types';
+import { planForBackend } from '../../backend/plan-for-backend';
+import type { DType, HostTensor, Shape } from '../../tensor';
+import type {
+  BackendInfo,
+  ComputeBackend,
+  ComputeDType,
+  DeviceTensor,
+  MeasureOptions,
+  MemoryStats,
+  PreparedCall,
+  Support,
+} from '../../backend/types';
+import { addon, addonLoadProblem } from './addon';
+
+const OWNER = Symbol('abw.cudaTensor');
+
+interface CudaDeviceTensor extends DeviceTensor {
+  readonly [OWNER]: NativeTensor;
+}
+
+/** What the module reports about the device (cudaStatus().device, parsed). */
+export interface CudaDeviceInfo {
+  readonly name: string;
+  readonly computeCapability: string;
+  readonly multiprocessors: number;
+  readonly totalMemoryBytes: number;
+  readonly freeMemoryBytes: number;
+  readonly l2CacheBytes: number;
+  readonly smClockKHz: number;
+  readonly memoryClockKHz: number;
+  readonly memoryBusBits: number;
+  readonly driver: string;
+  readonly runtime: string;
+  readonly cublasLt: string;
+  readonly cudnn: string;
+  readonly cufft: string;
+  readonly streams: number;
+}
+
+/** Device memory as the cuda backend reports it per case. */
+export interface CudaMemoryStats extends MemoryStats {
+  readonly reservedBytes: number;
+  readonly deviceFreeBytes: number;
+  readonly deviceTotalBytes: number;
+}
+
+/** Why `cuda` cannot run here (addon missing, no toolkit at build time, no driver, no device), or undefined. */
+export function cudaProblem(): string | undefined {
+  const problem = addonLoadProblem();
+  if (problem) return problem;
+  const s = addon().cudaStatus();
+  return s.available ? undefined : (s.reason ?? 'the CUDA module gave no reason');
+}
+
+export interface CudaBackendOptions {
+  /** Replay the timed launches as one captured CUDA graph (small ops: launch overhead out). */
+  readonly graphs?: boolean;
+}
+
+export class CudaBackend implements ComputeBackend {
+  readonly id = 'cuda';
+  readonly timer = 'device' as const;
+  readonly graphs: boolean;
+  private disposed = false;
+
+  constructor(options: CudaBackendOptions = {}) {
+    const problem = cudaProblem();
+    if (problem) throw new AbwError('ABW_EUNSUPPORTED', `backend cuda is unavailable: ${problem}`, 'backend');
+    this.graphs = options.graphs === true;
+  }
+
+  device(): CudaDeviceInfo {
+    const s = addon().cudaStatus();
+    return JSON.parse(s.device ?? '{}') as CudaDeviceInfo;
+  }
+
+  info(): BackendInfo {
+    const d = this.device();
+    return {
+      id: this.id,
+      engine: 'native CUDA: cuBLASLt, cuDNN, cuFFT and own kernels; caching device allocator',
+      device: `${d.name} (sm_${d.computeCapability.replace('.', '')}, ${d.multiprocessors} SMs, ${(d.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB)`,
+      available: true,
+      libraries: { driver: d.driver, runtime: d.runtime, cublasLt: d.cublasLt, cudnn: d.cudnn, cufft: d.cufft },
+      dtypes: ['f32', 'tf32', 'f16', 'bf16', 'int8'],
+      features: ['device-timer', 'cuda-graphs', 'l2-flush', 'caching-allocator', 'streams'],
+      timer: 'device',
+    };
+  }
+
+  supports(op: string, dtype: ComputeDType, _params?: Params): Support {
+    let spec;
+    try {
+      spec = getOp(op);
+    } catch (e) {
+      return { ok: false, reason: (e as Error).message };
+    }
+    if (spec.testOnly) return { ok: false, reason: `${op} is a test-only fault op; only the fault backend runs it` };
+    if (dtype === 'f64') return { ok: false, reason: 'cuda runs f32, tf32, f16, bf16 and int8; f64 is the ref oracle' };
+    if (!spec.dtypes.includes(dtype)) {
+      return { ok: false, reason: `${op} is defined for ${spec.dtypes.join(', ')}, not ${dtype}` };
+    }
+    const why = addon().cudaHasOp(op, dtype);
+    return why === undefined ? { ok: true } : { ok: false, reason: why };
+  }
+
+  upload(t: HostTensor): DeviceTensor {
+    this.checkAlive();
+    return wrap(t.dtype, t.shape, addon().tensor(t.dtype, [...t.shape], t.data, 'cuda'));
+  }
+
+  async download(t: DeviceTensor): Promise<HostTensor> {
+    return { dtype: t.dtype, shape: t.shape, data: this.own(t, 'tensor').read() };
+  }
+
+  free(t: DeviceTensor): void {
+    this.own(t, 'tensor').free();
+  }
+
+  async run(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): Promise<DeviceTensor[]> {
+    const call = this.prepare(op, inputs, params, dtype);
+    await call.run();
+    return [...call.outputs];
+  }
+
+  prepare(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): PreparedCall {
+    this.checkAlive();
+    const { planned, outputs: outs } = planForBackend(this, op, inputs, params, dtype);
+    const handles = inputs.map((t, i) => (t ? this.own(t, `[${op}] inputs[${i}]`) : null));
+    const n = addon();
+    const outputs: CudaDeviceTensor[] = [];
+    let prepared: PreparedOp;
+    try {
+      for (const o of outs) outputs.push(wrap(o.dtype, o.shape, n.tensor(o.dtype, [...o.shape], null, 'cuda')));
+      prepared = new n.PreparedOp('cuda', op, nativeDType(dtype), handles, outputs.map((t) => t[OWNER]), planned.plan.native);
+    } catch (e) {
+      outputs.forEach((t) => t[OWNER].free());
+      throw e;
+    }
+    return {
+      outputs,
+      run: () => prepared.runAsync(),
+      runSync: () => prepared.run(),
+      measure: async (o: MeasureOptions) => {
+        const ns = await prepared.measure({ iterations: o.iterations, samples: o.samples, flushBytes: o.cold ? 1 : 0, graph: this.graphs });
+        return Array.from(ns);
+      },
+      dispose: () => outputs.forEach((t) => t[OWNER].free()),
+    };
+  }
+
+  async sync(): Promise<void> {
+    addon().cudaSync();
+  }
+
+  memory(): CudaMemoryStats {
+    return addon().cudaMemory();
+  }
+
+  resetPeak(): void {
+    addon().cudaResetPeak();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new AbwError('ABW_EINVAL', 'backend cuda was disposed');
+  }
+
+  private own(t: DeviceTensor | null | undefined, what: string): NativeTensor {
+    const h = t && (t as Partial<CudaDeviceTensor>)[OWNER];
+    if (!t || !h) throw new AbwError('ABW_EINVAL', `${what} is not a tensor of the cuda backend`, what);
+    return h;
+  }
+}
+
+function wrap(dtype: DType, shape: Shape, handle: NativeTensor): CudaDeviceTensor {
+  return Object.freeze({ backend: 'cuda', dtype, shape: Object.freeze([...shape]), [OWNER]: handle });
+}
+
+/** tf32 crosses as its own native dtype string: f32 storage, TF32 math, on cuda only. */
+function nativeDType(dt: ComputeDType): NativeDType | 'tf32' {
+  return dt;
+}

@@ -1,0 +1,73 @@
+# The CUDA module, libabw_cuda.so: built when a CUDA toolkit (nvcc, cuBLASLt, cuFFT) and cuDNN 9
+# are found, loaded by the addon with dlopen at first use (src/cuda/api.h says why). Without a
+# toolkit nothing here is built and the addon reports `cuda: unavailable` with the reason.
+#
+# Inputs: ABW_CUDA (ON/OFF), CUDNN_ROOT (optional: a folder with include/cudnn.h and lib/).
+# Output: ABW_CUDA_BUILT (TRUE/FALSE), ABW_CUDA_NAME (what was found, for the build log).
+set(ABW_CUDA_BUILT FALSE)
+set(ABW_CUDA_NAME "none")
+if(NOT ABW_CUDA OR APPLE OR WIN32)
+  return()
+endif()
+
+include(CheckLanguage)
+check_language(CUDA)
+if(NOT CMAKE_CUDA_COMPILER)
+  set(ABW_CUDA_NAME "none (nvcc not found)")
+  return()
+endif()
+enable_language(CUDA)
+find_package(CUDAToolkit QUIET)
+if(NOT CUDAToolkit_FOUND OR NOT TARGET CUDA::cublasLt OR NOT TARGET CUDA::cufft)
+  set(ABW_CUDA_NAME "none (CUDA toolkit without cuBLASLt/cuFFT)")
+  return()
+endif()
+
+# cuDNN 9: a system package, a tarball under CUDNN_ROOT, or the nvidia-cudnn Python wheel.
+find_path(ABW_CUDNN_INCLUDE cudnn.h HINTS ${CUDNN_ROOT} ENV CUDNN_ROOT ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include)
+# NAMES_PER_DIR: the library beside the headers found under CUDNN_ROOT wins over a system copy of
+# another version (the wheel ships only libcudnn.so.9, no libcudnn.so).
+find_library(ABW_CUDNN_LIB NAMES cudnn libcudnn.so.9 NAMES_PER_DIR HINTS ${CUDNN_ROOT} ENV CUDNN_ROOT ${CUDAToolkit_LIBRARY_DIR}
+             PATH_SUFFIXES lib lib64 lib/x86_64-linux-gnu)
+if(NOT ABW_CUDNN_INCLUDE OR NOT ABW_CUDNN_LIB)
+  set(ABW_CUDA_NAME "none (cuDNN 9 not found; set CUDNN_ROOT)")
+  return()
+endif()
+
+# SASS for Ampere (sm_80) and Hopper (sm_90), and PTX of sm_90 so newer GPUs JIT-compile it.
+# (Set on the target: enable_language(CUDA) has already filled CMAKE_CUDA_ARCHITECTURES with
+# the compiler's default, which is older than anything the backend supports.)
+set(ABW_CUDA_ARCHITECTURES "80-real;90" CACHE STRING "CUDA architectures of the CUDA module")
+
+file(GLOB ABW_CUDA_SOURCES CONFIGURE_DEPENDS
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/*.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/*.cu
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/kernels/*.cu)
+# The few shared helpers the module needs, compiled into it (kept private by -fvisibility=hidden).
+list(APPEND ABW_CUDA_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/params.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/dtype.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/shape.cpp)
+
+add_library(abw_cuda SHARED ${ABW_CUDA_SOURCES})
+set_target_properties(abw_cuda PROPERTIES
+  OUTPUT_NAME "abw_cuda"
+  CUDA_RUNTIME_LIBRARY Static   # no libcudart.so needed at run time; libcuda is found by the runtime itself
+  CXX_VISIBILITY_PRESET hidden
+  CUDA_VISIBILITY_PRESET hidden
+  VISIBILITY_INLINES_HIDDEN ON
+  CUDA_STANDARD 17
+  CUDA_STANDARD_REQUIRED ON
+  CUDA_ARCHITECTURES "${ABW_CUDA_ARCHITECTURES}")
+target_include_directories(abw_cuda PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src ${ABW_CUDNN_INCLUDE})
+target_link_libraries(abw_cuda PRIVATE CUDA::cublasLt CUDA::cufft ${ABW_CUDNN_LIB})
+target_compile_options(abw_cuda PRIVATE
+  $<$<COMPILE_LANGUAGE:CXX>:-O3 -Wall -Wno-unused-parameter -fno-math-errno>
+  # No --use_fast_math: precision is what the matrix measures; the kernels say where they use
+  # fast intrinsics on purpose.
+  $<$<COMPILE_LANGUAGE:CUDA>:-O3 --expt-relaxed-constexpr -Xcompiler=-fno-math-errno>)
+# Find the CUDA libraries where the toolkit put them, also when the toolkit is not on ld's path.
+set_target_properties(abw_cuda PROPERTIES BUILD_RPATH "${CUDAToolkit_LIBRARY_DIR}" INSTALL_RPATH "${CUDAToolkit_LIBRARY_DIR}")
+
+set(ABW_CUDA_BUILT TRUE)
+set(ABW_CUDA_NAME "CUDA ${CUDAToolkit_VERSION}, archs ${ABW_CUDA_ARCHITECTURES}, cuDNN ${ABW_CUDNN_LIB}")

@@ -1,0 +1,311 @@
+// cuda conv1d / conv2d / conv_transpose1d through cuDNN 9's legacy convolution API
+// (cudnnConvolutionForward / BackwardData). Why the legacy API and not the graph (backend)
+// API or cudnn-frontend: it covers every case the catalogue has (groups, dilation, strides) in
+// a few descriptors, is what PyTorch itself calls for these ops (so the comparison is like for
+// like), and needs no extra C++ dependency; the graph API's wins (fusions) do not apply to a
+// single convolution plus bias. conv1d is a 2-D convolution of height 1.
+//
+// Math modes: f32 uses CUDNN_FMA_MATH (no TF32, ever); tf32 uses CUDNN_TENSOR_OP_MATH on f32
+// data; f16/bf16 use tensor cores with f32 accumulation (compute type FLOAT). The algorithm is
+// chosen once at prepare by cuDNN's own timing (Find…Ex) on the bound tensors. Asymmetric
+// padding (odd 'same' padding) is applied by an explicit zero-pad into scratch, since the legacy
+// descriptors take one pad per side pair.
+#include <cudnn.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cuda/context.h"
+#include "cuda/kernels/common.cuh"
+#include "cuda/op.h"
+
+namespace abw::cuda {
+namespace {
+
+void dnn_check(cudnnStatus_t s, const char* what) {
+  if (s == CUDNN_STATUS_SUCCESS) return;
+  if (s == CUDNN_STATUS_ALLOC_FAILED) fail("ENOMEM", std::string("out of device memory in ") + what);
+  fail("EINTERNAL", std::string(what) + " failed: " + cudnnGetErrorString(s));
+}
+
+cudnnDataType_t dnn_type(DType t) {
+  return t == DType::f16 ? CUDNN_DATA_HALF : t == DType::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
+}
+
+struct Descs {
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr, bias = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  ~Descs() {
+    if (x) cudnnDestroyTensorDescriptor(x);
+    if (y) cudnnDestroyTensorDescriptor(y);
+    if (bias) cudnnDestroyTensorDescriptor(bias);
+    if (w) cudnnDestroyFilterDescriptor(w);
+    if (conv) cudnnDestroyConvolutionDescriptor(conv);
+  }
+};
+
+void tensor4(cudnnTensorDescriptor_t* d, DType t, int n, int c, int h, int w) {
+  dnn_check(cudnnCreateTensorDescriptor(d), "cudnnCreateTensorDescriptor");
+  dnn_check(cudnnSetTensor4dDescriptor(*d, CUDNN_TENSOR_NCHW, dnn_type(t), n, c, h, w), "cudnnSetTensor4dDescriptor");
+}
+
+template <class T>
+__global__ void zero_pad(const T* __restrict__ x, T* __restrict__ y, int64_t planes, int64_t H, int64_t W, int64_t Hp, int64_t Wp, int64_t top, int64_t left) {
+  ABW_GRID_STRIDE(i, planes * Hp * Wp) {
+    const int64_t w = i % Wp, h = (i / Wp) % Hp, p = i / (Wp * Hp);
+    const int64_t hi = h - top, wi = w - left;
+    y[i] = (hi >= 0 && hi < H && wi >= 0 && wi < W) ? x[(p * H + hi) * W + wi] : st<T>(0.f);
+  }
+}
+
+// An algorithm is acceptable unless it would use tensor cores for an f32 (FMA-only) case.
+bool math_ok(cudnnMathType_t got, cudnnMathType_t wanted) {
+  if (wanted != CUDNN_FMA_MATH) return true;
+  return got != CUDNN_TENSOR_OP_MATH && got != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+}
+
+// f32: FMA only (never TF32). tf32: CUDNN_DEFAULT_MATH, the mode in which cuDNN 9 converts
+// float operands to TF32 for tensor cores (TENSOR_OP_MATH does not, for float data). f16/bf16:
+// tensor cores, f32 accumulation (compute type FLOAT).
+cudnnMathType_t conv_math(DType dt, bool tf32) {
+  if (dt == DType::f32) return tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+  return CUDNN_TENSOR_OP_MATH;
+}
+
+// out[n][c][…] = bias[c]: the prior the convolution accumulates onto (beta = 1), so the bias
+// is added before the one rounding to f16/bf16.
+template <class T>
+__global__ void fill_bias(T* __restrict__ y, const T* __restrict__ b, int64_t n, int64_t C, int64_t S) {
+  ABW_GRID_STRIDE(i, n) y[i] = b[(i / S) % C];
+}
+
+struct Geometry {
+  int64_t N, Cin, H, W, Cout, kh, kw, groups;
+  int64_t sh, sw, dh, dw;
+  int64_t pt, pb, pl, pr;  // padding per side
+  int64_t Ho, Wo;
+};
+
+int32_t i32(OpArgs& a, int64_t v, const char* what) {
+  ABW_CHECK(v >= 0 && v <= 0x7fffffff, "ESHAPE", a.msg(std::string(what) + " does not fit cuDNN's 32-bit sizes"));
+  return static_cast<int32_t>(v);
+}
+
+CallPtr conv_forward(OpArgs& a, const Geometry& g) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Wt = a.input(1, "weight");
+  const DevTensor* B = a.optional(2);
+  const DevTensor& Y = a.output(0, "out");
+  auto call = std::make_unique<Call>();
+  if (Y.numel() == 0) {
+    call->launch = [](cudaStream_t) {};
+    return call;
+  }
+  Context& c = ctx();
+  auto d = std::make_shared<Descs>();
+  const bool sym = g.pt == g.pb && g.pl == g.pr;
+  const int64_t Hp = sym ? g.H : g.H + g.pt + g.pb, Wp = sym ? g.W : g.W + g.pl + g.pr;
+  const DType dt = a.dtype;
+  tensor4(&d->x, dt, i32(a, g.N, "N"), i32(a, g.Cin, "Cin"), i32(a, Hp, "H"), i32(a, Wp, "W"));
+  tensor4(&d->y, dt, i32(a, g.N, "N"), i32(a, g.Cout, "Cout"), i32(a, g.Ho, "Hout"), i32(a, g.Wo, "Wout"));
+  dnn_check(cudnnCreateFilterDescriptor(&d->w), "cudnnCreateFilterDescriptor");
+  dnn_check(cudnnSetFilter4dDescriptor(d->w, dnn_type(dt), CUDNN_TENSOR_NCHW, i32(a, g.Cout, "Cout"), i32(a, g.Cin / g.groups, "Cin/groups"),
+                                       i32(a, g.kh, "kernel"), i32(a, g.kw, "kernel")),
+            "cudnnSetFilter4dDescriptor");
+  dnn_check(cudnnCreateConvolutionDescriptor(&d->conv), "cudnnCreateConvolutionDescriptor");
+  dnn_check(cudnnSetConvolution2dDescriptor(d->conv, sym ? i32(a, g.pt, "padding") : 0, sym ? i32(a, g.pl, "padding") : 0, i32(a, g.sh, "stride"),
+                                            i32(a, g.sw, "stride"), i32(a, g.dh, "dilation"), i32(a, g.dw, "dilation"), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+            "cudnnSetConvolution2dDescriptor");
+  dnn_check(cudnnSetConvolutionGroupCount(d->conv, i32(a, g.groups, "groups")), "cudnnSetConvolutionGroupCount");
+  const cudnnMathType_t math = conv_math(dt, a.tf32);
+  dnn_check(cudnnSetConvolutionMathType(d->conv, math), "cudnnSetConvolutionMathType");
+  if (B) tensor4(&d->bias, dt, 1, i32(a, g.Cout, "Cout"), 1, 1);
+
+  std::shared_ptr<Scratch> padded = sym ? nullptr : std::make_shared<Scratch>(static_cast<size_t>(g.N * g.Cin * Hp * Wp) * dtype_size(dt));
+  const void* x = X.data;
+  const void* w = Wt.data;
+  const void* bias = B ? B->data : nullptr;
+  void* y = Y.data;
+  const void* xin = padded ? padded->get() : x;
+  auto pad_input = [=](cudaStream_t s) {
+    if (!padded) return;
+    const int64_t n = g.N * g.Cin * Hp * Wp;
+    ABW_FLOAT_DISPATCH(dt, zero_pad<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), padded->as<T>(), g.N * g.Cin, g.H, g.W, Hp, Wp, g.pt, g.pl));
+  };
+  // Choose the algorithm by timing on the real tensors (writes the output, which is ours).
+  pad_input(c.stream());
+  cudnnSetStream(c.dnn, c.stream());
+  int found = 0;
+  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  const size_t ws_limit = 256ull << 20;  // the algorithm search may use up to this much
+  auto probe_ws = std::make_shared<Scratch>(ws_limit);
+  dnn_check(cudnnFindConvolutionForwardAlgorithmEx(c.dnn, d->x, xin, d->w, w, d->conv, d->y, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf,
+                                                   probe_ws->get(), ws_limit),
+            "cudnnFindConvolutionForwardAlgorithmEx");
+  probe_ws.reset();
+  int pick = -1;
+  for (int i = 0; i < found; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && math_ok(perf[i].mathType, math)) {
+      pick = i;
+      break;
+    }
+  // f32 must not fall back to a TF32 tensor-op algorithm: only a FMA-math result counts.
+  if (pick < 0) fail("EINTERNAL", a.msg("cuDNN found no convolution algorithm for this case"));
+  const cudnnConvolutionFwdAlgo_t algo = perf[pick].algo;
+  auto ws = std::make_shared<Scratch>(perf[pick].memory);
+  call->keep = {d, padded, ws};
+  // f16/bf16 with a bias: adding the bias after the convolution would round twice (the product
+  // to f16/bf16, then the sum), which near −bias is far off the one-rounding result. cuDNN's
+  // fused conv+bias (identity activation, implicit-precomp GEMM) adds it before the one rounding.
+  if (bias && dt != DType::f32) {
+    cudnnActivationDescriptor_t ad = nullptr;
+    dnn_check(cudnnCreateActivationDescriptor(&ad), "cudnnCreateActivationDescriptor");
+    std::shared_ptr<void> act(static_cast<void*>(ad), [](void* p) { cudnnDestroyActivationDescriptor(static_cast<cudnnActivationDescriptor_t>(p)); });
+    dnn_check(cudnnSetActivationDescriptor(ad, CUDNN_ACTIVATION_IDENTITY, CUDNN_NOT_PROPAGATE_NAN, 0.0), "cudnnSetActivationDescriptor");
+    const cudnnConvolutionFwdAlgo_t falgo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
+    size_t fws = 0;
+    if (cudnnGetConvolutionForwardWorkspaceSize(c.dnn, d->x, d->w, d->conv, d->y, falgo, &fws) == CUDNN_STATUS_SUCCESS) {
+      auto fw = std::make_shared<Scratch>(fws);
+      const float one = 1.f, zero = 0.f;
+      auto fused = [=](cudaStream_t s) {
+        return cudnnConvolutionBiasActivationForward(ctx().dnn, &one, d->x, xin, d->w, w, d->conv, falgo, fw->get(), fw->bytes(), &zero, d->y, y, d->bias, bias, ad, d->y, y);
+      };
+      // Try it once here: cuDNN says NOT_SUPPORTED for shapes its fused kernels do not cover.
+      if (fused(c.stream()) == CUDNN_STATUS_SUCCESS) {
+        call->keep.push_back(fw);
+        call->keep.push_back(act);
+        call->launch = [=](cudaStream_t s) {
+          pad_input(s);
+          dnn_check(cudnnSetStream(ctx().dnn, s), "cudnnSetStream");
+          dnn_check(fused(s), "cudnnConvolutionBiasActivationForward");
+        };
+        return call;
+      }
+    }
+  }
+  call->launch = [=](cudaStream_t s) {
+    Context& cx = ctx();
+    pad_input(s);
+    dnn_check(cudnnSetStream(cx.dnn, s), "cudnnSetStream");
+    const float one = 1.f, zero = 0.f;
+    dnn_check(cudnnConvolutionForward(cx.dnn, &one, d->x, xin, d->w, w, d->conv, algo, ws->get(), ws->bytes(), &zero, d->y, y), "cudnnConvolutionForward");
+    if (bias) dnn_check(cudnnAddTensor(cx.dnn, &one, d->bias, bias, &one, d->y, y), "cudnnAddTensor");
+  };
+  return call;
+}
+
+CallPtr conv1d(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Wt = a.input(1, "weight");
+  ABW_CHECK(X.ndim() == 3 && Wt.ndim() == 3, "ESHAPE", a.msg("input must be [N, Cin, L] and weight [Cout, Cin/groups, K]"));
+  const auto pad = a.p.ints("padding");
+  ABW_CHECK(pad.size() == 2, "EINVAL", a.msg("parameter `padding` must be [left, right]"));
+  Geometry g{X.shape[0], X.shape[1], 1, X.shape[2], Wt.shape[0], 1, Wt.shape[2], a.p.i("groups"), 1, a.p.i("stride"), 1, a.p.i("dilation"), 0, 0, pad[0], pad[1], 1, 0};
+  ABW_CHECK(g.groups >= 1 && g.Cin % g.groups == 0 && g.Cout % g.groups == 0 && Wt.shape[1] == g.Cin / g.groups, "ESHAPE", a.msg("channels do not fit groups"));
+  const int64_t num = g.W + g.pl + g.pr - g.dw * (g.kw - 1) - 1;
+  ABW_CHECK(num >= 0 && g.sw >= 1, "ESHAPE", a.msg("input is shorter than the dilated kernel"));
+  g.Wo = num / g.sw + 1;
+  const DevTensor* B = a.optional(2);
+  if (B) a.check_shape(*B, {g.Cout}, "input `bias`");
+  a.check_shape(a.output(0, "out"), {g.N, g.Cout, g.Wo}, "output `out`");
+  return conv_forward(a, g);
+}
+
+CallPtr conv2d(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Wt = a.input(1, "weight");
+  ABW_CHECK(X.ndim() == 4 && Wt.ndim() == 4, "ESHAPE", a.msg("input must be [N, Cin, H, W] and weight [Cout, Cin/groups, kH, kW]"));
+  const auto s = a.p.ints("stride"), p = a.p.ints("padding"), dl = a.p.ints("dilation");
+  ABW_CHECK(s.size() == 2 && p.size() == 4 && dl.size() == 2, "EINVAL", a.msg("parameters `stride`, `dilation` must be [h, w] and `padding` [top, bottom, left, right]"));
+  Geometry g{X.shape[0], X.shape[1], X.shape[2], X.shape[3], Wt.shape[0], Wt.shape[2], Wt.shape[3], a.p.i("groups"), s[0], s[1], dl[0], dl[1], p[0], p[1], p[2], p[3], 0, 0};
+  ABW_CHECK(g.groups >= 1 && g.Cin % g.groups == 0 && g.Cout % g.groups == 0 && Wt.shape[1] == g.Cin / g.groups, "ESHAPE", a.msg("channels do not fit groups"));
+  const int64_t nh = g.H + g.pt + g.pb - g.dh * (g.kh - 1) - 1, nw = g.W + g.pl + g.pr - g.dw * (g.kw - 1) - 1;
+  ABW_CHECK(nh >= 0 && nw >= 0, "ESHAPE", a.msg("input is smaller than the dilated kernel"));
+  g.Ho = nh / g.sh + 1;
+  g.Wo = nw / g.sw + 1;
+  const DevTensor* B = a.optional(2);
+  if (B) a.check_shape(*B, {g.Cout}, "input `bias`");
+  a.check_shape(a.output(0, "out"), {g.N, g.Cout, g.Ho, g.Wo}, "output `out`");
+  return conv_forward(a, g);
+}
+
+// conv_transpose1d(x, w) is the data gradient of conv1d with the same weight: x plays dy
+// ([N, Cin, L]) and the output plays dx ([N, Cout, Lout]); output_padding only lengthens dx.
+CallPtr conv_transpose1d(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Wt = a.input(1, "weight");
+  const DevTensor* B = a.optional(2);
+  const DevTensor& Y = a.output(0, "out");
+  ABW_CHECK(X.ndim() == 3 && Wt.ndim() == 3, "ESHAPE", a.msg("input must be [N, Cin, L] and weight [Cin, Cout/groups, K]"));
+  const int64_t N = X.shape[0], Cin = X.shape[1], L = X.shape[2], G = a.p.i("groups"), K = Wt.shape[2];
+  const int64_t stride = a.p.i("stride"), pad = a.p.i("padding"), opad = a.p.i("output_padding"), dil = a.p.i("dilation");
+  ABW_CHECK(G >= 1 && Cin % G == 0 && Wt.shape[0] == Cin, "ESHAPE", a.msg("weight must be [Cin, Cout/groups, K] with Cin divisible by groups"));
+  const int64_t Cout = Wt.shape[1] * G;
+  const int64_t Lout = (L - 1) * stride - 2 * pad + dil * (K - 1) + opad + 1;
+  ABW_CHECK(Lout >= 0, "ESHAPE", a.msg("output length would be negative"));
+  if (B) a.check_shape(*B, {Cout}, "input `bias`");
+  a.check_shape(Y, {N, Cout, Lout}, "output `out`");
+  auto call = std::make_unique<Call>();
+  if (Y.numel() == 0) {
+    call->launch = [](cudaStream_t) {};
+    return call;
+  }
+  Context& c = ctx();
+  const DType dt = a.dtype;
+  auto d = std::make_shared<Descs>();
+  tensor4(&d->y, dt, i32(a, N, "N"), i32(a, Cin, "Cin"), 1, i32(a, L, "L"));      // dy = our input
+  tensor4(&d->x, dt, i32(a, N, "N"), i32(a, Cout, "Cout"), 1, i32(a, Lout, "Lout"));  // dx = our output
+  dnn_check(cudnnCreateFilterDescriptor(&d->w), "cudnnCreateFilterDescriptor");
+  dnn_check(cudnnSetFilter4dDescriptor(d->w, dnn_type(dt), CUDNN_TENSOR_NCHW, i32(a, Cin, "Cin"), i32(a, Cout / G, "Cout/groups"), 1, i32(a, K, "K")),
+            "cudnnSetFilter4dDescriptor");
+  dnn_check(cudnnCreateConvolutionDescriptor(&d->conv), "cudnnCreateConvolutionDescriptor");
+  dnn_check(cudnnSetConvolution2dDescriptor(d->conv, 0, i32(a, pad, "padding"), 1, i32(a, stride, "stride"), 1, i32(a, dil, "dilation"),
+                                            CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+            "cudnnSetConvolution2dDescriptor");
+  dnn_check(cudnnSetConvolutionGroupCount(d->conv, i32(a, G, "groups")), "cudnnSetConvolutionGroupCount");
+  const cudnnMathType_t math = conv_math(dt, a.tf32);
+  dnn_check(cudnnSetConvolutionMathType(d->conv, math), "cudnnSetConvolutionMathType");
+  if (B) tensor4(&d->bias, dt, 1, i32(a, Cout, "Cout"), 1, 1);
+  const void* x = X.data;
+  const void* w = Wt.data;
+  const void* bias = B ? B->data : nullptr;
+  void* y = Y.data;
+  cudnnSetStream(c.dnn, c.stream());
+  int found = 0;
+  cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+  const size_t ws_limit = 256ull << 20;  // the algorithm search may use up to this much
+  auto probe_ws = std::make_shared<Scratch>(ws_limit);
+  dnn_check(cudnnFindConvolutionBackwardDataAlgorithmEx(c.dnn, d->w, w, d->y, x, d->conv, d->x, y, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf,
+                                                        probe_ws->get(), ws_limit),
+            "cudnnFindConvolutionBackwardDataAlgorithmEx");
+  probe_ws.reset();
+  int pick = -1;
+  for (int i = 0; i < found; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && math_ok(perf[i].mathType, math)) {
+      pick = i;
+      break;
+    }
+  if (pick < 0) fail("EINTERNAL", a.msg("cuDNN found no transposed-convolution algorithm for this case"));
+  const cudnnConvolutionBwdDataAlgo_t algo = perf[pick].algo;
+  auto ws = std::make_shared<Scratch>(perf[pick].memory);
+  call->keep = {d, ws};
+  const int64_t total = N * Cout * Lout;
+  call->launch = [=](cudaStream_t s) {
+    Context& cx = ctx();
+    dnn_check(cudnnSetStream(cx.dnn, s), "cudnnSetStream");
+    const float one = 1.f, zero = 0.f;
+    if (bias) ABW_FLOAT_DISPATCH(dt, fill_bias<T><<<blocks_for(total), kThreads, 0, s>>>(static_cast<T*>(y), static_cast<const T*>(bias), total, Cout, Lout));
+    dnn_check(cudnnConvolutionBackwardData(cx.dnn, &one, d->w, w, d->y, x, d->conv, algo, ws->get(), ws->bytes(), bias ? &one : &zero, d->x, y),
+              "cudnnConvolutionBackwardData");
+  };
+  return call;
+}
+
+}  // namespace
+ABW_CUDA_OP(conv1d, conv1d, kFloats | kTF32);
+ABW_CUDA_OP(conv2d, conv2d, kFloats | kTF32);
+ABW_CUDA_OP(conv_transpose1d, conv_transpose1d, kFloats | kTF32);
+}  // namespace abw::cuda

@@ -1,0 +1,187 @@
+// cuda elementwise ops: add / mul with broadcasting (a contiguous fast path, and an up-to-8-D
+// strided path), add_bias, complex_mul on interleaved (re, im) pairs with broadcasting over the
+// complex dims. f32 math on every storage dtype.
+#include <algorithm>
+#include <memory>
+
+#include "cuda/kernels/common.cuh"
+#include "cuda/op.h"
+
+namespace abw::cuda {
+namespace {
+
+bool broadcast_shape(const Shape& x, const Shape& y, Shape* out) {
+  const size_t nd = std::max(x.size(), y.size());
+  out->assign(nd, 1);
+  for (size_t i = 0; i < nd; ++i) {
+    const int64_t a = i + x.size() >= nd ? x[i + x.size() - nd] : 1;
+    const int64_t b = i + y.size() >= nd ? y[i + y.size() - nd] : 1;
+    if (a != b && a != 1 && b != 1) return false;
+    (*out)[i] = a == 1 ? b : a;
+  }
+  return true;
+}
+
+// Broadcast strides of operands against `out`, with adjacent dims merged where possible.
+Dims make_dims(const Shape& out, const Shape& x, const Shape& y) {
+  const size_t nd = out.size();
+  auto strides = [&](const Shape& s) {
+    std::vector<int64_t> st(nd, 0);
+    int64_t acc = 1;
+    for (int64_t d = static_cast<int64_t>(s.size()) - 1; d >= 0; --d) {
+      st[nd - s.size() + static_cast<size_t>(d)] = s[static_cast<size_t>(d)] == 1 ? 0 : acc;
+      acc *= s[static_cast<size_t>(d)];
+    }
+    return st;
+  };
+  const auto ax = strides(x), ay = strides(y);
+  std::vector<int64_t> size, sa, sb;
+  for (size_t d = 0; d < nd; ++d) {
+    if (out[d] == 1) continue;
+    if (!size.empty() && sa.back() == ax[d] * out[d] && sb.back() == ay[d] * out[d]) {
+      size.back() *= out[d];
+      sa.back() = ax[d];
+      sb.back() = ay[d];
+    } else {
+      size.push_back(out[d]);
+      sa.push_back(ax[d]);
+      sb.push_back(ay[d]);
+    }
+  }
+  if (size.empty()) size = {1}, sa = {0}, sb = {0};
+  if (size.size() > 8) fail("ESHAPE", "broadcast of more than 8 non-mergeable dims is not supported on cuda");
+  Dims d;
+  d.nd = static_cast<int>(size.size());
+  for (int i = 0; i < d.nd; ++i) d.size[i] = size[static_cast<size_t>(i)], d.stride[0][i] = sa[static_cast<size_t>(i)], d.stride[1][i] = sb[static_cast<size_t>(i)];
+  return d;
+}
+
+__device__ __forceinline__ void offsets(const Dims& d, int64_t i, int64_t* oa, int64_t* ob) {
+  int64_t a = 0, b = 0;
+  for (int k = d.nd - 1; k >= 0; --k) {
+    const int64_t q = i % d.size[k];
+    i /= d.size[k];
+    a += q * d.stride[0][k];
+    b += q * d.stride[1][k];
+  }
+  *oa = a;
+  *ob = b;
+}
+
+enum class Bin { add, mul };
+
+template <class T, Bin B>
+__global__ void binary_same(const T* __restrict__ x, const T* __restrict__ y, T* __restrict__ z, int64_t n, float alpha) {
+  ABW_GRID_STRIDE(i, n) {
+    const float u = ld(x[i]), v = ld(y[i]);
+    z[i] = st<T>(B == Bin::add ? u + alpha * v : u * v);
+  }
+}
+
+template <class T, Bin B>
+__global__ void binary_bcast(const T* __restrict__ x, const T* __restrict__ y, T* __restrict__ z, int64_t n, Dims d, float alpha) {
+  ABW_GRID_STRIDE(i, n) {
+    int64_t oa, ob;
+    offsets(d, i, &oa, &ob);
+    const float u = ld(x[oa]), v = ld(y[ob]);
+    z[i] = st<T>(B == Bin::add ? u + alpha * v : u * v);
+  }
+}
+
+template <Bin B>
+CallPtr binary(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Y = a.input(1, "other");
+  const DevTensor& Z = a.output(0, "out");
+  Shape os;
+  ABW_CHECK(broadcast_shape(X.shape, Y.shape, &os), "ESHAPE", a.msg("shapes " + shape_str(X.shape) + " and " + shape_str(Y.shape) + " do not broadcast"));
+  a.check_shape(Z, os, "output `out`");
+  const float alpha = B == Bin::add ? static_cast<float>(a.p.f("alpha", 1.0)) : 1.f;
+  const bool same = X.shape == Y.shape;
+  const Dims d = make_dims(os, X.shape, Y.shape);
+  const int64_t n = Z.numel();
+  const void *x = X.data, *y = Y.data;
+  void* z = Z.data;
+  const DType dt = a.dtype;
+  auto call = std::make_unique<Call>();
+  call->launch = [=](cudaStream_t s) {
+    if (n == 0) return;
+    ABW_FLOAT_DISPATCH(dt, {
+      if (same) binary_same<T, B><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(y), static_cast<T*>(z), n, alpha);
+      else binary_bcast<T, B><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(y), static_cast<T*>(z), n, d, alpha);
+    });
+  };
+  return call;
+}
+
+template <class T>
+__global__ void add_bias_kernel(const T* __restrict__ x, const T* __restrict__ b, T* __restrict__ y, int64_t total, int64_t n, int64_t inner) {
+  ABW_GRID_STRIDE(i, total) { y[i] = st<T>(ld(x[i]) + ld(b[(i / inner) % n])); }
+}
+
+CallPtr add_bias(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Bv = a.input(1, "bias");
+  const DevTensor& Y = a.output(0, "out");
+  const int64_t nd = X.ndim(), dim = a.p.i("dim");
+  ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + shape_str(X.shape)));
+  const int64_t n = X.shape[static_cast<size_t>(dim)];
+  int64_t inner = 1;
+  for (int64_t d = dim + 1; d < nd; ++d) inner *= X.shape[static_cast<size_t>(d)];
+  a.check_shape(Bv, {n}, "input `bias`");
+  a.check_shape(Y, X.shape, "output `out`");
+  const int64_t total = X.numel();
+  const void *x = X.data, *b = Bv.data;
+  void* y = Y.data;
+  const DType dt = a.dtype;
+  auto call = std::make_unique<Call>();
+  call->launch = [=](cudaStream_t s) {
+    if (total == 0) return;
+    ABW_FLOAT_DISPATCH(dt, add_bias_kernel<T><<<blocks_for(total), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(b), static_cast<T*>(y), total, n, inner));
+  };
+  return call;
+}
+
+template <class T>
+__global__ void complex_mul_kernel(const T* __restrict__ x, const T* __restrict__ y, T* __restrict__ z, int64_t n, Dims d, bool same) {
+  ABW_GRID_STRIDE(i, n) {
+    int64_t oa = i, ob = i;
+    if (!same) offsets(d, i, &oa, &ob);
+    const float ar = ld(x[2 * oa]), ai = ld(x[2 * oa + 1]), br = ld(y[2 * ob]), bi = ld(y[2 * ob + 1]);
+    z[2 * i] = st<T>(ar * br - ai * bi);
+    z[2 * i + 1] = st<T>(ar * bi + ai * br);
+  }
+}
+
+CallPtr complex_mul(OpArgs& a) {
+  const DevTensor& X = a.input(0, "a");
+  const DevTensor& Y = a.input(1, "b");
+  const DevTensor& Z = a.output(0, "out");
+  ABW_CHECK(X.ndim() >= 1 && X.shape.back() == 2, "ESHAPE", a.msg("input `a` must end in a dimension of 2 (re, im)"));
+  ABW_CHECK(Y.ndim() >= 1 && Y.shape.back() == 2, "ESHAPE", a.msg("input `b` must end in a dimension of 2 (re, im)"));
+  const Shape xs(X.shape.begin(), X.shape.end() - 1), ys(Y.shape.begin(), Y.shape.end() - 1);
+  Shape os;
+  ABW_CHECK(broadcast_shape(xs, ys, &os), "ESHAPE", a.msg("complex shapes " + shape_str(xs) + " and " + shape_str(ys) + " do not broadcast"));
+  Shape full = os;
+  full.push_back(2);
+  a.check_shape(Z, full, "output `out`");
+  const bool same = xs == ys;
+  const Dims d = make_dims(os, xs, ys);
+  const int64_t n = shape_numel(os);
+  const void *x = X.data, *y = Y.data;
+  void* z = Z.data;
+  const DType dt = a.dtype;
+  auto call = std::make_unique<Call>();
+  call->launch = [=](cudaStream_t s) {
+    if (n == 0) return;
+    ABW_FLOAT_DISPATCH(dt, complex_mul_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(y), static_cast<T*>(z), n, d, same));
+  };
+  return call;
+}
+
+}  // namespace
+ABW_CUDA_OP(add, binary<Bin::add>, kFloats);
+ABW_CUDA_OP(mul, binary<Bin::mul>, kFloats);
+ABW_CUDA_OP(add_bias, add_bias, kFloats);
+ABW_CUDA_OP(complex_mul, complex_mul, kFloats);
+}  // namespace abw::cuda

@@ -1,0 +1,182 @@
+// cuda normalisation: one block per statistics group (a layer_norm row, an instance (n, c), a
+// group_norm (n, g)); two passes over the group (mean, then squared deviations) accumulated in
+// double per thread and reduced across the block, biased variance, then one scale-and-shift
+// pass. batch_norm (and instance_norm from running statistics) is a per-channel affine.
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "cuda/kernels/common.cuh"
+#include "cuda/op.h"
+
+namespace abw::cuda {
+namespace {
+
+__device__ double block_sum(double v, double* red) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffff, v, o);
+  if ((threadIdx.x & 31) == 0) red[threadIdx.x >> 5] = v;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    double w = threadIdx.x < (blockDim.x + 31) / 32 ? red[threadIdx.x] : 0.0;
+    for (int o = 16; o > 0; o >>= 1) w += __shfl_xor_sync(0xffffffff, w, o);
+    if (threadIdx.x == 0) red[32] = w;
+  }
+  __syncthreads();
+  const double r = red[32];
+  __syncthreads();
+  return r;
+}
+
+// Group g covers `len` contiguous elements starting at g·len. Affine index: per element within
+// the group (layer_norm: aff_div = 0), or per channel c = (g % groups_per_sample)·ch_per_group +
+// i / aff_div (instance/group norm).
+template <class T>
+__global__ void group_stats_norm(const T* __restrict__ x, T* __restrict__ y, const T* __restrict__ w, const T* __restrict__ b,
+                                 int64_t len, double eps, int64_t aff_div, int64_t groups_per_sample, int64_t ch_per_group) {
+  __shared__ double red[33];
+  const int64_t g = blockIdx.x;
+  const T* xg = x + g * len;
+  T* yg = y + g * len;
+  double s = 0;
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) s += ld(xg[i]);
+  const double mean_d = block_sum(s, red) / static_cast<double>(len);
+  const float mean = static_cast<float>(mean_d);
+  double q = 0;
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
+    const double d = static_cast<double>(ld(xg[i]) - mean);
+    q += d * d;
+  }
+  const double var = block_sum(q, red) / static_cast<double>(len);
+  const float rstd = static_cast<float>(1.0 / sqrt(var + eps));
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
+    int64_t k = i;
+    if (aff_div) k = (g % groups_per_sample) * ch_per_group + i / aff_div;
+    const float scale = rstd * (w ? ld(w[k]) : 1.f);
+    yg[i] = st<T>((ld(xg[i]) - mean) * scale + (b ? ld(b[k]) : 0.f));
+  }
+}
+
+template <class T>
+__global__ void channel_affine(const T* __restrict__ x, T* __restrict__ y, const T* __restrict__ rm, const T* __restrict__ rv,
+                               const T* __restrict__ w, const T* __restrict__ b, int64_t n, int64_t C, int64_t S, double eps) {
+  ABW_GRID_STRIDE(i, n) {
+    const int64_t c = (i / S) % C;
+    const double rstd = 1.0 / sqrt(static_cast<double>(ld(rv[c])) + eps);
+    const float scale = static_cast<float>(rstd * (w ? ld(w[c]) : 1.f));
+    y[i] = st<T>((ld(x[i]) - ld(rm[c])) * scale + (b ? ld(b[c]) : 0.f));
+  }
+}
+
+const void* opt_vec(OpArgs& a, size_t i, int64_t n, const char* what) {
+  const DevTensor* t = a.optional(i);
+  if (!t) return nullptr;
+  a.check_shape(*t, {n}, what);
+  return t->data;
+}
+
+CallPtr group_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const void* w, const void* b, int64_t groups, int64_t len, double eps,
+                   int64_t aff_div, int64_t gps, int64_t cpg) {
+  const void* x = X.data;
+  void* y = Y.data;
+  const DType dt = a.dtype;
+  auto call = std::make_unique<Call>();
+  call->launch = [=](cudaStream_t s) {
+    if (groups == 0 || len == 0) return;
+    const int threads = len >= 4096 ? 512 : 256;
+    ABW_FLOAT_DISPATCH(dt, group_stats_norm<T><<<static_cast<unsigned>(groups), threads, 0, s>>>(
+                               static_cast<const T*>(x), static_cast<T*>(y), static_cast<const T*>(w), static_cast<const T*>(b), len, eps, aff_div, gps, cpg));
+  };
+  return call;
+}
+
+CallPtr layer_norm(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Y = a.output(0, "out");
+  const auto ns = a.p.ints("normalized_shape");
+  const double eps = a.p.f("eps");
+  const int64_t nd = X.ndim(), k = static_cast<int64_t>(ns.size());
+  ABW_CHECK(k <= nd, "ESHAPE", a.msg("`normalized_shape` has more dims than input " + shape_str(X.shape)));
+  int64_t D = 1;
+  for (int64_t i = 0; i < k; ++i) {
+    ABW_CHECK(X.shape[static_cast<size_t>(nd - k + i)] == ns[static_cast<size_t>(i)], "ESHAPE", a.msg("input does not end with normalized_shape"));
+    D *= ns[static_cast<size_t>(i)];
+  }
+  a.check_shape(Y, X.shape, "output `out`");
+  const Shape nshape(ns.begin(), ns.end());
+  const DevTensor* W = a.optional(1);
+  const DevTensor* B = a.optional(2);
+  if (W) a.check_shape(*W, nshape, "input `weight`");
+  if (B) a.check_shape(*B, nshape, "input `bias`");
+  const int64_t rows = D ? X.numel() / D : 0;
+  return group_call(a, X, Y, W ? W->data : nullptr, B ? B->data : nullptr, rows, D, eps, 0, 1, 1);
+}
+
+struct NC {
+  int64_t N, C, S;
+};
+NC nc_dims(OpArgs& a, const DevTensor& X, const DevTensor& Y) {
+  ABW_CHECK(X.ndim() >= 2, "ESHAPE", a.msg("input `input` must be at least 2-D [N, C, ...], got " + shape_str(X.shape)));
+  a.check_shape(Y, X.shape, "output `out`");
+  int64_t S = 1;
+  for (int64_t d = 2; d < X.ndim(); ++d) S *= X.shape[static_cast<size_t>(d)];
+  return {X.shape[0], X.shape[1], S};
+}
+
+CallPtr affine_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const NC& d, const void* rm, const void* rv, const void* w, const void* b, double eps) {
+  const void* x = X.data;
+  void* y = Y.data;
+  const int64_t n = X.numel();
+  const DType dt = a.dtype;
+  auto call = std::make_unique<Call>();
+  call->launch = [=](cudaStream_t s) {
+    if (n == 0) return;
+    ABW_FLOAT_DISPATCH(dt, channel_affine<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), static_cast<const T*>(rm),
+                                                                             static_cast<const T*>(rv), static_cast<const T*>(w), static_cast<const T*>(b), n, d.C, d.S, eps));
+  };
+  return call;
+}
+
+CallPtr batch_norm(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Y = a.output(0, "out");
+  const NC d = nc_dims(a, X, Y);
+  a.input(1, "running_mean");
+  a.input(2, "running_var");
+  return affine_call(a, X, Y, d, opt_vec(a, 1, d.C, "input `running_mean`"), opt_vec(a, 2, d.C, "input `running_var`"),
+                     opt_vec(a, 3, d.C, "input `weight`"), opt_vec(a, 4, d.C, "input `bias`"), a.p.f("eps"));
+}
+
+CallPtr instance_norm(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Y = a.output(0, "out");
+  const NC d = nc_dims(a, X, Y);
+  const void* rm = opt_vec(a, 1, d.C, "input `running_mean`");
+  const void* rv = opt_vec(a, 2, d.C, "input `running_var`");
+  const void* w = opt_vec(a, 3, d.C, "input `weight`");
+  const void* b = opt_vec(a, 4, d.C, "input `bias`");
+  const double eps = a.p.f("eps");
+  if (!a.p.b("use_input_stats")) {
+    ABW_CHECK(rm && rv, "EINVAL", a.msg("inputs `running_mean` and `running_var` are required when use_input_stats is false"));
+    return affine_call(a, X, Y, d, rm, rv, w, b, eps);
+  }
+  return group_call(a, X, Y, w, b, d.N * d.C, d.S, eps, d.S ? d.S : 1, d.C, 1);
+}
+
+CallPtr group_norm(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Y = a.output(0, "out");
+  const NC d = nc_dims(a, X, Y);
+  const int64_t G = a.p.i("num_groups");
+  ABW_CHECK(G >= 1 && d.C % G == 0, "ESHAPE", a.msg("channels " + std::to_string(d.C) + " are not divisible by num_groups " + std::to_string(G)));
+  const void* w = opt_vec(a, 1, d.C, "input `weight`");
+  const void* b = opt_vec(a, 2, d.C, "input `bias`");
+  const int64_t cg = d.C / G;
+  return group_call(a, X, Y, w, b, d.N * G, cg * d.S, a.p.f("eps"), d.S ? d.S : 1, G, cg);
+}
+
+}  // namespace
+ABW_CUDA_OP(layer_norm, layer_norm, kFloats);
+ABW_CUDA_OP(batch_norm, batch_norm, kFloats);
+ABW_CUDA_OP(instance_norm, instance_norm, kFloats);
+ABW_CUDA_OP(group_norm, group_norm, kFloats);
+}  // namespace abw::cuda

@@ -1,0 +1,198 @@
+// cuda BitNet b1.58 quantisation: the ternary (absmean) and per-token int8 (absmax) quantisers,
+// and the int8 × ternary matmul with exact integer accumulation (dp4a on 4-byte packs; int32
+// wraps modulo 2^32 exactly as the cpu backend's two's-complement result). Quantisers compute in
+// f32 on widened inputs, round half to even (rintf), as the cpu backend does.
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "cuda/context.h"
+#include "cuda/kernels/common.cuh"
+#include "cuda/op.h"
+
+namespace abw::cuda {
+namespace {
+
+__device__ __forceinline__ int8_t to_i8(float v, float lo, float hi) {
+  if (v != v) return 0;  // NaN has no integer value; 0 keeps the result defined (as cpu)
+  v = rintf(v);
+  v = v < lo ? lo : (v > hi ? hi : v);
+  return static_cast<int8_t>(v);
+}
+
+// Σ|w| in double: per-thread partials, one atomicAdd per block.
+template <class T>
+__global__ void abs_sum(const T* __restrict__ w, int64_t n, double* out) {
+  __shared__ double red[32];
+  double s = 0;
+  ABW_GRID_STRIDE(i, n) s += fabsf(ld(w[i]));
+  for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffff, s, o);
+  if ((threadIdx.x & 31) == 0) red[threadIdx.x >> 5] = s;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double t = 0;
+    for (int k = 0; k < (blockDim.x + 31) / 32; ++k) t += red[k];
+    atomicAdd(out, t);
+  }
+}
+
+__global__ void ternary_scale(const double* sum, int64_t n, float* scale) {
+  const float mean = n ? static_cast<float>(*sum / static_cast<double>(n)) : NAN;
+  *scale = mean < 1e-5f ? 1e-5f : mean;  // NaN stays NaN (torch.clamp propagates it)
+}
+
+template <class T>
+__global__ void ternary_apply(const T* __restrict__ w, int8_t* __restrict__ q, int64_t n, const float* scale) {
+  const float s = *scale;
+  ABW_GRID_STRIDE(i, n) q[i] = to_i8(ld(w[i]) / s, -1.f, 1.f);
+}
+
+CallPtr quantize_ternary(OpArgs& a) {
+  const DevTensor& W = a.input(0, "w");
+  const DevTensor& Q = a.output(0, "q");
+  const DevTensor& S = a.output(1, "scale");
+  a.check_shape(Q, W.shape, "output `q`");
+  ABW_CHECK(Q.dtype == DType::i8, "EDTYPE", a.msg("output `q` must be int8"));
+  ABW_CHECK(S.numel() == 1 && S.ndim() == 0 && S.dtype == DType::f32, "ESHAPE", a.msg("output `scale` must be an f32 scalar []"));
+  auto sum = std::make_shared<Scratch>(sizeof(double));
+  const int64_t n = W.numel();
+  const void* w = W.data;
+  int8_t* q = Q.ptr<int8_t>();
+  float* s = S.ptr<float>();
+  const DType dt = a.dtype;
+  auto call = std::make_unique<Call>();
+  call->keep.push_back(sum);
+  double* ps = sum->as<double>();
+  call->launch = [=](cudaStream_t st) {
+    ABW_CU(cudaMemsetAsync(ps, 0, sizeof(double), st));
+    const unsigned blocks = std::min<unsigned>(blocks_for(n), 1024);
+    ABW_FLOAT_DISPATCH(dt, {
+      if (n) abs_sum<T><<<blocks, kThreads, 0, st>>>(static_cast<const T*>(w), n, ps);
+      ternary_scale<<<1, 1, 0, st>>>(ps, n, s);
+      if (n) ternary_apply<T><<<blocks_for(n), kThreads, 0, st>>>(static_cast<const T*>(w), q, n, s);
+    });
+  };
+  return call;
+}
+
+// One thread per (outer, inner) column: absmax along dim, then the scale and the int8 values.
+template <class T>
+__global__ void int8_quant(const T* __restrict__ x, int8_t* __restrict__ q, float* __restrict__ scale, int64_t outer, int64_t n, int64_t inner) {
+  ABW_GRID_STRIDE(t, outer * inner) {
+    const int64_t o = t / inner, j = t % inner;
+    const T* xc = x + o * n * inner + j;
+    float mx = 0.f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = fabsf(ld(xc[i * inner]));
+      mx = (v > mx || v != v) ? v : mx;
+    }
+    // As torch evaluates `127.0 / t`: reciprocal first, then the multiply (two f32 roundings).
+    const float sc = n ? (1.0f / (mx < 1e-5f ? 1e-5f : mx)) * 127.0f : NAN;
+    scale[t] = sc;
+    int8_t* qc = q + o * n * inner + j;
+    for (int64_t i = 0; i < n; ++i) qc[i * inner] = to_i8(ld(xc[i * inner]) * sc, -128.f, 127.f);
+  }
+}
+
+CallPtr quantize_int8(OpArgs& a) {
+  const DevTensor& X = a.input(0, "x");
+  const DevTensor& Q = a.output(0, "q");
+  const DevTensor& S = a.output(1, "scale");
+  const int64_t nd = X.ndim(), dim = a.p.i("dim");
+  ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + shape_str(X.shape)));
+  a.check_shape(Q, X.shape, "output `q`");
+  ABW_CHECK(Q.dtype == DType::i8 && S.dtype == DType::f32, "EDTYPE", a.msg("outputs must be int8 `q` and f32 `scale`"));
+  Shape ss = X.shape;
+  ss[static_cast<size_t>(dim)] = 1;
+  a.check_shape(S, ss, "output `scale`");
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= X.shape[static_cast<size_t>(d)];
+  for (int64_t d = dim + 1; d < nd; ++d) inner *= X.shape[static_cast<size_t>(d)];
+  const int64_t n = X.shape[static_cast<size_t>(dim)];
+  const void* x = X.data;
+  int8_t* q = Q.ptr<int8_t>();
+  float* s = S.ptr<float>();
+  const DType dt = a.dtype;
+  auto call = std::make_unique<Call>();
+  call->launch = [=](cudaStream_t st) {
+    if (outer * inner == 0) return;
+    ABW_FLOAT_DISPATCH(dt, int8_quant<T><<<blocks_for(outer * inner), kThreads, 0, st>>>(static_cast<const T*>(x), q, s, outer, n, inner));
+  };
+  return call;
+}
+
+// C[M, N] = X[M, K] · W[N, K]ᵀ in int32: 64×64 tiles, 16×16 threads of 4×4 outputs each, K in
+// 64-byte steps staged in shared memory as packed 4-byte words (zero-padded at the edges).
+constexpr int TM = 64, TN = 64, TK = 64;
+__global__ void ternary_matmul_kernel(const int8_t* __restrict__ x, const int8_t* __restrict__ w, int32_t* __restrict__ c, int64_t M, int64_t N, int64_t K) {
+  __shared__ int32_t xs[TM][TK / 4 + 1];
+  __shared__ int32_t ws[TN][TK / 4 + 1];
+  const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+  const int64_t m0 = static_cast<int64_t>(blockIdx.y) * TM, n0 = static_cast<int64_t>(blockIdx.x) * TN;
+  int32_t acc[4][4] = {{0}};
+  for (int64_t k0 = 0; k0 < K; k0 += TK) {
+    // 256 threads load 64 rows × 16 words of each tile.
+    for (int e = threadIdx.x; e < TM * (TK / 4); e += 256) {
+      const int r = e / (TK / 4), wd = e % (TK / 4);
+      int32_t px = 0, pw = 0;
+      for (int b = 0; b < 4; ++b) {
+        const int64_t k = k0 + wd * 4 + b;
+        const int64_t mr = m0 + r, nr = n0 + r;
+        const uint8_t vx = (mr < M && k < K) ? static_cast<uint8_t>(x[mr * K + k]) : 0;
+        const uint8_t vw = (nr < N && k < K) ? static_cast<uint8_t>(w[nr * K + k]) : 0;
+        px |= static_cast<int32_t>(vx) << (8 * b);
+        pw |= static_cast<int32_t>(vw) << (8 * b);
+      }
+      xs[r][wd] = px;
+      ws[r][wd] = pw;
+    }
+    __syncthreads();
+#pragma unroll 4
+    for (int wd = 0; wd < TK / 4; ++wd) {
+      int32_t xv[4], wv[4];
+      for (int i = 0; i < 4; ++i) xv[i] = xs[ty * 4 + i][wd];
+      for (int j = 0; j < 4; ++j) wv[j] = ws[tx * 4 + j][wd];
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) acc[i][j] = __dp4a(xv[i], wv[j], acc[i][j]);
+    }
+    __syncthreads();
+  }
+  for (int i = 0; i < 4; ++i) {
+    const int64_t m = m0 + ty * 4 + i;
+    if (m >= M) continue;
+    for (int j = 0; j < 4; ++j) {
+      const int64_t n = n0 + tx * 4 + j;
+      if (n < N) c[m * N + n] = acc[i][j];
+    }
+  }
+}
+
+CallPtr ternary_matmul(OpArgs& a) {
+  const DevTensor& X = a.input(0, "xq");
+  const DevTensor& W = a.input(1, "wq");
+  const DevTensor& Y = a.output(0, "out");
+  ABW_CHECK(X.dtype == DType::i8 && W.dtype == DType::i8 && Y.dtype == DType::i32, "EDTYPE", a.msg("inputs must be int8 and the output int32"));
+  ABW_CHECK(X.ndim() >= 1 && W.ndim() == 2, "ESHAPE", a.msg("`xq` must be at least 1-D and `wq` 2-D"));
+  const int64_t K = X.size(-1), N = W.shape[0];
+  ABW_CHECK(W.shape[1] == K, "ESHAPE", a.msg("input `wq` has shape " + shape_str(W.shape) + ", expected [N, " + std::to_string(K) + "]"));
+  Shape os(X.shape.begin(), X.shape.end() - 1);
+  os.push_back(N);
+  a.check_shape(Y, os, "output `out`");
+  const int64_t M = N ? Y.numel() / N : 0;
+  const int8_t* x = X.ptr<int8_t>();
+  const int8_t* w = W.ptr<int8_t>();
+  int32_t* y = Y.ptr<int32_t>();
+  auto call = std::make_unique<Call>();
+  call->launch = [=](cudaStream_t s) {
+    if (M == 0 || N == 0) return;
+    const dim3 grid(static_cast<unsigned>((N + TN - 1) / TN), static_cast<unsigned>((M + TM - 1) / TM));
+    ternary_matmul_kernel<<<grid, 256, 0, s>>>(x, w, y, M, N, K);
+  };
+  return call;
+}
+
+}  // namespace
+ABW_CUDA_OP(quantize_ternary, quantize_ternary, kFloats);
+ABW_CUDA_OP(quantize_int8, quantize_int8, kFloats);
+ABW_CUDA_OP(ternary_matmul, ternary_matmul, kI8);
+}  // namespace abw::cuda

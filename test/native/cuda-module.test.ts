@@ -1,0 +1,70 @@
+// The addon's CUDA surface on a machine without CUDA (CI): the addon loads, says why cuda is
+// unavailable, and every cuda entry point fails with a coded error carrying that reason. On a
+// GPU machine (cudaStatus().available) the same file checks device tensors round-trip.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import * as native from '@abw/native';
+
+const status = native.cudaStatus();
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+};
+
+describe('the CUDA module, seen from the addon', () => {
+  it('reports whether the build has the CUDA module', () => {
+    expect(typeof native.buildInfo().cudaModule).toBe('boolean');
+    expect(typeof status.available).toBe('boolean');
+  });
+
+  it('host tensors say where they live, and an unknown device is a coded error', () => {
+    const t = native.tensor('f32', [2], new Float32Array([1, 2]), 'host');
+    expect(t.info().device).toBe('host');
+    expect(codeOf(() => native.tensor('f32', [2], null, 'gpu' as never))).toBe('ABW_EINVAL');
+  });
+});
+
+describe.skipIf(status.available)('without CUDA (CPU machines, CI)', () => {
+  it('gives a reason naming what is missing', () => {
+    expect(status.reason).toMatch(/CUDA toolkit|driver|CUDA device|CUDA libraries|module/);
+    expect(status.device).toBeUndefined();
+  });
+
+  it('device tensors, memory statistics and op lookups fail with the reason, not a crash', () => {
+    expect(codeOf(() => native.tensor('f32', [4], null, 'cuda'))).toBe('ABW_ENOKERNEL');
+    expect(codeOf(() => native.cudaMemory())).toBe('ABW_ENOKERNEL');
+    expect(codeOf(() => native.cudaSync())).toBe('ABW_ENOKERNEL');
+    expect(native.cudaHasOp('matmul', 'f32')).toMatch(/^cuda is unavailable: /);
+    const x = native.tensor('f32', [2, 2], new Float32Array(4));
+    expect(codeOf(() => new native.PreparedOp('cuda', 'matmul', 'f32', [x, x], [x], {}))).toBe('ABW_ENOKERNEL');
+  });
+
+  it('classifies a module that cannot be loaded (missing file, not a library)', () => {
+    const probe = (module: string) =>
+      execFileSync(process.execPath, ['-e', "process.stdout.write(require('@abw/native').cudaStatus().reason || '')"], {
+        encoding: 'utf8',
+        env: { ...process.env, ABW_CUDA_MODULE: module },
+      });
+    expect(probe('/nonexistent/libabw_cuda.so')).toMatch(/CUDA toolkit|missing next to the addon/);
+    expect(probe(path.join(__dirname, 'cuda-module.test.ts'))).toMatch(/could not be loaded/);
+  });
+});
+
+describe.runIf(status.available)('with CUDA (the GPU machine)', () => {
+  it('round-trips data through device memory and accounts for it', () => {
+    const before = native.cudaMemory().currentBytes;
+    const t = native.tensor('f32', [3], new Float32Array([1.5, -2, 3.25]), 'cuda');
+    expect(t.info().device).toBe('cuda');
+    expect(native.cudaMemory().currentBytes - before).toBe(12);
+    expect(Array.from(t.read())).toEqual([1.5, -2, 3.25]);
+    t.free();
+    expect(native.cudaMemory().currentBytes).toBe(before);
+  });
+});
