@@ -49,7 +49,27 @@ list(APPEND ABW_CUDA_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/dtype.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/shape.cpp)
 
+# The fft_conv stage's cuFFT store callback, compiled to LTO-IR and embedded as a byte array:
+# cuFFT links it into its own kernels at plan time (cufftXtSetJITCallback). Without bin2c the
+# stage keeps its separate multiply kernel.
+find_program(ABW_BIN2C bin2c HINTS ${CUDAToolkit_BIN_DIR})
+set(ABW_CB_DIR ${CMAKE_CURRENT_BINARY_DIR}/generated)
+set(ABW_CB_SRC ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/callbacks/fft_conv_store.cu)
+if(ABW_BIN2C)
+  add_custom_command(OUTPUT ${ABW_CB_DIR}/fft_conv_store_fatbin.h
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${ABW_CB_DIR}
+    COMMAND ${CMAKE_CUDA_COMPILER} -std=c++17 -rdc=true -fatbin -gencode arch=compute_80,code=lto_80 -gencode arch=compute_90,code=lto_90
+            -I${CMAKE_CURRENT_SOURCE_DIR}/src ${ABW_CB_SRC} -o ${ABW_CB_DIR}/fft_conv_store.fatbin
+    COMMAND ${ABW_BIN2C} --const --name abw_fft_conv_store_fatbin --length ${ABW_CB_DIR}/fft_conv_store.fatbin > ${ABW_CB_DIR}/fft_conv_store_fatbin.h
+    DEPENDS ${ABW_CB_SRC} ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/callbacks/fft_conv_info.h)
+  list(APPEND ABW_CUDA_SOURCES ${ABW_CB_DIR}/fft_conv_store_fatbin.h)
+endif()
+
 add_library(abw_cuda SHARED ${ABW_CUDA_SOURCES})
+if(ABW_BIN2C)
+  target_include_directories(abw_cuda PRIVATE ${ABW_CB_DIR})
+  target_compile_definitions(abw_cuda PRIVATE ABW_FFT_CONV_LTO=1 ABW_CUDA_LIBDIR="${CUDAToolkit_LIBRARY_DIR}")
+endif()
 set_target_properties(abw_cuda PROPERTIES
   OUTPUT_NAME "abw_cuda"
   CUDA_RUNTIME_LIBRARY Static   # no libcudart.so needed at run time; libcuda is found by the runtime itself
@@ -60,7 +80,7 @@ set_target_properties(abw_cuda PROPERTIES
   CUDA_STANDARD_REQUIRED ON
   CUDA_ARCHITECTURES "${ABW_CUDA_ARCHITECTURES}")
 target_include_directories(abw_cuda PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src ${ABW_CUDNN_INCLUDE})
-target_link_libraries(abw_cuda PRIVATE CUDA::cublasLt CUDA::cufft ${ABW_CUDNN_LIB})
+target_link_libraries(abw_cuda PRIVATE CUDA::cublasLt CUDA::cufft ${ABW_CUDNN_LIB} ${CMAKE_DL_LIBS})
 target_compile_options(abw_cuda PRIVATE
   $<$<COMPILE_LANGUAGE:CXX>:-O3 -Wall -Wno-unused-parameter -fno-math-errno>
   # No --use_fast_math: precision is what the matrix measures; the kernels say where they use

@@ -145,14 +145,20 @@ async function checks() {
   const n = addon();
   const tx = n.tensor('f32', xs.shape, xs.data, 'cuda'), th = n.tensor('f32', hs.shape, hs.data, 'cuda'), tb = n.tensor('f32', bs.shape, bs.data, 'cuda');
   const errs = {};
-  for (const streams of [1, 3]) {
-    const ty = n.tensor('f32', xs.shape, null, 'cuda');
-    new n.PreparedOp('cuda', 'fft_conv', 'f32', [tx, th, tb], [ty], { streams }).run();
-    errs[streams] = maxRelErr(ty.read(), want.data);
-    ty.free();
+  for (const callbacks of ['off', 'on']) {
+    for (const streams of [1, 3]) {
+      const ty = n.tensor('f32', xs.shape, null, 'cuda');
+      try {
+        new n.PreparedOp('cuda', 'fft_conv', 'f32', [tx, th, tb], [ty], { streams, callbacks }).run();
+        errs[`callbacks ${callbacks}, ${streams} streams`] = maxRelErr(ty.read(), want.data);
+      } catch (e) {
+        errs[`callbacks ${callbacks}, ${streams} streams`] = `${e.code} ${e.message}`;
+      }
+      ty.free();
+    }
   }
   [tx, th, tb].forEach((t) => t.free());
-  report('fft_conv equals rfft → complex_mul → irfft → add_bias', errs[1] < 1e-5 && errs[3] < 1e-5, { maxRelErr: errs });
+  report('fft_conv equals rfft → complex_mul → irfft → add_bias', Object.values(errs).every((e) => typeof e === 'number' && e < 1e-5), { maxRelErr: errs });
 }
 
 (mode === 'sweep' ? sweep(process.argv[3]) : checks()).then(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cuda backend's suite on the GPU machine (run through the device tool from the repo root).
 #   scripts/device/cuda-suite.sh build     build the CUDA module there, list backends, smoke checks
-#   scripts/device/cuda-suite.sh ops       + every op × dtype against the FP64 oracle (abw run)
+#   scripts/device/cuda-suite.sh ops       + every op × dtype against the FP64 oracle (abw run;
+#                                          CUDA_OPS_BUDGET_MS sets the timing budget per case)
 #   scripts/device/cuda-suite.sh memcheck  compute-sanitizer memcheck over the op sweep
 #   scripts/device/cuda-suite.sh bench     bench/cuda-vs-torch (workbench and PyTorch, one run)
 # Phases accumulate: `ops` also builds, etc. Logs and results go to $OUT (at most 8 files).
@@ -15,9 +16,13 @@ log() { echo "== $*" | tee -a "$OUT/suite.log"; }
 has() { [[ " $phases " == *" $1 "* ]]; }
 
 log "unpack node and the runtime"
-mkdir -p /tmp/abw-node && xz -dc .node-carry/node.xz > /tmp/abw-node/node && chmod +x /tmp/abw-node/node
+# (Already there when scripts/device/gpu-session.sh runs this beside other suites: unpacking
+# again would rewrite files they are reading.)
+if [ ! -x /tmp/abw-node/node ]; then
+  mkdir -p /tmp/abw-node && xz -dc .node-carry/node.xz > /tmp/abw-node/node && chmod +x /tmp/abw-node/node
+fi
 export PATH=/tmp/abw-node:$PATH
-tar -xJf .node-carry/runtime.tar.xz
+[ -f kernel-bridge/dist/cli/main.js ] || tar -xJf .node-carry/runtime.tar.xz
 export ABW_NATIVE_BUILD=native/build-device/Release
 
 log "build the CUDA module ($(nvcc --version | tail -1))"
@@ -38,7 +43,7 @@ node scripts/device/cuda-smoke.js sweep $MATRIX 2>&1 | tail -30 | tee -a "$OUT/s
 
 if has ops; then
   log "every op × dtype against the FP64 oracle"
-  node kernel-bridge/bin/abw.js run --matrix $MATRIX --backend cuda --out /tmp/abw-results -q 2>&1 | tail -40 | tee -a "$OUT/suite.log"
+  node kernel-bridge/bin/abw.js run --matrix $MATRIX --backend cuda --out /tmp/abw-results -q ${CUDA_OPS_BUDGET_MS:+--budget-ms $CUDA_OPS_BUDGET_MS} 2>&1 | tail -40 | tee -a "$OUT/suite.log"
   f=$(ls -t /tmp/abw-results/runs/*/*.json 2>/dev/null | head -1)
   [ -n "$f" ] && cp "$f" "$OUT/cuda-ops-run.json"
 fi

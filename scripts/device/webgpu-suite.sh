@@ -59,7 +59,7 @@ if [ ! -x /tmp/abw-node/node ]; then
 fi
 export PATH=/tmp/abw-node:$PATH
 [ -d kernel-bridge/dist ] || tar -xJf .node-carry/runtime.tar.xz
-tar -xJf .webgpu-carry/webgpu-vitest.tar.xz
+[ -d node_modules/webgpu ] || tar -xJf .webgpu-carry/webgpu-vitest.tar.xz
 export ABW_NATIVE_BUILD=${ABW_NATIVE_BUILD:-native/build-device/Release}
 
 log "Vulkan loader and the NVIDIA ICD"

@@ -1,6 +1,10 @@
 #include "cuda/fft_plan.h"
 
+#include <dlfcn.h>
+
+#include <map>
 #include <string>
+#include <tuple>
 
 #include "common/error.h"
 
@@ -12,13 +16,44 @@ void fft_check(cufftResult r, const char* what) {
   if (r == CUFFT_ALLOC_FAILED) fail("ENOMEM", std::string("out of device memory in ") + what);
   fail("EINTERNAL", std::string(what) + " failed: cuFFT result " + std::to_string(static_cast<int>(r)));
 }
+// cuFFT links LTO callbacks with nvJitLink, which it dlopens by soname; where the toolkit is not
+// on the loader's path, loading it first from the toolkit this module was built against makes
+// that soname resolve. (Once per process; a failure leaves cuFFT to say why.)
+void preload_jit_link() {
+  static const bool done = [] {
+    if (dlopen("libnvJitLink.so.13", RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD)) return true;
+#ifdef ABW_CUDA_LIBDIR
+    if (dlopen(ABW_CUDA_LIBDIR "/libnvJitLink.so.13", RTLD_NOW | RTLD_GLOBAL)) return true;
+#endif
+    return dlopen("libnvJitLink.so.13", RTLD_NOW | RTLD_GLOBAL) != nullptr;
+  }();
+  (void)done;
+}
 }  // namespace
 
 FftPlan::FftPlan(int64_t n, cufftType type, int64_t batch, int64_t istride, int64_t idist, int64_t ostride, int64_t odist, int64_t inembed,
-                 int64_t onembed)
+                 int64_t onembed, const FftCallback* callback)
     : type_(type) {
   fft_check(cufftCreate(&h_), "cufftCreate");
   fft_check(cufftSetAutoAllocation(h_, 0), "cufftSetAutoAllocation");
+  // A constructor that throws runs no destructor: the handle goes back here.
+  try {
+    make(n, type, batch, istride, idist, ostride, odist, inembed, onembed, callback);
+  } catch (...) {
+    cufftDestroy(h_);
+    h_ = 0;
+    throw;
+  }
+}
+
+void FftPlan::make(int64_t n, cufftType type, int64_t batch, int64_t istride, int64_t idist, int64_t ostride, int64_t odist, int64_t inembed,
+                   int64_t onembed, const FftCallback* callback) {
+  if (callback) {
+    preload_jit_link();
+    callback_info_ = callback->info;
+    fft_check(cufftXtSetJITCallback(h_, callback->symbol, callback->fatbin, callback->fatbin_bytes, callback->type, &callback_info_),
+              "cufftXtSetJITCallback");
+  }
   long long nn[1] = {n}, ie[1] = {inembed}, oe[1] = {onembed};
   size_t work = 0;
   fft_check(cufftMakePlanMany64(h_, 1, nn, ie, istride, idist, oe, ostride, odist, type, batch, &work), "cufftMakePlanMany64");
@@ -32,7 +67,24 @@ FftPlan::~FftPlan() {
   if (h_) cufftDestroy(h_);
 }
 
+std::shared_ptr<FftPlan> FftPlan::shared(int64_t n, cufftType type, int64_t batch, int64_t istride, int64_t idist, int64_t ostride, int64_t odist,
+                                         int64_t inembed, int64_t onembed) {
+  using Key = std::tuple<int64_t, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
+  static std::mutex mu;
+  static std::map<Key, std::weak_ptr<FftPlan>> plans;
+  const Key key{n, static_cast<int>(type), batch, istride, idist, ostride, odist, inembed, onembed};
+  std::lock_guard<std::mutex> lock(mu);
+  // Weak entries: a plan lives while a prepared call holds it, so unused work areas go back.
+  auto it = plans.find(key);
+  if (it != plans.end())
+    if (auto p = it->second.lock()) return p;
+  auto p = std::make_shared<FftPlan>(n, type, batch, istride, idist, ostride, odist, inembed, onembed);
+  plans[key] = p;
+  return p;
+}
+
 void FftPlan::exec(cudaStream_t s, const void* in, void* out, bool inverse) const {
+  std::lock_guard<std::mutex> lock(mu_);
   fft_check(cufftSetStream(h_, s), "cufftSetStream");
   auto* i = const_cast<void*>(in);
   switch (type_) {

@@ -5,15 +5,17 @@
 // like), and needs no extra C++ dependency; the graph API's wins (fusions) do not apply to a
 // single convolution plus bias. conv1d is a 2-D convolution of height 1.
 //
-// Math modes: f32 uses CUDNN_FMA_MATH (no TF32, ever); tf32 uses CUDNN_TENSOR_OP_MATH on f32
-// data; f16/bf16 use tensor cores with f32 accumulation (compute type FLOAT). The algorithm is
-// chosen once at prepare by cuDNN's own timing (Find…Ex) on the bound tensors. Asymmetric
+// Math modes: f32 uses CUDNN_FMA_MATH (no TF32, ever); tf32 searches CUDNN_DEFAULT_MATH and
+// CUDNN_TENSOR_OP_MATH on f32 data; f16/bf16 use tensor cores with f32 accumulation (compute type FLOAT). The algorithm is
+// chosen by cuDNN's own timing (Find…Ex) on the bound tensors, once per geometry per process. Asymmetric
 // padding (odd 'same' padding) is applied by an explicit zero-pad into scratch, since the legacy
 // descriptors take one pad per side pair.
 #include <cudnn.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -75,6 +77,59 @@ cudnnMathType_t conv_math(DType dt, bool tf32) {
   return CUDNN_TENSOR_OP_MATH;
 }
 
+// The math modes whose algorithms a case may choose from. tf32 searches both DEFAULT (where
+// cuDNN converts float operands to TF32) and TENSOR_OP and keeps the faster: which of the two
+// reaches the TF32 tensor-core kernels for float data differs between cuDNN's engines.
+std::vector<cudnnMathType_t> math_candidates(DType dt, bool tf32) {
+  if (dt == DType::f32 && tf32) return {CUDNN_DEFAULT_MATH, CUDNN_TENSOR_OP_MATH};
+  return {conv_math(dt, tf32)};
+}
+
+// The algorithm chosen for a convolution geometry, by cuDNN's own timing (Find…Ex), kept for
+// the process: pipelines prepare the same shapes over and over, and a search costs milliseconds
+// and a 256 MiB probe buffer. Keyed by everything that the descriptors hold.
+struct AlgoChoice {
+  int algo;
+  cudnnMathType_t math;
+  size_t memory;
+};
+
+std::mutex algo_mu;
+std::map<std::string, AlgoChoice>& algo_cache() {
+  static std::map<std::string, AlgoChoice> m;
+  return m;
+}
+
+// Looks the choice up, or runs `search(math)` for every candidate math mode (it returns the
+// fastest acceptable algorithm of that mode, or none) and keeps the fastest overall.
+template <class Search>
+AlgoChoice choose_algo(OpArgs& a, const std::string& key, const std::vector<cudnnMathType_t>& maths, Search search) {
+  {
+    std::lock_guard<std::mutex> lock(algo_mu);
+    auto it = algo_cache().find(key);
+    if (it != algo_cache().end()) return it->second;
+  }
+  bool found = false;
+  AlgoChoice best{};
+  float best_ms = 0.f;
+  for (cudnnMathType_t m : maths) {
+    int algo = 0;
+    size_t memory = 0;
+    float ms = 0.f;
+    if (!search(m, &algo, &memory, &ms)) continue;
+    if (!found || ms < best_ms) {
+      best = {algo, m, memory};
+      best_ms = ms;
+      found = true;
+    }
+  }
+  // f32 must not fall back to a TF32 tensor-op algorithm: only a FMA-math result counts.
+  if (!found) fail("EINTERNAL", a.msg("cuDNN found no convolution algorithm for this case"));
+  std::lock_guard<std::mutex> lock(algo_mu);
+  algo_cache()[key] = best;
+  return best;
+}
+
 // out[n][c][…] = bias[c]: the prior the convolution accumulates onto (beta = 1), so the bias
 // is added before the one rounding to f16/bf16.
 template <class T>
@@ -120,8 +175,6 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
                                             i32(a, g.sw, "stride"), i32(a, g.dh, "dilation"), i32(a, g.dw, "dilation"), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
             "cudnnSetConvolution2dDescriptor");
   dnn_check(cudnnSetConvolutionGroupCount(d->conv, i32(a, g.groups, "groups")), "cudnnSetConvolutionGroupCount");
-  const cudnnMathType_t math = conv_math(dt, a.tf32);
-  dnn_check(cudnnSetConvolutionMathType(d->conv, math), "cudnnSetConvolutionMathType");
   if (B) tensor4(&d->bias, dt, 1, i32(a, g.Cout, "Cout"), 1, 1);
 
   std::shared_ptr<Scratch> padded = sym ? nullptr : std::make_shared<Scratch>(static_cast<size_t>(g.N * g.Cin * Hp * Wp) * dtype_size(dt));
@@ -135,27 +188,36 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
     const int64_t n = g.N * g.Cin * Hp * Wp;
     ABW_FLOAT_DISPATCH(dt, zero_pad<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), padded->as<T>(), g.N * g.Cin, g.H, g.W, Hp, Wp, g.pt, g.pl));
   };
-  // Choose the algorithm by timing on the real tensors (writes the output, which is ours).
-  pad_input(c.stream());
-  cudnnSetStream(c.dnn, c.stream());
-  int found = 0;
-  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-  const size_t ws_limit = 256ull << 20;  // the algorithm search may use up to this much
-  auto probe_ws = std::make_shared<Scratch>(ws_limit);
-  dnn_check(cudnnFindConvolutionForwardAlgorithmEx(c.dnn, d->x, xin, d->w, w, d->conv, d->y, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf,
-                                                   probe_ws->get(), ws_limit),
-            "cudnnFindConvolutionForwardAlgorithmEx");
-  probe_ws.reset();
-  int pick = -1;
-  for (int i = 0; i < found; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS && math_ok(perf[i].mathType, math)) {
-      pick = i;
-      break;
-    }
-  // f32 must not fall back to a TF32 tensor-op algorithm: only a FMA-math result counts.
-  if (pick < 0) fail("EINTERNAL", a.msg("cuDNN found no convolution algorithm for this case"));
-  const cudnnConvolutionFwdAlgo_t algo = perf[pick].algo;
-  auto ws = std::make_shared<Scratch>(perf[pick].memory);
+  // Choose the algorithm by timing on the real tensors (writes the output, which is ours), once
+  // per geometry in this process.
+  const std::string key = "fwd " + std::to_string(static_cast<int>(dt)) + (a.tf32 ? " tf32" : "") + " " + std::to_string(g.N) + "," +
+                          std::to_string(g.Cin) + "," + std::to_string(Hp) + "," + std::to_string(Wp) + " w " + std::to_string(g.Cout) + "," +
+                          std::to_string(g.kh) + "," + std::to_string(g.kw) + " g " + std::to_string(g.groups) + " s " + std::to_string(g.sh) + "," +
+                          std::to_string(g.sw) + " d " + std::to_string(g.dh) + "," + std::to_string(g.dw) + " p " +
+                          (sym ? std::to_string(g.pt) + "," + std::to_string(g.pl) : std::string("0,0"));
+  const AlgoChoice choice = choose_algo(a, key, math_candidates(dt, a.tf32), [&](cudnnMathType_t m, int* algo, size_t* memory, float* ms) {
+    dnn_check(cudnnSetConvolutionMathType(d->conv, m), "cudnnSetConvolutionMathType");
+    pad_input(c.stream());
+    cudnnSetStream(c.dnn, c.stream());
+    int found = 0;
+    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    const size_t ws_limit = 256ull << 20;  // the algorithm search may use up to this much
+    Scratch probe_ws(ws_limit);
+    dnn_check(cudnnFindConvolutionForwardAlgorithmEx(c.dnn, d->x, xin, d->w, w, d->conv, d->y, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf,
+                                                     probe_ws.get(), ws_limit),
+              "cudnnFindConvolutionForwardAlgorithmEx");
+    for (int i = 0; i < found; ++i)
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && math_ok(perf[i].mathType, m)) {
+        *algo = static_cast<int>(perf[i].algo);
+        *memory = perf[i].memory;
+        *ms = perf[i].time;
+        return true;
+      }
+    return false;
+  });
+  dnn_check(cudnnSetConvolutionMathType(d->conv, choice.math), "cudnnSetConvolutionMathType");
+  const cudnnConvolutionFwdAlgo_t algo = static_cast<cudnnConvolutionFwdAlgo_t>(choice.algo);
+  auto ws = std::make_shared<Scratch>(choice.memory);
   call->keep = {d, padded, ws};
   // f16/bf16 with a bias: adding the bias after the convolution would round twice (the product
   // to f16/bf16, then the sum), which near −bias is far off the one-rounding result. cuDNN's
@@ -266,31 +328,36 @@ CallPtr conv_transpose1d(OpArgs& a) {
                                             CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
             "cudnnSetConvolution2dDescriptor");
   dnn_check(cudnnSetConvolutionGroupCount(d->conv, i32(a, G, "groups")), "cudnnSetConvolutionGroupCount");
-  const cudnnMathType_t math = conv_math(dt, a.tf32);
-  dnn_check(cudnnSetConvolutionMathType(d->conv, math), "cudnnSetConvolutionMathType");
   if (B) tensor4(&d->bias, dt, 1, i32(a, Cout, "Cout"), 1, 1);
   const void* x = X.data;
   const void* w = Wt.data;
   const void* bias = B ? B->data : nullptr;
   void* y = Y.data;
-  cudnnSetStream(c.dnn, c.stream());
-  int found = 0;
-  cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-  const size_t ws_limit = 256ull << 20;  // the algorithm search may use up to this much
-  auto probe_ws = std::make_shared<Scratch>(ws_limit);
-  dnn_check(cudnnFindConvolutionBackwardDataAlgorithmEx(c.dnn, d->w, w, d->y, x, d->conv, d->x, y, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf,
-                                                        probe_ws->get(), ws_limit),
-            "cudnnFindConvolutionBackwardDataAlgorithmEx");
-  probe_ws.reset();
-  int pick = -1;
-  for (int i = 0; i < found; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS && math_ok(perf[i].mathType, math)) {
-      pick = i;
-      break;
-    }
-  if (pick < 0) fail("EINTERNAL", a.msg("cuDNN found no transposed-convolution algorithm for this case"));
-  const cudnnConvolutionBwdDataAlgo_t algo = perf[pick].algo;
-  auto ws = std::make_shared<Scratch>(perf[pick].memory);
+  const std::string key = "bwd " + std::to_string(static_cast<int>(dt)) + (a.tf32 ? " tf32" : "") + " " + std::to_string(N) + "," + std::to_string(Cin) +
+                          "," + std::to_string(L) + " w " + std::to_string(Cout) + "," + std::to_string(K) + " g " + std::to_string(G) + " s " +
+                          std::to_string(stride) + " d " + std::to_string(dil) + " p " + std::to_string(pad) + " o " + std::to_string(Lout);
+  const AlgoChoice choice = choose_algo(a, key, math_candidates(dt, a.tf32), [&](cudnnMathType_t m, int* algo, size_t* memory, float* ms) {
+    dnn_check(cudnnSetConvolutionMathType(d->conv, m), "cudnnSetConvolutionMathType");
+    cudnnSetStream(c.dnn, c.stream());
+    int found = 0;
+    cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    const size_t ws_limit = 256ull << 20;  // the algorithm search may use up to this much
+    Scratch probe_ws(ws_limit);
+    dnn_check(cudnnFindConvolutionBackwardDataAlgorithmEx(c.dnn, d->w, w, d->y, x, d->conv, d->x, y, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf,
+                                                          probe_ws.get(), ws_limit),
+              "cudnnFindConvolutionBackwardDataAlgorithmEx");
+    for (int i = 0; i < found; ++i)
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && math_ok(perf[i].mathType, m)) {
+        *algo = static_cast<int>(perf[i].algo);
+        *memory = perf[i].memory;
+        *ms = perf[i].time;
+        return true;
+      }
+    return false;
+  });
+  dnn_check(cudnnSetConvolutionMathType(d->conv, choice.math), "cudnnSetConvolutionMathType");
+  const cudnnConvolutionBwdDataAlgo_t algo = static_cast<cudnnConvolutionBwdDataAlgo_t>(choice.algo);
+  auto ws = std::make_shared<Scratch>(choice.memory);
   call->keep = {d, ws};
   const int64_t total = N * Cout * Lout;
   call->launch = [=](cudaStream_t s) {

@@ -8,8 +8,12 @@
 #include <memory>
 #include <string>
 
+#include "cuda/callbacks/fft_conv_info.h"
 #include "cuda/context.h"
 #include "cuda/fft_plan.h"
+#ifdef ABW_FFT_CONV_LTO
+#include "fft_conv_store_fatbin.h"  // generated: the LTO-IR of callbacks/fft_conv_store.cu
+#endif
 #include "cuda/kernels/common.cuh"
 #include "cuda/op.h"
 
@@ -86,10 +90,10 @@ struct Transform {
 Transform make_transform(const FDims& d, int64_t len_in, int64_t len_out, cufftType type) {
   Transform t;
   if (d.inner == 1) {
-    t.plan = std::make_shared<FftPlan>(d.n, type, d.outer, 1, len_in, 1, len_out, len_in, len_out);
+    t.plan = FftPlan::shared(d.n, type, d.outer, 1, len_in, 1, len_out, len_in, len_out);
     t.outer = 1;
   } else {
-    t.plan = std::make_shared<FftPlan>(d.n, type, d.inner, d.inner, 1, d.inner, 1, len_in, len_out);
+    t.plan = FftPlan::shared(d.n, type, d.inner, d.inner, 1, d.inner, 1, len_in, len_out);
     t.outer = d.outer;
     t.in_step = len_in * d.inner;
     t.out_step = len_out * d.inner;
@@ -223,11 +227,29 @@ __global__ void spectral_mul_bias(float2* __restrict__ spec, const float2* __res
   }
 }
 
+// Whether the forward transforms carry the spectral multiply as a cuFFT LTO store callback
+// (parameter `callbacks`: 'on' requires it, 'off' uses the multiply kernel, 'auto' tries the
+// callback and falls back to the kernel when this build or this cuFFT cannot link it).
+bool use_callbacks(OpArgs& a, int64_t rows, int64_t nh) {
+  const std::string mode = a.p.has("callbacks") && !a.p.is_null("callbacks") ? a.p.s("callbacks") : "auto";
+  ABW_CHECK(mode == "auto" || mode == "on" || mode == "off", "EINVAL", a.msg("parameter `callbacks` must be 'auto', 'on' or 'off', got '" + mode + "'"));
+  if (mode == "off") return false;
+#ifdef ABW_FFT_CONV_LTO
+  if (rows * nh < (int64_t{1} << 32)) return true;
+  ABW_CHECK(mode != "on", "EINVAL", a.msg("callbacks: a band's spectrum has 2^32 bins or more (the callback indexes it in 32 bits)"));
+  return false;
+#else
+  ABW_CHECK(mode != "on", "ENOKERNEL", a.msg("callbacks: this build has no LTO callback (bin2c was not found when the CUDA module was built)"));
+  return false;
+#endif
+}
+
 // fft_conv (a fused pipeline stage, not a catalogue op; bench/cuda-vs-torch calls it through
 // the raw addon): y[b][c] = irfft(rfft(x[b][c]) · h[c], n) + bias[c], circular, n = x's length.
 // x [B, C, n] f32, h [C, n/2+1, 2] f32, bias [C] f32 (optional) → y [B, C, n]. The (b, c) rows
 // are split into `streams` bands, each with its own plans on its own stream (fork/join with
-// events), so bands overlap on the GPU.
+// events), so bands overlap on the GPU. With callbacks, each band is two cuFFT launches and
+// nothing else: the multiply, 1/n and the bias ride on the forward transform's stores.
 CallPtr fft_conv(OpArgs& a) {
   const DevTensor& X = a.input(0, "x");
   const DevTensor& Hs = a.input(1, "h");
@@ -249,10 +271,34 @@ CallPtr fft_conv(OpArgs& a) {
     std::shared_ptr<FftPlan> fwd, inv;
   };
   std::vector<Band> bands;
+  bool fused = use_callbacks(a, rows, nh);
+  const bool required = a.p.has("callbacks") && !a.p.is_null("callbacks") && a.p.s("callbacks") == "on";
+  std::vector<std::shared_ptr<Scratch>> infos;
   for (int64_t b = 0; b < streams; ++b) {
     const int64_t r0 = rows * b / streams, r1 = rows * (b + 1) / streams;
     if (r1 == r0) continue;
-    bands.push_back({r0, r1, std::make_shared<FftPlan>(n, CUFFT_R2C, r1 - r0, 1, n, 1, nh, n, nh), std::make_shared<FftPlan>(n, CUFFT_C2R, r1 - r0, 1, nh, 1, n, nh, n)});
+    std::shared_ptr<FftPlan> fwd;
+#ifdef ABW_FFT_CONV_LTO
+    if (fused) {
+      // The callback's parameters live in device memory, one block per band.
+      const FftConvInfo info{static_cast<const float2*>(Hs.data), Bv ? Bv->ptr<float>() : nullptr, static_cast<unsigned>(r0), static_cast<unsigned>(C),
+                             static_cast<unsigned>(nh), 1.0f / static_cast<float>(n)};
+      auto dinfo = std::make_shared<Scratch>(sizeof(FftConvInfo));
+      ABW_CU(cudaMemcpy(dinfo->get(), &info, sizeof info, cudaMemcpyHostToDevice));
+      const FftCallback cb{"abw_fft_conv_store", abw_fft_conv_store_fatbin, sizeof abw_fft_conv_store_fatbin, CUFFT_CB_ST_COMPLEX, dinfo->get()};
+      try {
+        fwd = std::make_shared<FftPlan>(n, CUFFT_R2C, r1 - r0, 1, n, 1, nh, n, nh, &cb);
+        infos.push_back(dinfo);
+      } catch (const Error&) {
+        if (required) throw;
+        fused = false;  // 'auto': this cuFFT would not link the callback; the kernel path it is
+        for (Band& done : bands) done.fwd = std::make_shared<FftPlan>(n, CUFFT_R2C, done.r1 - done.r0, 1, n, 1, nh, n, nh);
+        infos.clear();
+      }
+    }
+#endif
+    if (!fwd) fwd = std::make_shared<FftPlan>(n, CUFFT_R2C, r1 - r0, 1, n, 1, nh, n, nh);
+    bands.push_back({r0, r1, fwd, std::make_shared<FftPlan>(n, CUFFT_C2R, r1 - r0, 1, nh, 1, n, nh, n)});
   }
   auto events = std::shared_ptr<std::vector<cudaEvent_t>>(new std::vector<cudaEvent_t>(bands.size() + 1), [](std::vector<cudaEvent_t>* v) {
     for (auto e : *v) cudaEventDestroy(e);
@@ -261,6 +307,7 @@ CallPtr fft_conv(OpArgs& a) {
   for (auto& e : *events) ABW_CU(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
   auto call = std::make_unique<Call>();
   call->keep = {spec, events};
+  for (auto& i : infos) call->keep.push_back(i);
   const float* x = X.ptr<float>();
   const float2* h = static_cast<const float2*>(Hs.data);
   const float* bias = Bv ? Bv->ptr<float>() : nullptr;
@@ -274,9 +321,11 @@ CallPtr fft_conv(OpArgs& a) {
       cudaStream_t bs = bands.size() > 1 ? c.streams[i + 1 < c.streams.size() ? i + 1 : 0] : s;
       if (bands.size() > 1) ABW_CU(cudaStreamWaitEvent(bs, (*events)[0], 0));
       bd.fwd->exec(bs, x + bd.r0 * n, sp + bd.r0 * nh);
-      const int64_t cnt = (bd.r1 - bd.r0) * nh;
-      // Bands start at row r0: the channel of local row r is (r0 + r) % C.
-      spectral_mul_bias<<<blocks_for(cnt), kThreads, 0, bs>>>(sp + bd.r0 * nh, h, bias, bd.r0, bd.r1 - bd.r0, C, nh, n);
+      if (!fused) {
+        const int64_t cnt = (bd.r1 - bd.r0) * nh;
+        // Bands start at row r0: the channel of local row r is (r0 + r) % C.
+        spectral_mul_bias<<<blocks_for(cnt), kThreads, 0, bs>>>(sp + bd.r0 * nh, h, bias, bd.r0, bd.r1 - bd.r0, C, nh, n);
+      }
       bd.inv->exec(bs, sp + bd.r0 * nh, y + bd.r0 * n);
       if (bands.size() > 1) {
         ABW_CU(cudaEventRecord((*events)[i + 1], bs));

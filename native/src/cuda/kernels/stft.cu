@@ -185,7 +185,7 @@ CallPtr stft(OpArgs& a) {
     const float scale = p.normalized ? static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft))) : 1.0f;
     auto xp = std::make_shared<Scratch>(static_cast<size_t>(batch * Lp) * 4);
     auto spec = std::make_shared<Scratch>(static_cast<size_t>(frames * nh) * 8);
-    auto plan = std::make_shared<FftPlan>(p.n_fft, CUFFT_R2C, frames, 1, p.hop, 1, nh, Lp, nh);
+    auto plan = FftPlan::shared(p.n_fft, CUFFT_R2C, frames, 1, p.hop, 1, nh, Lp, nh);
     call->keep = {xp, spec, plan};
     const void* x = X.data;
     void* y = Y.data;
@@ -214,7 +214,7 @@ CallPtr stft(OpArgs& a) {
     // Framed: windowed frames contiguous, one contiguous R2C per signal, then the transpose to
     // [freq, frame] (cuFFT's own strided output is far slower than a tiled transpose).
     auto spec = std::make_shared<Scratch>(static_cast<size_t>(frames * nh) * 8);
-    auto cplan = std::make_shared<FftPlan>(p.n_fft, CUFFT_R2C, frames, 1, p.n_fft, 1, nh, p.n_fft, nh);
+    auto cplan = FftPlan::shared(p.n_fft, CUFFT_R2C, frames, 1, p.n_fft, 1, nh, p.n_fft, nh);
     call->keep = {dwin, frbuf, spec, cplan};
     const void* x = X.data;
     void* y = Y.data;
@@ -232,7 +232,7 @@ CallPtr stft(OpArgs& a) {
     return call;
   }
   // Two-sided: `frames` C2C transforms per signal; bin k of frame f lands at k·frames + f.
-  auto plan = std::make_shared<FftPlan>(p.n_fft, cplx ? CUFFT_C2C : CUFFT_R2C, frames, 1, p.n_fft, frames, 1, p.n_fft, nfreq);
+  auto plan = FftPlan::shared(p.n_fft, cplx ? CUFFT_C2C : CUFFT_R2C, frames, 1, p.n_fft, frames, 1, p.n_fft, nfreq);
   call->keep = {dwin, frbuf, sout, plan};
   const void* x = X.data;
   void* y = Y.data;
@@ -330,7 +330,7 @@ CallPtr istft(OpArgs& a) {
   auto denv = upload_floats(env), dwsc = upload_floats(wsc);
   auto spec = std::make_shared<Scratch>(static_cast<size_t>(batch * frames * nh * 2) * 4);
   auto frb = std::make_shared<Scratch>(static_cast<size_t>(batch * frames * nfft) * 4);
-  auto plan = std::make_shared<FftPlan>(nfft, CUFFT_C2R, batch * frames, 1, nh, 1, nfft, nh, nfft);
+  auto plan = FftPlan::shared(nfft, CUFFT_C2R, batch * frames, 1, nh, 1, nfft, nh, nfft);
   call->keep = {denv, dwsc, spec, frb, plan};
   const void* x = X.data;
   void* y = Y.data;

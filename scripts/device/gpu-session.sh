@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Everything the GPU machine is for, in one call of the device tool (device time is short, and
+# a machine costs a minute or more to start): build the CUDA module, check every backend that
+# runs on the GPU against the FP64 oracle, then run the benchmarks one at a time.
+#
+#   here (a CPU machine, repo root):  npx tsc -b kernel-bridge && bash scripts/device/webgpu-suite.sh carry
+#   there: bash scripts/device/gpu-session.sh     (carry: .node-carry .webgpu-carry .gl)
+#
+# Phase A (correctness, concurrently; their timings are not reported): the cuda smoke checks and
+# every op × dtype of bench/cuda-vs-torch/cuda-ops.matrix.json on cuda; the webgpu suite on the
+# NVIDIA Vulkan driver; the torch:cuda worker suite. Phase B (benchmarks, alone on the GPU, in
+# turn): bench/cuda-vs-torch, bench/webgpu-vs-cuda, bench/pipelines-vs-torch. Every phase has a
+# time limit, so the call ends inside the device tool's 10 minutes with whatever finished.
+# What comes back: $OUT/session.log and $OUT/session.tar.gz (every log and result file),
+# re-packed after each phase so that a cut-off call still returns what was done.
+set -u -o pipefail
+OUT=${OUT:-/tmp/abw-out}
+W=/tmp/abw-session
+mkdir -p "$OUT" "$W"
+start=$(date +%s)
+log() { echo "[$(($(date +%s) - start)) s] $*" | tee -a "$OUT/session.log"; }
+pack() { tar -czf "$OUT/session.tar.gz" -C "$W" . 2>/dev/null; }
+
+log "unpack node, the runtime, webgpu and vitest"
+mkdir -p /tmp/abw-node && xz -dc .node-carry/node.xz >/tmp/abw-node/node && chmod +x /tmp/abw-node/node
+export PATH=/tmp/abw-node:$PATH
+tar -xJf .node-carry/runtime.tar.xz
+tar -xJf .webgpu-carry/webgpu-vitest.tar.xz
+export ABW_NATIVE_BUILD=native/build-device/Release
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader | tee -a "$OUT/session.log"
+
+# ---- phase A -----------------------------------------------------------------------------
+log "A: torch:cuda worker suite and webgpu suite (background), cuda build + ops (foreground)"
+(OUT=$W/torch BUDGET_MS=60 timeout 230 bash scripts/device/torch-worker-suite.sh >"$W/torch-suite.out" 2>&1; echo "torch suite exit $?" >>"$W/torch-suite.out") &
+torch_pid=$!
+(OUT=$W/webgpu timeout 230 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1; echo "webgpu suite exit $?" >>"$W/webgpu-suite.out") &
+webgpu_pid=$!
+OUT=$W/cuda CUDA_OPS_BUDGET_MS=80 timeout 240 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1
+log "cuda suite exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
+pack
+wait "$torch_pid" "$webgpu_pid"
+log "$(tail -1 "$W/torch-suite.out"); $(tail -1 "$W/webgpu-suite.out")"
+grep -E "Tests |Test Files" "$W/webgpu/webgpu-vitest.log" "$W/torch/vitest-torch.log" 2>/dev/null | tee -a "$OUT/session.log"
+pack
+
+# ---- phase B: one benchmark at a time ------------------------------------------------------
+log "B: bench cuda-vs-torch"
+timeout 110 node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch.json" >"$W/cuda-vs-torch.log" 2>&1
+log "exit $?"
+grep -E "ratio" "$W/cuda-vs-torch.log" | tee -a "$OUT/session.log"
+pack
+
+log "B: bench webgpu-vs-cuda"
+(OUT=$W/webgpu timeout 60 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
+log "exit $?"
+pack
+
+log "B: bench pipelines-vs-torch: fftconv, bitnet, encodec (60 s of audio)"
+timeout 120 node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 2 \
+  --only fftconv,bitnet,encodec --out "$W/pipelines-a" >"$W/pipelines-a.log" 2>&1
+log "exit $?"
+pack
+log "B: bench pipelines-vs-torch: mdx23c (60 s of stereo audio)"
+left=$((575 - ($(date +%s) - start)))
+timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 \
+  --only mdx23c --variants eager-fp32,eager-fp16,compile-fp16 --out "$W/pipelines-mdx" >"$W/pipelines-mdx.log" 2>&1
+log "exit $?"
+pack
+log "done"
