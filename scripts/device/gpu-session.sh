@@ -4,7 +4,7 @@
 # runs on the GPU against the FP64 oracle, then run the benchmarks one at a time.
 #
 #   here (a CPU machine, repo root):  npx tsc -b kernel-bridge && bash scripts/device/webgpu-suite.sh carry
-#   there: bash scripts/device/gpu-session.sh     (carry: .node-carry .webgpu-carry .gl)
+#   there: bash scripts/device/gpu-session.sh [all|webgpu]   (carry: .node-carry .webgpu-carry .gl)
 #
 # Phase A (correctness, concurrently; their timings are not reported): the cuda smoke checks and
 # every op × dtype of bench/cuda-vs-torch/cuda-ops.matrix.json on cuda; the webgpu suite on the
@@ -28,6 +28,23 @@ tar -xJf .node-carry/runtime.tar.xz
 tar -xJf .webgpu-carry/webgpu-vitest.tar.xz
 export ABW_NATIVE_BUILD=native/build-device/Release
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader | tee -a "$OUT/session.log"
+
+# `gpu-session.sh webgpu`: only the webgpu suite and bench/webgpu-vs-cuda (the CUDA module is
+# built first for the bench's cuda side), for a call with little device time left.
+if [ "${1:-all}" = webgpu ]; then
+  log "webgpu: build the CUDA module (smoke checks with the toolkit's libraries on the loader path)"
+  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda timeout 70 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  log "cuda build exit $?: $(grep fft_conv "$W/cuda/smoke.jsonl" | cut -c1-400)"
+  pack
+  (OUT=$W/webgpu timeout 60 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1)
+  log "webgpu suite exit $?: $(grep -E 'Tests ' "$W/webgpu/webgpu-vitest.log")"
+  pack
+  (OUT=$W/webgpu timeout 40 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
+  log "webgpu bench exit $?"
+  grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
+  pack
+  exit 0
+fi
 
 # ---- phase A -----------------------------------------------------------------------------
 log "A: torch:cuda worker suite and webgpu suite (background), cuda build + ops (foreground)"

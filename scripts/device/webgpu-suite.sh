@@ -34,12 +34,13 @@ if [ "${1:-}" = carry ]; then
     --exclude='node_modules/webgpu/dist/win32-*' --exclude='node_modules/webgpu/dist/linux-arm64' node_modules/webgpu $closure
   grep -qx '/.webgpu-carry/' .git/info/exclude 2>/dev/null || echo '/.webgpu-carry/' >> .git/info/exclude
   grep -qx '/.gl/' .git/info/exclude 2>/dev/null || echo '/.gl/' >> .git/info/exclude
-  if ! ls .gl/libvulkan1_*.deb >/dev/null 2>&1; then
-    # The loader from the main suite: the NVIDIA driver brings its own ICD, not a loader.
+  if ! ls .gl/libglvnd0_*.deb >/dev/null 2>&1; then
+    # The Vulkan loader and GL vendor-neutral dispatch from the main suite: the NVIDIA driver
+    # brings its ICD (libGLX_nvidia), which needs libglvnd's libraries beside the loader.
     mkdir -p .gl /tmp/amd64/partial
     o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
     # shellcheck disable=SC2086
-    apt-get $o update -qq && (cd .gl && apt-get $o download libvulkan1)
+    apt-get $o update -qq && (cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
   fi
   [ -s .node-carry/runtime.tar.xz ] || scripts/device/cuda-carry.sh
   ls -la .webgpu-carry .gl .node-carry
@@ -66,11 +67,15 @@ log "Vulkan loader and the NVIDIA ICD"
 for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
 export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
+export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json}
+ls -la "$(dirname "$VK_DRIVER_FILES")" 2>&1 | tee -a "$OUT/webgpu-suite.log"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee -a "$OUT/webgpu-suite.log"
 node -e "
   const { probeAdapter } = require('./kernel-bridge/dist/backends/webgpu/dawn');
   console.log(JSON.stringify(probeAdapter(), null, 1));" 2>&1 | grep -v '^Warning' | tee -a "$OUT/webgpu-suite.log"
+# Why the loader finds no driver, when it finds none.
+VK_LOADER_DEBUG=error,warn,driver node -e "require('./kernel-bridge/dist/backends/webgpu/dawn').probeAdapter()" 2>&1 | grep -iv '^Warning: max' | head -30 >> "$OUT/webgpu-suite.log"
 
 if has suite; then
   log "webgpu suite: every op against the FP64 oracle, backend behaviour"

@@ -229,9 +229,11 @@ __global__ void spectral_mul_bias(float2* __restrict__ spec, const float2* __res
 
 // Whether the forward transforms carry the spectral multiply as a cuFFT LTO store callback
 // (parameter `callbacks`: 'on' requires it, 'off' uses the multiply kernel, 'auto' tries the
-// callback and falls back to the kernel when this build or this cuFFT cannot link it).
+// callback and falls back to the kernel when this build or this cuFFT cannot link it). 'off' is
+// the default: on the H100 with CUDA 13.0 planning with the callback failed (CUFFT_INTERNAL_ERROR,
+// docs/backends/cuda.md), so every prepare would pay a failed JIT link.
 bool use_callbacks(OpArgs& a, int64_t rows, int64_t nh) {
-  const std::string mode = a.p.has("callbacks") && !a.p.is_null("callbacks") ? a.p.s("callbacks") : "auto";
+  const std::string mode = a.p.has("callbacks") && !a.p.is_null("callbacks") ? a.p.s("callbacks") : "off";
   ABW_CHECK(mode == "auto" || mode == "on" || mode == "off", "EINVAL", a.msg("parameter `callbacks` must be 'auto', 'on' or 'off', got '" + mode + "'"));
   if (mode == "off") return false;
 #ifdef ABW_FFT_CONV_LTO
