@@ -388,6 +388,10 @@ def sync(device):
 def main():
     job = json.load(open(sys.argv[1]))
     device = job['device']
+    # fp32 means fp32: PyTorch lets cuDNN convolutions use TF32 by default
+    # (torch.backends.cudnn.allow_tf32), which the workbench's f32 never does.
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
     for case in job['cases']:
         w = load_safetensors(case['weights'])
         x = read_f32(case['input'], case['inputShape']).to(device)
@@ -397,7 +401,7 @@ def main():
         model = build(case, w, device)
         for variant in job['variants']:
             mode, dtype = variant.split('-')
-            rec = {'case': case['id'], 'variant': variant, 'device': device, 'torch': torch.__version__}
+            rec = {'case': case['id'], 'variant': variant, 'device': device, 'torch': torch.__version__, 'tf32': False}
             try:
                 m = torch.compile(model) if mode == 'compile' else model
                 fn = runner(case, m, x)

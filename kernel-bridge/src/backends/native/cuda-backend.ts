@@ -95,7 +95,10 @@ export class CudaBackend implements ComputeBackend {
       available: true,
       libraries: { driver: d.driver, runtime: d.runtime, cublasLt: d.cublasLt, cudnn: d.cudnn, cufft: d.cufft },
       dtypes: ['f32', 'tf32', 'f16', 'bf16', 'int8'],
-      features: ['device-timer', 'cuda-graphs', 'l2-flush', 'caching-allocator', 'streams'],
+      // No 'streams': every catalogue op runs on the compute stream, so a pipeline's bands issued
+      // as separate ops do not overlap (the record says 1 effective stream). Only the fused
+      // fft_conv stage spreads its bands over streams.
+      features: ['device-timer', 'cuda-graphs', 'l2-flush', 'caching-allocator', 'fused-stage-streams'],
       timer: 'device',
     };
   }
