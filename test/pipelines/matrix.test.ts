@@ -114,6 +114,13 @@ describe('pipeline cases in a matrix', () => {
     expect(rec('mdx23c tiny', 'ort:cpu').reason).toMatch(/mdx23c needs istft/);
     expect(rec('bitnet tiny', 'ort:cpu', 'bf16').status).toBe('unsupported');
     expect(rec('bitnet tiny', 'ort:cpu').status).toBe('ok');
+    // ort:cpu runs the codec's encoder and decoder as one ONNX graph each, and the record says so.
+    expect(rec('encodec tiny', 'ort:cpu').status).toBe('ok');
+    expect(rec('encodec tiny', 'ort:cpu').pipeline!.segments).toEqual([
+      { name: 'encoder', mode: 'graph', ops: expect.any(Number) },
+      { name: 'decoder', mode: 'graph', ops: expect.any(Number) },
+    ]);
+    expect(rec('encodec tiny', 'cpu').pipeline!.segments).toBeUndefined();
 
     const bars = rtfBars(run.records);
     expect(bars.data.length).toBeGreaterThanOrEqual(2);

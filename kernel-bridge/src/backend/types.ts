@@ -51,6 +51,28 @@ export interface PreparedCall {
   dispose(): void;
 }
 
+/**
+ * A chain of ops traced from a pipeline stage (PipelineExec.segment), for a backend that compiles
+ * it into one call. A step's input is a segment input (`{ input: i }`, a tensor of this backend),
+ * an earlier step's output (`{ step, output }`), or null for an omitted optional input.
+ */
+export type SegmentRef = { readonly input: number } | { readonly step: number; readonly output: number };
+
+export interface SegmentStep {
+  readonly op: string;
+  readonly inputs: readonly (SegmentRef | null)[];
+  readonly params: Params;
+  readonly dtype: ComputeDType;
+}
+
+export interface SegmentTrace {
+  readonly name: string;
+  readonly inputs: readonly DeviceTensor[];
+  readonly steps: readonly SegmentStep[];
+  /** What the compiled call returns, in order. */
+  readonly outputs: readonly SegmentRef[];
+}
+
 export interface MemoryStats {
   readonly currentBytes: number;
   readonly peakBytes: number;
@@ -67,6 +89,11 @@ export interface ComputeBackend {
   /** Runs one op; outputs are allocated from the op's plan. */
   run(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): Promise<DeviceTensor[]>;
   prepare(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): PreparedCall;
+  /**
+   * Optional: the traced chain of ops as one call (ort: one ONNX graph, one session run). Throws
+   * ABW_EUNSUPPORTED naming the step it cannot compile; the pipeline then runs it op by op.
+   */
+  prepareSegment?(trace: SegmentTrace): PreparedCall;
   sync(): Promise<void>;
   memory(): MemoryStats;
   resetPeak(): void;

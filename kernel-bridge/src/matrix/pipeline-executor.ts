@@ -184,6 +184,7 @@ export async function executePipelineCase(c: Case, ctx: ExecContext): Promise<Re
         hostStages: [...spec.hostStages(config)],
         deviceOps: perRun(totalOps(exec) - opsBefore),
         roundTrips: perRun(exec.tally.roundTrips - tripsBefore),
+        ...(exec.tally.segments.size ? { segments: [...exec.tally.segments].map(([name, o]) => ({ name, ...o })) } : {}),
         ...(requested !== undefined
           ? { streams: requested, streamsEffective: backend.info().features.includes('streams') ? requested : 1 }
           : {}),

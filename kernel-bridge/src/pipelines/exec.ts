@@ -3,8 +3,9 @@
  * out, and a tally of what ran where. Every pipeline is written against this (and so against
  * ComputeBackend) once; nothing here knows a particular backend.
  */
-import type { ComputeBackend, ComputeDType, DeviceTensor } from '../backend/types';
+import type { ComputeBackend, ComputeDType, DeviceTensor, PreparedCall } from '../backend/types';
 import { AbwError } from '../errors';
+import { isStandIn, NotTraceable, SegmentRecorder } from './segment-trace';
 import type { Params } from '../ops/types';
 import { kindStorage } from '../ops/tensor-kind';
 import { roundToDType, tensorValues } from '../precision/dtype-values';
@@ -18,11 +19,17 @@ export interface ExecTally {
   readonly hostStages: Set<string>;
   /** Downloads whose values the host then used (device → host round trips). */
   roundTrips: number;
+  /** Stages run through `segment`, on a backend that compiles them: one call, or why not. */
+  readonly segments: Map<string, SegmentOutcome>;
 }
 
+export type SegmentOutcome = { readonly mode: 'graph'; readonly ops: number } | { readonly mode: 'op-by-op'; readonly reason: string };
+
 export class PipelineExec {
-  readonly tally: ExecTally = { deviceOps: new Map(), hostStages: new Set(), roundTrips: 0 };
+  readonly tally: ExecTally = { deviceOps: new Map(), hostStages: new Set(), roundTrips: 0, segments: new Map() };
   private readonly live = new Set<DeviceTensor>();
+  /** Open while a segment's body is being recorded rather than run. */
+  private recorder: SegmentRecorder | undefined;
 
   constructor(
     readonly backend: ComputeBackend,
@@ -37,11 +44,11 @@ export class PipelineExec {
     }
     const st = kindStorage('float', this.dtype);
     const t: HostTensor = { dtype: st, shape, data: st === 'f64' ? values : roundToDType(values, st) };
-    return this.track(this.backend.upload(t));
+    return this.uploaded(this.backend.upload(t));
   }
 
   uploadInt8(values: Int8Array, shape: Shape): DeviceTensor {
-    return this.track(this.backend.upload({ dtype: 'int8', shape, data: values }));
+    return this.uploaded(this.backend.upload({ dtype: 'int8', shape, data: values }));
   }
 
   /** One op with one output; `opDtype` overrides the float dtype (int8 for ternary_matmul). */
@@ -52,6 +59,7 @@ export class PipelineExec {
   }
 
   async ops(name: string, inputs: readonly (DeviceTensor | null)[], params: Params = {}, opDtype?: ComputeDType): Promise<DeviceTensor[]> {
+    if (this.recorder) return this.recorder.record(name, inputs, params, opDtype ?? this.dtype);
     const outs = await this.backend.run(name, inputs, params, opDtype ?? this.dtype);
     this.tally.deviceOps.set(name, (this.tally.deviceOps.get(name) ?? 0) + 1);
     return outs.map((t) => this.track(t));
@@ -59,6 +67,7 @@ export class PipelineExec {
 
   /** Values of a tensor on the host (exact widening to f64; integers keep their type). */
   async values(t: DeviceTensor): Promise<Float64Array | Int8Array | Int32Array> {
+    if (this.recorder) throw new NotTraceable('the stage reads a tensor on the host');
     this.tally.roundTrips++;
     return tensorValues(await this.backend.download(t));
   }
@@ -69,15 +78,58 @@ export class PipelineExec {
   }
 
   host(stage: string): void {
+    if (this.recorder) throw new NotTraceable(`the stage has a host step (${stage})`);
     this.tally.hostStages.add(stage);
   }
 
   free(...ts: (DeviceTensor | null | undefined)[]): void {
+    if (this.recorder) {
+      // Stand-ins hold nothing; real tensors are the chain's inputs until it has run.
+      for (const t of ts) if (t && !isStandIn(t)) this.recorder.deferredFrees.push(t);
+      return;
+    }
     for (const t of ts) {
       if (!t || !this.live.has(t)) continue;
       this.live.delete(t);
       this.backend.free(t);
     }
+  }
+
+  /**
+   * Runs a stage of device ops. On a backend that compiles chains of ops (`prepareSegment`: ort,
+   * one ONNX graph) the body is first recorded, then run as one call; a body that needs the host
+   * (a download, a host step) or an op the backend cannot put in a chain runs op by op instead,
+   * and the tally says which and why. Other backends just run the body.
+   */
+  async segment(name: string, body: () => Promise<DeviceTensor>): Promise<DeviceTensor> {
+    if (!this.backend.prepareSegment || this.recorder) return body();
+    const rec = new SegmentRecorder(name, this.backend);
+    this.recorder = rec;
+    let call: PreparedCall;
+    try {
+      const out = await body();
+      if (!isStandIn(out)) throw new NotTraceable('the stage computes nothing on the device');
+      call = this.backend.prepareSegment(rec.finish([out]));
+    } catch (e) {
+      this.recorder = undefined;
+      const fallBack = e instanceof NotTraceable || (e instanceof AbwError && e.code === 'ABW_EUNSUPPORTED');
+      this.free(...rec.uploads);
+      if (!fallBack) throw e;
+      this.tally.segments.set(name, { mode: 'op-by-op', reason: e.message });
+      return body();
+    }
+    this.recorder = undefined;
+    try {
+      await call.run();
+    } catch (e) {
+      call.dispose();
+      this.free(...rec.uploads);
+      throw e;
+    }
+    for (const step of rec.finish([]).steps) this.tally.deviceOps.set(step.op, (this.tally.deviceOps.get(step.op) ?? 0) + 1);
+    this.free(...rec.deferredFrees);
+    this.tally.segments.set(name, { mode: 'graph', ops: rec.opCount });
+    return this.track(call.outputs[0]!);
   }
 
   /** Frees every tensor this exec still holds (end of a run, or after an error). */
@@ -87,6 +139,11 @@ export class PipelineExec {
 
   get liveCount(): number {
     return this.live.size;
+  }
+
+  private uploaded(t: DeviceTensor): DeviceTensor {
+    this.recorder?.uploads.push(t);
+    return this.track(t);
   }
 
   private track(t: DeviceTensor): DeviceTensor {

@@ -21,7 +21,7 @@ import type * as OrtTypes from 'onnxruntime-node';
 import { AbwError } from '../../errors';
 import { getOp } from '../../ops/catalogue';
 import { planForBackend } from '../../backend/plan-for-backend';
-import type { Params, TensorKind } from '../../ops/types';
+import type { Params } from '../../ops/types';
 import { allocData, byteSize, numel, type DType, type HostTensor, type Shape, type TypedData } from '../../tensor';
 import type {
   BackendInfo,
@@ -31,6 +31,8 @@ import type {
   MeasureOptions,
   MemoryStats,
   PreparedCall,
+  SegmentRef,
+  SegmentTrace,
   Support,
 } from '../../backend/types';
 import { GRAPHS, UNSUPPORTED } from './graphs';
@@ -133,6 +135,19 @@ function elemOf(dt: DType): Elem {
   }
 }
 
+/**
+ * ABW_ORT_DUMP_DIR=DIR writes every graph this backend builds to DIR/<name>-<hash>.onnx, so a
+ * pipeline stage run as one graph can be opened in an ONNX viewer or run elsewhere.
+ */
+function dumpModel(name: string, key: string, model: Uint8Array): void {
+  const dir = process.env.ABW_ORT_DUMP_DIR;
+  if (!dir) return;
+  let h = 0x811c9dc5; // FNV-1a of the cache key: the same graph gets the same file name
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${h.toString(16).padStart(8, '0')}.onnx`), model);
+}
+
 /** Cache-eviction buffer for cold measurements (touched from JS before each sample). */
 const FLUSH_BYTES = 64 * 1024 * 1024;
 const SESSION_CACHE_LIMIT = 256;
@@ -155,7 +170,7 @@ export class OrtBackend implements ComputeBackend {
     const eps = ortExecutionProviders();
     return {
       id: this.id,
-      engine: `onnxruntime-node, ${this.ep} execution provider, one ONNX graph per op`,
+      engine: `onnxruntime-node, ${this.ep} execution provider, one ONNX graph per op or per pipeline stage`,
       device: this.ep === 'cpu' ? 'host CPU' : `${this.ep} execution provider`,
       available: true,
       libraries: { onnxruntime: o.env.versions.common ?? 'unknown', 'onnxruntime-node': o.env.versions.node ?? 'unknown' },
@@ -223,34 +238,84 @@ export class OrtBackend implements ComputeBackend {
   }
 
   prepare(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): PreparedCall {
-    this.checkAlive();
-    const shapes = inputs.map((t) => (t ? t.shape : null));
-    const { planned, outputs: outs } = planForBackend(this, op, inputs, params, dtype);
-    const graph = GRAPHS[op];
-    const why = graph.unsupported?.(planned.plan.native);
-    if (why) throw new AbwError('ABW_EUNSUPPORTED', `${this.id}: ${op}: ${why}`);
-    const inKinds: TensorKind[] = planned.inputs.map((d) => d.kind);
-    const handles = inputs.map((t, i) => (t ? this.own(t, `[${op}] inputs[${i}]`) : null));
-    const outDTypes = outs.map((o) => o.dtype);
-    const outputs = outs.map((o) => this.wrap(o.dtype, o.shape, allocData(o.dtype, numel(o.shape))));
-    const key = JSON.stringify([op, dtype, shapes, inKinds, planned.plan.native]);
-    const session = () => this.session(key, () => {
-      const g = new GraphBuilder(graph.opset ?? 17);
-      const names = inputs.map((t, i) => (t ? g.input(`in${i}`, elemOf(t.dtype), t.shape) : null));
-      const values = graph.build({
-        g,
-        ins: names,
-        shapes,
-        p: planned.plan.native,
-        outShapes: planned.plan.outputs,
-        elem: 'float',
-      });
-      values.forEach((v, i) => g.output(`out${i}`, v, elemOf(outDTypes[i]), planned.plan.outputs[i]));
-      return g.model();
+    // One op is a segment of one step: the same graph building, session cache and timing.
+    const given = inputs.filter((t): t is DeviceTensor => t !== null);
+    let k = 0;
+    const refs = inputs.map((t) => (t ? { input: k++ } : null));
+    const n = getOp(op).outputs.length;
+    return this.compile({
+      name: op,
+      inputs: given,
+      steps: [{ op, inputs: refs, params, dtype }],
+      outputs: Array.from({ length: n }, (_, output) => ({ step: 0, output })),
     });
+  }
+
+  /**
+   * A traced chain of ops as one ONNX graph and one session run (a pipeline stage without host
+   * round trips between its ops). Each step is planned and checked as `prepare` would check it
+   * alone; the first step this backend cannot express is named in the ABW_EUNSUPPORTED error.
+   */
+  prepareSegment(trace: SegmentTrace): PreparedCall {
+    return this.compile(trace);
+  }
+
+  /** The graph, session and timing of a chain of ops; `prepare` is the chain of one. */
+  private compile(trace: SegmentTrace): PreparedCall {
+    this.checkAlive();
+    const handles = trace.inputs.map((t, i) => this.own(t, `[${trace.name}] segment input ${i}`));
+    // Plan every step on stand-in tensors (shape and dtype are all planning reads).
+    const produced: DeviceTensor[][] = [];
+    const planned = trace.steps.map((step, si) => {
+      const ins = step.inputs.map((r) => (r ? this.refTensor(trace, produced, r) : null));
+      // A lone op keeps its own error; in a longer chain the error also says which step.
+      const where = trace.steps.length > 1 ? `segment ${trace.name}, step ${si}: ` : '';
+      let plan;
+      try {
+        plan = planForBackend(this, step.op, ins, step.params, step.dtype);
+      } catch (e) {
+        if (!where || !(e instanceof AbwError)) throw e;
+        throw new AbwError(e.code, `${where}${e.message}`, e.field);
+      }
+      const why = GRAPHS[step.op]!.unsupported?.(plan.planned.plan.native);
+      if (why) throw new AbwError('ABW_EUNSUPPORTED', `${this.id}: ${where}${step.op}: ${why}`);
+      produced.push(plan.outputs.map((o) => ({ backend: this.id, dtype: o.dtype, shape: o.shape })));
+      return { step, ins, plan };
+    });
+    const outDecl = trace.outputs.map((r) => this.refTensor(trace, produced, r));
+    const outputs = outDecl.map((o) => this.wrap(o.dtype, o.shape, allocData(o.dtype, numel(o.shape))));
+    const key = JSON.stringify([
+      trace.inputs.map((t) => [t.dtype, t.shape]),
+      planned.map(({ step, plan }) => [step.op, step.dtype, step.inputs, plan.planned.plan.native]),
+      trace.outputs,
+    ]);
+    const session = () =>
+      this.session(key, () => {
+        const opset = Math.max(17, ...planned.map(({ step }) => GRAPHS[step.op]!.opset ?? 17));
+        const g = new GraphBuilder(opset);
+        const inNames = trace.inputs.map((t, i) => g.input(`in${i}`, elemOf(t.dtype), t.shape));
+        const values: string[][] = [];
+        for (const { step, ins, plan } of planned) {
+          const name = (r: SegmentRef): string => ('input' in r ? inNames[r.input]! : values[r.step]![r.output]!);
+          values.push(
+            GRAPHS[step.op]!.build({
+              g,
+              ins: step.inputs.map((r) => (r ? name(r) : null)),
+              shapes: ins.map((t) => (t ? t.shape : null)),
+              p: plan.planned.plan.native,
+              outShapes: plan.planned.plan.outputs,
+              elem: 'float',
+            }),
+          );
+        }
+        trace.outputs.forEach((r, i) => g.output(`out${i}`, 'input' in r ? inNames[r.input]! : values[r.step]![r.output]!, elemOf(outDecl[i]!.dtype), outDecl[i]!.shape));
+        const model = g.model();
+        dumpModel(trace.name, key, model);
+        return model;
+      });
     const feeds: Record<string, OrtTypes.Tensor> = {};
     handles.forEach((h, i) => {
-      if (h) feeds[`in${i}`] = h.tensor;
+      feeds[`in${i}`] = h.tensor;
     });
     const fetches: Record<string, OrtTypes.Tensor> = {};
     outputs.forEach((t, i) => {
@@ -289,6 +354,13 @@ export class OrtBackend implements ComputeBackend {
         outputs.forEach((t) => this.free(t));
       },
     };
+  }
+
+  /** The tensor a segment reference stands for: an input, or an earlier step's planned output. */
+  private refTensor(trace: SegmentTrace, produced: readonly DeviceTensor[][], r: SegmentRef): DeviceTensor {
+    const t = 'input' in r ? trace.inputs[r.input] : produced[r.step]?.[r.output];
+    if (!t) throw new AbwError('ABW_EINVAL', `segment ${trace.name}: reference ${JSON.stringify(r)} names no earlier tensor`);
+    return t;
   }
 
   /**

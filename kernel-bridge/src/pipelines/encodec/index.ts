@@ -58,13 +58,15 @@ export const encodec: PipelineSpec<EncodecConfig> = {
         const L = input.shape[2]!;
         const x = ex.upload(input.data, [1, 1, L]);
         try {
-          const z = await net.encode(x);
+          // Encoder and decoder are chains of device ops: one compiled call each where the
+          // backend compiles chains (ort: one ONNX graph), else op by op.
+          const z = await ex.segment('encoder', () => net.encode(x));
           const F = z.shape[2]!;
           ex.free(x);
           const { codes, quantized } = await net.quantize(z);
           ex.free(z);
           const q = ex.upload(quantized, [1, c.dimension, F]);
-          const y = await net.decode(q);
+          const y = await ex.segment('decoder', () => net.decode(q));
           ex.free(q);
           // The decoder makes frames·hop samples; the codec returns as many as it was given.
           const cut = y.shape[2]! > L ? await ex.op('slice', [y], { dim: 2, start: 0, end: L }) : y;

@@ -100,6 +100,19 @@ std::map<std::string, AlgoChoice>& algo_cache() {
   return m;
 }
 
+// The fastest algorithm of a Find…Ex answer (sorted by time) that succeeded and keeps to `m`.
+template <class Perf>
+bool first_acceptable(const Perf* perf, int found, cudnnMathType_t m, int* algo, size_t* memory, float* ms) {
+  for (int i = 0; i < found; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && math_ok(perf[i].mathType, m)) {
+      *algo = static_cast<int>(perf[i].algo);
+      *memory = perf[i].memory;
+      *ms = perf[i].time;
+      return true;
+    }
+  return false;
+}
+
 // Looks the choice up, or runs `search(math)` for every candidate math mode (it returns the
 // fastest acceptable algorithm of that mode, or none) and keeps the fastest overall.
 template <class Search>
@@ -206,14 +219,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
     dnn_check(cudnnFindConvolutionForwardAlgorithmEx(c.dnn, d->x, xin, d->w, w, d->conv, d->y, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf,
                                                      probe_ws.get(), ws_limit),
               "cudnnFindConvolutionForwardAlgorithmEx");
-    for (int i = 0; i < found; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && math_ok(perf[i].mathType, m)) {
-        *algo = static_cast<int>(perf[i].algo);
-        *memory = perf[i].memory;
-        *ms = perf[i].time;
-        return true;
-      }
-    return false;
+    return first_acceptable(perf, found, m, algo, memory, ms);
   });
   dnn_check(cudnnSetConvolutionMathType(d->conv, choice.math), "cudnnSetConvolutionMathType");
   const cudnnConvolutionFwdAlgo_t algo = static_cast<cudnnConvolutionFwdAlgo_t>(choice.algo);
@@ -346,14 +352,7 @@ CallPtr conv_transpose1d(OpArgs& a) {
     dnn_check(cudnnFindConvolutionBackwardDataAlgorithmEx(c.dnn, d->w, w, d->y, x, d->conv, d->x, y, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf,
                                                           probe_ws.get(), ws_limit),
               "cudnnFindConvolutionBackwardDataAlgorithmEx");
-    for (int i = 0; i < found; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && math_ok(perf[i].mathType, m)) {
-        *algo = static_cast<int>(perf[i].algo);
-        *memory = perf[i].memory;
-        *ms = perf[i].time;
-        return true;
-      }
-    return false;
+    return first_acceptable(perf, found, m, algo, memory, ms);
   });
   dnn_check(cudnnSetConvolutionMathType(d->conv, choice.math), "cudnnSetConvolutionMathType");
   const cudnnConvolutionBwdDataAlgo_t algo = static_cast<cudnnConvolutionBwdDataAlgo_t>(choice.algo);

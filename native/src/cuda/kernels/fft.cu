@@ -101,14 +101,11 @@ Transform make_transform(const FDims& d, int64_t len_in, int64_t len_out, cufftT
   return t;
 }
 
-CallPtr c2c(OpArgs& a, bool inverse) {
-  const DevTensor& X = a.input(0, "input");
-  const DevTensor& Y = a.output(0, "out");
-  const Shape cs = complex_dims(a, X);
-  const FDims d = get_dims(a, cs);
-  Shape os = X.shape;
-  os[static_cast<size_t>(a.p.i("dim"))] = d.n;
-  a.check_shape(Y, os, "output `out`");
+// The forward-shaped transforms (fft, ifft, rfft): the input widened to f32 (and zero-padded or
+// truncated to n) where it must be, one plan, then the output scaled and narrowed. `in_floats`
+// is 2 for complex input (C2C), 1 for real (R2C); `len_out` is n (C2C) or n/2 + 1 (R2C).
+CallPtr transform_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const FDims& d, cufftType type, int64_t in_floats, int64_t len_out,
+                       bool inverse) {
   const float scale = norm_scale(a, d.n, inverse);
   auto call = std::make_unique<Call>();
   const int64_t count = Y.numel();
@@ -119,23 +116,35 @@ CallPtr c2c(OpArgs& a, bool inverse) {
   const DType dt = a.dtype;
   const bool widen = dt != DType::f32 || d.m < d.n;
   const int64_t len_in = widen ? d.n : d.m;
-  std::shared_ptr<Scratch> sin = widen ? std::make_shared<Scratch>(static_cast<size_t>(d.outer * d.n * d.inner * 2) * 4) : nullptr;
+  std::shared_ptr<Scratch> sin = widen ? std::make_shared<Scratch>(static_cast<size_t>(d.outer * d.n * d.inner * in_floats) * 4) : nullptr;
   std::shared_ptr<Scratch> sout = dt != DType::f32 ? std::make_shared<Scratch>(static_cast<size_t>(count) * 4) : nullptr;
-  const Transform t = make_transform(d, len_in, d.n, CUFFT_C2C);
+  const Transform t = make_transform(d, len_in, len_out, type);
   call->keep = {sin, sout, t.plan};
   const void* x = X.data;
   void* y = Y.data;
+  const size_t in_es = static_cast<size_t>(4 * in_floats);
   call->launch = [=](cudaStream_t s) {
     const void* src = x;
     if (widen) {
-      ABW_FLOAT_DISPATCH(dt, launch_resize<T>(s, x, sin->as<float>(), d, d.m, d.n, 2, false));
+      ABW_FLOAT_DISPATCH(dt, launch_resize<T>(s, x, sin->as<float>(), d, d.m, d.n, in_floats, false));
       src = sin->get();
     }
     float* out = sout ? sout->as<float>() : static_cast<float*>(y);
-    t.exec(s, src, 8, out, 8, inverse);
+    t.exec(s, src, in_es, out, 8, inverse);
     launch_out(s, dt, out, y, count, scale);
   };
   return call;
+}
+
+CallPtr c2c(OpArgs& a, bool inverse) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Y = a.output(0, "out");
+  const Shape cs = complex_dims(a, X);
+  const FDims d = get_dims(a, cs);
+  Shape os = X.shape;
+  os[static_cast<size_t>(a.p.i("dim"))] = d.n;
+  a.check_shape(Y, os, "output `out`");
+  return transform_call(a, X, Y, d, CUFFT_C2C, 2, d.n, inverse);
 }
 
 CallPtr fft_op(OpArgs& a) { return c2c(a, false); }
@@ -151,33 +160,7 @@ CallPtr rfft_op(OpArgs& a) {
   os[static_cast<size_t>(a.p.i("dim"))] = nh;
   os.push_back(2);
   a.check_shape(Y, os, "output `out`");
-  const float scale = norm_scale(a, d.n, false);
-  auto call = std::make_unique<Call>();
-  const int64_t count = Y.numel();
-  if (count == 0) {
-    call->launch = [](cudaStream_t) {};
-    return call;
-  }
-  const DType dt = a.dtype;
-  const bool widen = dt != DType::f32 || d.m < d.n;
-  const int64_t len_in = widen ? d.n : d.m;
-  std::shared_ptr<Scratch> sin = widen ? std::make_shared<Scratch>(static_cast<size_t>(d.outer * d.n * d.inner) * 4) : nullptr;
-  std::shared_ptr<Scratch> sout = dt != DType::f32 ? std::make_shared<Scratch>(static_cast<size_t>(count) * 4) : nullptr;
-  const Transform t = make_transform(d, len_in, nh, CUFFT_R2C);
-  call->keep = {sin, sout, t.plan};
-  const void* x = X.data;
-  void* y = Y.data;
-  call->launch = [=](cudaStream_t s) {
-    const void* src = x;
-    if (widen) {
-      ABW_FLOAT_DISPATCH(dt, launch_resize<T>(s, x, sin->as<float>(), d, d.m, d.n, 1, false));
-      src = sin->get();
-    }
-    float* out = sout ? sout->as<float>() : static_cast<float*>(y);
-    t.exec(s, src, 4, out, 8, false);
-    launch_out(s, dt, out, y, count, scale);
-  };
-  return call;
+  return transform_call(a, X, Y, d, CUFFT_R2C, 1, nh, false);
 }
 
 CallPtr irfft_op(OpArgs& a) {
