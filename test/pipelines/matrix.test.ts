@@ -117,8 +117,8 @@ describe('pipeline cases in a matrix', () => {
     // ort:cpu runs the codec's encoder and decoder as one ONNX graph each, and the record says so.
     expect(rec('encodec tiny', 'ort:cpu').status).toBe('ok');
     expect(rec('encodec tiny', 'ort:cpu').pipeline!.segments).toEqual([
-      { name: 'encoder', mode: 'graph', ops: expect.any(Number) },
-      { name: 'decoder', mode: 'graph', ops: expect.any(Number) },
+      { name: 'encoder', mode: 'one-call', ops: expect.any(Number) },
+      { name: 'decoder', mode: 'one-call', ops: expect.any(Number) },
     ]);
     expect(rec('encodec tiny', 'cpu').pipeline!.segments).toBeUndefined();
 

@@ -1,8 +1,8 @@
 /**
  * Pipeline stages as one compiled call (PipelineExec.segment): on ort:cpu the encodec encoder and
- * decoder run as one ONNX graph each and give the same output as op by op; stages that need the
- * host, or an op the backend cannot put in a graph, run op by op and say why; backends without
- * segments just run the body.
+ * decoder run as one ONNX graph each, on webgpu as one submission each, and give the same output
+ * as op by op; stages that need the host, or an op the backend cannot put in a graph, run op by
+ * op and say why; backends without segments just run the body.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { getBackend } from '../../kernel-bridge/src/backend/registry';
 import type { ComputeBackend } from '../../kernel-bridge/src/backend/types';
 import { ortLoadProblem } from '../../kernel-bridge/src/backends/ort/ort-backend';
+import { webgpuProblem } from '../../kernel-bridge/src/backends/webgpu/dawn';
+import { WebGpuBackend } from '../../kernel-bridge/src/backends/webgpu/webgpu-backend';
 import { PipelineExec } from '../../kernel-bridge/src/pipelines/exec';
 import { runPipeline } from '../../kernel-bridge/src/pipelines/run';
 
@@ -31,8 +33,8 @@ describe.skipIf(problem !== undefined)('pipeline segments on ort:cpu', () => {
     const plain = await runPipeline(opByOp(ort), 'f32', 'encodec', { params: ENCODEC });
     expect([...graph.tally.segments.keys()]).toEqual(['encoder', 'decoder']);
     for (const o of graph.tally.segments.values()) {
-      expect(o.mode).toBe('graph');
-      expect(o.mode === 'graph' && o.ops).toBeGreaterThan(10);
+      expect(o.mode).toBe('one-call');
+      expect(o.mode === 'one-call' && o.ops).toBeGreaterThan(10);
     }
     expect(plain.tally.segments.size).toBe(0);
     const total = (t: typeof graph.tally) => [...t.deviceOps.values()].reduce((a, b) => a + b, 0);
@@ -104,12 +106,32 @@ describe.skipIf(problem !== undefined)('pipeline segments on ort:cpu', () => {
       ex.free(a); // a stand-in: nothing to free
       return b;
     });
-    expect(ex.tally.segments.get('chain')).toEqual({ mode: 'graph', ops: 2 });
+    expect(ex.tally.segments.get('chain')).toEqual({ mode: 'one-call', ops: 2 });
     expect(Array.from(await ex.floats(y))).toEqual([2, 8, 18]);
     expect(ex.liveCount).toBe(1); // y; x went after the run
     ex.freeAll();
     expect(ort.memory().currentBytes).toBe(before);
   });
+});
+
+const gpuProblem = webgpuProblem();
+
+describe.skipIf(gpuProblem !== undefined)('pipeline segments on webgpu', () => {
+  it('runs the encodec encoder and decoder as one submission each, bit-identical to op by op, and frees the intermediates', async () => {
+    const gpu = new WebGpuBackend();
+    try {
+      const graph = await runPipeline(gpu, 'f32', 'encodec', { params: ENCODEC });
+      const plain = await runPipeline(opByOp(gpu), 'f32', 'encodec', { params: ENCODEC });
+      expect([...graph.tally.segments]).toEqual([
+        ['encoder', { mode: 'one-call', ops: expect.any(Number) }],
+        ['decoder', { mode: 'one-call', ops: expect.any(Number) }],
+      ]);
+      expect(Array.from(graph.output.output)).toEqual(Array.from(plain.output.output));
+      expect(gpu.memory().currentBytes).toBe(0);
+    } finally {
+      gpu.dispose();
+    }
+  }, 300_000);
 });
 
 describe('pipeline segments on a backend without a segment compiler', () => {
@@ -122,4 +144,8 @@ describe('pipeline segments on a backend without a segment compiler', () => {
 
 describe.skipIf(problem === undefined)('pipeline segments (onnxruntime-node missing)', () => {
   it.skip(`SKIPPED: ${problem}`, () => undefined);
+});
+
+describe.skipIf(gpuProblem === undefined)('pipeline segments on webgpu (no adapter)', () => {
+  it.skip(`SKIPPED: ${gpuProblem}`, () => undefined);
 });

@@ -48,6 +48,8 @@ export interface PreparedCall {
   runSync?(): void;
   /** Nanoseconds per call, one entry per sample. */
   measure(options: MeasureOptions): Promise<number[]>;
+  /** Optional: frees what the call holds besides its outputs, after a one-shot run. */
+  releaseWorkspace?(): void;
   dispose(): void;
 }
 

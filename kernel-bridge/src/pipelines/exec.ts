@@ -23,7 +23,7 @@ export interface ExecTally {
   readonly segments: Map<string, SegmentOutcome>;
 }
 
-export type SegmentOutcome = { readonly mode: 'graph'; readonly ops: number } | { readonly mode: 'op-by-op'; readonly reason: string };
+export type SegmentOutcome = { readonly mode: 'one-call'; readonly ops: number } | { readonly mode: 'op-by-op'; readonly reason: string };
 
 export class PipelineExec {
   readonly tally: ExecTally = { deviceOps: new Map(), hostStages: new Set(), roundTrips: 0, segments: new Map() };
@@ -126,9 +126,10 @@ export class PipelineExec {
       this.free(...rec.uploads);
       throw e;
     }
+    call.releaseWorkspace?.();
     for (const step of rec.finish([]).steps) this.tally.deviceOps.set(step.op, (this.tally.deviceOps.get(step.op) ?? 0) + 1);
     this.free(...rec.deferredFrees);
-    this.tally.segments.set(name, { mode: 'graph', ops: rec.opCount });
+    this.tally.segments.set(name, { mode: 'one-call', ops: rec.opCount });
     return this.track(call.outputs[0]!);
   }
 

@@ -163,8 +163,8 @@ export interface PipelineRecordInfo {
   readonly deviceOps: number;
   /** Device → host downloads the host then used, per run. */
   readonly roundTrips: number;
-  /** Stages run through PipelineExec.segment on a backend that compiles them: one call ('graph', with its op count) or op by op with the reason. */
-  readonly segments?: readonly ({ readonly name: string; readonly mode: 'graph'; readonly ops: number } | { readonly name: string; readonly mode: 'op-by-op'; readonly reason: string })[];
+  /** Stages run through PipelineExec.segment on a backend that compiles them: one call ('one-call', with its op count) or op by op with the reason. */
+  readonly segments?: readonly ({ readonly name: string; readonly mode: 'one-call'; readonly ops: number } | { readonly name: string; readonly mode: 'op-by-op'; readonly reason: string })[];
   /** fftconv: stream count asked for, and the count that ran concurrently (1 on backends without streams). */
   readonly streams?: number;
   readonly streamsEffective?: number;

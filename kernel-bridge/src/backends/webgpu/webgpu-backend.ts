@@ -28,6 +28,7 @@ import type {
   MeasureOptions,
   MemoryStats,
   PreparedCall,
+  SegmentTrace,
   Support,
 } from '../../backend/types';
 import { BufferPool } from './buffer-pool';
@@ -237,7 +238,47 @@ export class WebGpuBackend implements ComputeBackend {
     if (why) throw new AbwError('ABW_EUNSUPPORTED', `webgpu: ${op}: ${why}`);
     const plan = kernel.build(ctx);
     const outputs = outs.map((o) => this.wrap(o.dtype, o.shape, { bytes: numel(o.shape) * byteSize(o.dtype), freed: false }));
-    return new WebGpuCall(this, op, plan, ft, handles, outputs);
+    const outHandles = outputs.map((t) => t[OWNER]);
+    return new WebGpuCall(this, op, () => buildCall(this, op, plan, ft, handles, outHandles), outputs);
+  }
+
+  /**
+   * A traced chain of ops (a pipeline stage) as one submission: every step's dispatches in one
+   * compute pass, one wait for the queue, instead of a submission and a wait per op. Steps'
+   * intermediate tensors are the segment's own, released with its workspace.
+   */
+  prepareSegment(trace: SegmentTrace): PreparedCall {
+    this.checkAlive();
+    const calls: WebGpuCall[] = [];
+    const produced: (readonly WebGpuTensor[])[] = [];
+    try {
+      trace.steps.forEach((step, si) => {
+        const ins = step.inputs.map((r) => (r ? ('input' in r ? trace.inputs[r.input] : produced[r.step]?.[r.output]) ?? null : null));
+        try {
+          const call = this.prepareCall(step.op, ins, step.params, step.dtype);
+          calls.push(call);
+          produced.push(call.outputs);
+        } catch (e) {
+          if (!(e instanceof AbwError) || trace.steps.length === 1) throw e;
+          throw new AbwError(e.code, `segment ${trace.name}, step ${si}: ${e.message}`, e.field);
+        }
+      });
+    } catch (e) {
+      calls.forEach((c) => c.dispose());
+      throw e;
+    }
+    const outputs = trace.outputs.map((r) => ('input' in r ? trace.inputs[r.input] : produced[r.step]?.[r.output]) as WebGpuTensor);
+    const kept = new Set<DeviceTensor>(outputs);
+    const intermediates = produced.flat().filter((t) => !kept.has(t));
+    const buildAll = async (): Promise<Built> => {
+      const built = await Promise.all(calls.map((c) => c.buildNow()));
+      // Each step's call keeps and releases its own GPU objects (releaseOwned, below).
+      return { state: built[0]!.state, steps: built.flatMap((b) => b.steps), release: () => undefined };
+    };
+    return new WebGpuCall(this, trace.name, buildAll, outputs, () => {
+      calls.forEach((c) => c.releaseWorkspace());
+      intermediates.forEach((t) => this.free(t));
+    });
   }
 
   async sync(): Promise<void> {
@@ -428,10 +469,10 @@ class WebGpuCall implements PreparedCall {
   constructor(
     private readonly backend: WebGpuBackend,
     private readonly op: string,
-    private readonly plan: KernelPlan,
-    private readonly ft: FloatType,
-    private readonly inputs: readonly (GpuHandle | null)[],
+    private readonly make: () => Promise<Built>,
     readonly outputs: readonly WebGpuTensor[],
+    /** What else the call holds besides its outputs (a segment's steps and intermediates). */
+    private readonly releaseOwned: () => void = () => undefined,
   ) {}
 
   async run(): Promise<void> {
@@ -475,6 +516,12 @@ class WebGpuCall implements PreparedCall {
     const built = this.built;
     this.built = undefined;
     built?.then((b) => b.release(), () => undefined);
+    this.releaseOwned();
+  }
+
+  /** @internal The GPU objects of this call (a segment builds its steps' through this). */
+  buildNow(): Promise<Built> {
+    return this.build();
   }
 
   dispose(): void {
@@ -486,7 +533,7 @@ class WebGpuCall implements PreparedCall {
 
   private build(): Promise<Built> {
     if (this.disposed) throw new AbwError('ABW_EINVAL', `[${this.op}] prepared call was disposed`);
-    this.built ??= buildCall(this.backend, this.op, this.plan, this.ft, this.inputs, this.outputs.map((t) => t[OWNER]));
+    this.built ??= this.make();
     const p = this.built;
     p.catch(() => {
       if (this.built === p) this.built = undefined;
