@@ -62,14 +62,19 @@ env "${SAN_ENV[@]}" node -e '
   const b = require("./native").buildInfo();
   if (!/address/.test(b.sanitizers)) { console.error("test-sanitized: the addon that loads is not the sanitizer build: " + JSON.stringify(b)); process.exit(1); }' || exit 1
 
-echo "== test-sanitized: ${SUITES[*]} against $BUILD"
+# The Python worker suites start CPython processes, which inherit LD_PRELOAD: ASan inside CPython
+# then fails its shadow-memory mmap under the address-space limit of the out-of-memory test, and
+# those suites reach no native code that the other backend suites do not.
+EXCLUDE=(--exclude 'test/backends/worker-*.test.ts')
+
+echo "== test-sanitized: ${SUITES[*]} (but ${EXCLUDE[1]}) against $BUILD"
 set +e
 env \
   ABW_NATIVE_BUILD="$BUILD" \
   LD_PRELOAD="$LIBASAN $LIBUBSAN" \
   ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86:detect_stack_use_after_return=0:allocator_may_return_null=0:log_path=$LOGS/asan" \
   UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87:log_path=$LOGS/ubsan" \
-  node node_modules/vitest/vitest.mjs run "${SUITES[@]}" 2>&1 | tee "$LOGS/vitest.out"
+  node node_modules/vitest/vitest.mjs run "${SUITES[@]}" "${EXCLUDE[@]}" 2>&1 | tee "$LOGS/vitest.out"
 rc=${PIPESTATUS[0]}
 set -e
 end=$(date +%s)
