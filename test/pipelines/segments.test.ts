@@ -94,6 +94,26 @@ describe.skipIf(problem !== undefined)('pipeline segments on ort:cpu', () => {
     }
   });
 
+  it('records stages that run side by side each on their own (their ops do not mix)', async () => {
+    const ex = new PipelineExec(getBackend('ort:cpu'), 'f32');
+    try {
+      const x = ex.upload(Float64Array.from([1, 2, 3]), [3]);
+      const [a, b] = await Promise.all([
+        ex.segment('square', async () => ex.op('mul', [x, x])),
+        ex.segment('double', async () => {
+          const t = await ex.op('add', [x, x]);
+          return ex.op('add', [t, x]);
+        }),
+      ]);
+      expect(ex.tally.segments.get('square')).toEqual({ mode: 'one-call', ops: 1 });
+      expect(ex.tally.segments.get('double')).toEqual({ mode: 'one-call', ops: 2 });
+      expect(Array.from(await ex.floats(a))).toEqual([1, 4, 9]);
+      expect(Array.from(await ex.floats(b))).toEqual([3, 6, 9]);
+    } finally {
+      ex.freeAll();
+    }
+  });
+
   it('frees what a stage frees only after the graph has read it, and leaks nothing', async () => {
     const ort = getBackend('ort:cpu');
     const before = ort.memory().currentBytes;
@@ -128,6 +148,12 @@ describe.skipIf(gpuProblem !== undefined)('pipeline segments on webgpu', () => {
       ]);
       expect(Array.from(graph.output.output)).toEqual(Array.from(plain.output.output));
       expect(gpu.memory().currentBytes).toBe(0);
+      // fftconv's bands, one submission each.
+      const bands = await runPipeline(gpu, 'f32', 'fftconv', { params: { channels: 4, length: 2000, kernel: 101, streams: 2 } });
+      const bandsPlain = await runPipeline(opByOp(gpu), 'f32', 'fftconv', { params: { channels: 4, length: 2000, kernel: 101, streams: 2 } });
+      expect([...bands.tally.segments.keys()]).toEqual(['band 0', 'band 1']);
+      expect([...bands.tally.segments.values()].every((o) => o.mode === 'one-call')).toBe(true);
+      expect(Array.from(bands.output.output)).toEqual(Array.from(bandsPlain.output.output));
     } finally {
       gpu.dispose();
     }

@@ -3,6 +3,7 @@
  * out, and a tally of what ran where. Every pipeline is written against this (and so against
  * ComputeBackend) once; nothing here knows a particular backend.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ComputeBackend, ComputeDType, DeviceTensor, PreparedCall } from '../backend/types';
 import { AbwError } from '../errors';
 import { isStandIn, NotTraceable, SegmentRecorder } from './segment-trace';
@@ -28,8 +29,16 @@ export type SegmentOutcome = { readonly mode: 'one-call'; readonly ops: number }
 export class PipelineExec {
   readonly tally: ExecTally = { deviceOps: new Map(), hostStages: new Set(), roundTrips: 0, segments: new Map() };
   private readonly live = new Set<DeviceTensor>();
-  /** Open while a segment's body is being recorded rather than run. */
-  private recorder: SegmentRecorder | undefined;
+  /**
+   * The recording of the segment whose body is running, bound to that body's async context: ops
+   * the body issues are recorded, while work running beside it (another band of the same run)
+   * is not, and a segment inside a body records into the outer one.
+   */
+  private readonly recording = new AsyncLocalStorage<SegmentRecorder>();
+
+  private get recorder(): SegmentRecorder | undefined {
+    return this.recording.getStore();
+  }
 
   constructor(
     readonly backend: ComputeBackend,
@@ -104,21 +113,18 @@ export class PipelineExec {
   async segment(name: string, body: () => Promise<DeviceTensor>): Promise<DeviceTensor> {
     if (!this.backend.prepareSegment || this.recorder) return body();
     const rec = new SegmentRecorder(name, this.backend);
-    this.recorder = rec;
     let call: PreparedCall;
     try {
-      const out = await body();
+      const out = await this.recording.run(rec, body);
       if (!isStandIn(out)) throw new NotTraceable('the stage computes nothing on the device');
       call = this.backend.prepareSegment(rec.finish([out]));
     } catch (e) {
-      this.recorder = undefined;
       const fallBack = e instanceof NotTraceable || (e instanceof AbwError && e.code === 'ABW_EUNSUPPORTED');
       this.free(...rec.uploads);
       if (!fallBack) throw e;
       this.tally.segments.set(name, { mode: 'op-by-op', reason: e.message });
       return body();
     }
-    this.recorder = undefined;
     try {
       await call.run();
     } catch (e) {

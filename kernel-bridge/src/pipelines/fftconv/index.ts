@@ -118,10 +118,12 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
         try {
           const ids = Array.from({ length: c.streams }, (_, b) => b);
           let parts: DeviceTensor[];
-          if (concurrent) parts = await Promise.all(ids.map((b) => band(x, b)));
+          // Each band is a chain of device ops: one compiled call where the backend has them.
+          const run = (b: number) => ex.segment(`band ${b}`, () => band(x, b));
+          if (concurrent) parts = await Promise.all(ids.map(run));
           else {
             parts = [];
-            for (const b of ids) parts.push(await band(x, b));
+            for (const b of ids) parts.push(await run(b));
           }
           const y = parts.length === 1 ? parts[0]! : await ex.op('concat', parts, { dim: 1 });
           if (parts.length > 1) ex.free(...parts);
