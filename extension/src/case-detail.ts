@@ -1,7 +1,8 @@
 /**
- * The full record of one case: parameters and shapes, status, timing statistics with a
- * histogram of the raw samples, precision metrics against FP64 and FP32, derived rates, memory,
- * and the machine it ran on. Every value is set as text.
+ * The full record of one case: parameters and shapes, status, the pipeline block (RTF, SNR,
+ * stages, code match, bit-exactness), timing statistics with a histogram of the raw samples,
+ * precision metrics against FP64 and FP32, derived rates, memory, and the machine it ran on.
+ * Every value is set as text.
  */
 import type { ComparisonRow } from '../../kernel-bridge/src/results/compare';
 import type { ErrorMetrics, ResultRecord, RunInfo } from '../../kernel-bridge/src/results/record';
@@ -83,6 +84,23 @@ export function renderCaseDetail(r: ResultRecord, run: RunInfo, comparison?: Com
         ['flags', [...comparison.flags, ...(comparison.statusChange ? [comparison.statusChange] : [])].join(', ') || '–'],
       ]),
     );
+  }
+
+  const pl = r.pipeline;
+  if (pl) {
+    const rows: [string, string][] = [
+      ['pipeline', `${pl.name} (${pl.weights} weights)`],
+      ['× real time', fmt(pl.xRealTime)],
+      ['latency median / p90 / p99', `${fmt(pl.latencyMs.median)} / ${fmt(pl.latencyMs.p90)} / ${fmt(pl.latencyMs.p99)} ms`],
+      ['output SNR vs FP64 / vs FP32', `${fmt(pl.snrVsFp64Db)} / ${pl.snrVsFp32Db === undefined ? '–' : fmt(pl.snrVsFp32Db)} dB`],
+      ['device ops / round trips per run', `${pl.deviceOps} / ${pl.roundTrips}`],
+      ['host stages', pl.hostStages.join('; ') || 'none'],
+    ];
+    if (pl.segments?.length) rows.push(['stages', pl.segments.map((g) => (g.mode === 'one-call' ? `${g.name}: one call of ${g.ops} ops` : `${g.name}: op by op (${g.reason})`)).join('; ')]);
+    if (pl.streams !== undefined) rows.push(['streams asked / concurrent', `${pl.streams} / ${pl.streamsEffective ?? '–'}`]);
+    if (pl.codeMatch) rows.push(['code match per codebook', pl.codeMatch.map((v) => fmtPct(v)).join(', ')]);
+    if (pl.bitExact) rows.push(['integer matmuls bit-exact', `${pl.bitExact.exact ? 'yes' : 'no'} (${pl.bitExact.mismatches} mismatches in ${pl.bitExact.taps} taps)`]);
+    node.append(el('h4', { text: 'Pipeline' }), kvTable(rows));
   }
 
   const t = r.timing;

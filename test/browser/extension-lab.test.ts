@@ -24,6 +24,9 @@ import { gatherReport } from '../../kernel-bridge/src/report/build-report';
 import { renderReport } from '../../kernel-bridge/src/report/html';
 import { plotlySource } from '../../kernel-bridge/src/report/plotly-source';
 import type { ResultRecord, RunFile } from '../../kernel-bridge/src/results/record';
+import { getBackend } from '../../kernel-bridge/src/backend/registry';
+import { runMatrix } from '../../kernel-bridge/src/matrix/runner';
+import { parseMatrixSpec } from '../../kernel-bridge/src/matrix/spec';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const VENV = path.join(ROOT, '.venv');
@@ -165,6 +168,7 @@ let page: Page;
 let base = '';
 let token = '';
 let paths: ReturnType<typeof makeRoot>;
+let pipelineRun = '';
 const problems: string[] = [];
 
 async function waitForServer(url: string, timeoutMs: number): Promise<void> {
@@ -195,6 +199,22 @@ function dashboard() {
   return page.locator('.jp-MainAreaWidget:not(.lm-mod-hidden) .abw-dashboard');
 }
 
+/** A small real pipelines run (encodec on cpu and ort:cpu, whose encoder/decoder run as stages). */
+async function pipelinesRun(outDir: string): Promise<string> {
+  const matrix = parseMatrixSpec(
+    {
+      name: 'pipes',
+      description: 'pipelines in the dashboard',
+      version: 1,
+      defaults: { dtypes: ['f32'], measure: { target: 0.5, budgetMs: 30, warmupMs: 0, minSamples: 2, maxSamples: 3 } },
+      cases: [{ label: 'encodec tiny', kind: 'pipeline', pipeline: 'encodec', params: { seconds: 0.05, bandwidth: 3 } }],
+    },
+    'pipes.json',
+  );
+  const { path: file } = await runMatrix({ matrix, backends: ['cpu', 'ort:cpu'], outDir, seed: 1, backend: getBackend });
+  return path.relative(path.dirname(outDir), file).split(path.sep).join('/');
+}
+
 async function countsText(): Promise<string> {
   return (await dashboard().locator('.abw-counts').textContent()) ?? '';
 }
@@ -206,6 +226,7 @@ describe.skipIf(missing.length > 0)('JupyterLab extension in headless Chromium',
     const root = path.join(tmp, 'root');
     fs.mkdirSync(root);
     paths = makeRoot(root);
+    pipelineRun = await pipelinesRun(path.join(root, 'pipelines'));
     const prefix = path.join(tmp, 'prefix');
     const kernel = spawnSync(TSLAB, ['install', `--prefix=${prefix}`, `--binary=${TSLAB}`, `--python=${path.join(VENV, 'bin', 'python')}`], { encoding: 'utf8' });
     if (kernel.status !== 0) throw new Error(`tslab install failed: ${kernel.stderr}`);
@@ -351,6 +372,23 @@ describe.skipIf(missing.length > 0)('JupyterLab extension in headless Chromium',
     await command('apputils:change-theme', { theme: 'JupyterLab Light' });
     expect(problems).toEqual([]);
   }, 180_000);
+
+  it('shows a pipeline case with its pipeline block: RTF, SNR, stages run as one call', async () => {
+    await command('abw:open-dashboard', { path: pipelineRun });
+    const d = dashboard();
+    await expect.poll(() => d.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    const row = d.locator('.abw-vt-row', { hasText: 'ort:cpu' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+    const detail = d.locator('.abw-detail .abw-case');
+    await detail.waitFor();
+    const text = (await detail.textContent()) ?? '';
+    for (const part of ['Pipeline', 'encodec (seeded weights)', 'real-time factor', 'output SNR vs FP64', 'encoder: one call of', 'decoder: one call of', 'code match per codebook']) {
+      expect(text).toContain(part);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'extension-pipeline-case.png') });
+    expect(problems).toEqual([]);
+  }, 120_000);
 
   it('exports the same self-contained report as `abw report`', async () => {
     await command('abw:open-dashboard', { path: paths.runPath });
