@@ -14,6 +14,8 @@
  *   node bench/pipelines-vs-torch/run.js [--backend cuda] [--device cuda] [--seconds 60]
  *        [--only mdx23c,fftconv,encodec,bitnet] [--reps 3] [--mdx-batch 4] [--python python3]
  *        [--variants eager-fp32,eager-fp16,compile-fp32,compile-fp16] [--no-torch] [--out DIR]
+ *        [--torch-io host|device]   (host, the default: PyTorch's timed call includes the input's
+ *                                    copy in and the output's copy out, as the workbench's does)
  *        [--config full|tiny]   (tiny: the test configurations, to check the set-up in seconds)
  *   CPU comparison (the 2-core machine): --backend cpu --device cpu --seconds 3 --only mdx23c --no-torch
  */
@@ -42,6 +44,9 @@ const { values: args } = parseArgs({
     python: { type: 'string', default: process.env.ABW_PYTHON || 'python3' },
     variants: { type: 'string', default: 'eager-fp32,eager-fp16,compile-fp32,compile-fp16' },
     'no-torch': { type: 'boolean', default: false },
+    // PyTorch's timed call: 'host' moves the input from and the output to host memory inside it,
+    // as the workbench's timed run does; 'device' keeps both on the device.
+    'torch-io': { type: 'string', default: 'host' },
     out: { type: 'string', default: path.join(__dirname, '..', '..', 'results', 'bench', 'pipelines-vs-torch') },
   },
 });
@@ -125,7 +130,8 @@ async function workbench(c, dir) {
 function runTorch(jobs, dir) {
   return new Promise((resolve, reject) => {
     const jobFile = path.join(dir, 'job.json');
-    fs.writeFileSync(jobFile, JSON.stringify({ device: args.device, variants: args.variants.split(','), warmup: 2, reps, cases: jobs }));
+    if (!['host', 'device'].includes(args['torch-io'])) throw new Error(`--torch-io must be 'host' or 'device', got '${args['torch-io']}'`);
+    fs.writeFileSync(jobFile, JSON.stringify({ device: args.device, variants: args.variants.split(','), warmup: 2, reps, io: args['torch-io'], cases: jobs }));
     const child = spawn(args.python, [path.join(__dirname, 'torch_pipelines.py'), jobFile], { stdio: ['ignore', 'pipe', 'inherit'] });
     const out = [];
     readline.createInterface({ input: child.stdout }).on('line', (l) => {
