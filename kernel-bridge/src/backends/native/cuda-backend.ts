@@ -8,7 +8,7 @@
 import type { NativeDType, NativeTensor, PreparedOp } from '@abw/native';
 
 import { AbwError } from '../../errors';
-import { getOp } from '../../ops/catalogue';
+import { specForBackend } from '../../backend/catalogue-spec';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
 import type { DType, HostTensor, Shape } from '../../tensor';
@@ -104,13 +104,8 @@ export class CudaBackend implements ComputeBackend {
   }
 
   supports(op: string, dtype: ComputeDType, _params?: Params): Support {
-    let spec;
-    try {
-      spec = getOp(op);
-    } catch (e) {
-      return { ok: false, reason: (e as Error).message };
-    }
-    if (spec.testOnly) return { ok: false, reason: `${op} is a test-only fault op; only the fault backend runs it` };
+    const { spec, reason } = specForBackend(op);
+    if (!spec) return { ok: false, reason };
     if (dtype === 'f64') return { ok: false, reason: 'cuda runs f32, tf32, f16, bf16 and int8; f64 is the ref oracle' };
     if (!spec.dtypes.includes(dtype)) {
       return { ok: false, reason: `${op} is defined for ${spec.dtypes.join(', ')}, not ${dtype}` };

@@ -7,7 +7,7 @@
 import type { NativeDType, NativeTensor, PreparedOp } from '@abw/native';
 
 import { AbwError } from '../../errors';
-import { getOp } from '../../ops/catalogue';
+import { specForBackend } from '../../backend/catalogue-spec';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
 import type { DType, HostTensor, Shape } from '../../tensor';
@@ -72,18 +72,8 @@ export class NativeBackend implements ComputeBackend {
   }
 
   supports(op: string, dtype: ComputeDType, _params?: Params): Support {
-    let spec;
-    try {
-      spec = getOp(op);
-    } catch (e) {
-      return { ok: false, reason: (e as Error).message };
-    }
-    if ((this.id === 'fault') !== (spec.testOnly === true)) {
-      return {
-        ok: false,
-        reason: this.id === 'fault' ? `the fault backend runs only the test-only fault ops, not ${op}` : `${op} is a test-only fault op; only the fault backend runs it`,
-      };
-    }
+    const { spec, reason } = specForBackend(op, this.id === 'fault');
+    if (!spec) return { ok: false, reason };
     if (dtype === 'tf32') return { ok: false, reason: `${this.id} has no TF32 mode (TF32 is a tensor-core mode of NVIDIA GPUs)` };
     if (this.id === 'ref' && dtype !== 'f64' && dtype !== 'int8') {
       return { ok: false, reason: 'ref computes in f64 (and int8 for integer ops) only; it is the oracle' };

@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import type * as OrtTypes from 'onnxruntime-node';
 
 import { AbwError } from '../../errors';
+import { specForBackend } from '../../backend/catalogue-spec';
 import { getOp } from '../../ops/catalogue';
 import { planForBackend } from '../../backend/plan-for-backend';
 import type { Params } from '../../ops/types';
@@ -185,13 +186,8 @@ export class OrtBackend implements ComputeBackend {
    * those are checked here when `params` carries them, and again at prepare from the plan.
    */
   supports(op: string, dtype: ComputeDType, params?: Params): Support {
-    let spec;
-    try {
-      spec = getOp(op);
-    } catch (e) {
-      return { ok: false, reason: (e as Error).message };
-    }
-    if (spec.testOnly) return { ok: false, reason: `${op} is a test-only fault op; only the fault backend runs it` };
+    const { spec, reason } = specForBackend(op);
+    if (!spec) return { ok: false, reason };
     const unsupported = UNSUPPORTED[op];
     if (unsupported) return { ok: false, reason: `${this.id}: ${op}: ${unsupported}` };
     if (!GRAPHS[op]) return { ok: false, reason: `${this.id}: ${op} has no ONNX graph in this backend yet` };

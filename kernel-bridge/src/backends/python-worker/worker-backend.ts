@@ -8,7 +8,7 @@
  * order = execution order) and keep its promise; the first call that needs the result awaits it.
  */
 import { AbwError } from '../../errors';
-import { getOp } from '../../ops/catalogue';
+import { specForBackend } from '../../backend/catalogue-spec';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
 import { byteSize, DTYPES, numel, type DType, type HostTensor, type Shape } from '../../tensor';
@@ -128,13 +128,8 @@ export class PythonWorkerBackend implements ComputeBackend {
   }
 
   supports(op: string, dtype: ComputeDType, _params?: Params): Support {
-    let spec;
-    try {
-      spec = getOp(op);
-    } catch (e) {
-      return { ok: false, reason: (e as Error).message };
-    }
-    if (spec.testOnly) return { ok: false, reason: `${op} is a test-only fault op; only the fault backend runs it` };
+    const { spec, reason } = specForBackend(op);
+    if (!spec) return { ok: false, reason };
     if (dtype === 'f64') return { ok: false, reason: `${this.id} runs the case dtypes; f64 is the ref oracle` };
     if (!spec.dtypes.includes(dtype)) return { ok: false, reason: `${op} is defined for ${spec.dtypes.join(', ')}, not ${dtype}` };
     let r: ProbeReport;

@@ -16,7 +16,7 @@
  * command buffer of N × the op's dispatches, encoded from cached pipelines and bind groups.
  */
 import { AbwError } from '../../errors';
-import { getOp } from '../../ops/catalogue';
+import { specForBackend } from '../../backend/catalogue-spec';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
 import { allocData, byteSize, numel, type DType, type HostTensor, type Shape, type TypedData } from '../../tensor';
@@ -135,13 +135,8 @@ export class WebGpuBackend implements ComputeBackend {
 
   /** Limits that depend on shapes (grid sizes, buffer sizes) are checked at prepare, from the plan. */
   supports(op: string, dtype: ComputeDType, _params?: Params): Support {
-    let spec;
-    try {
-      spec = getOp(op);
-    } catch (e) {
-      return { ok: false, reason: (e as Error).message };
-    }
-    if (spec.testOnly) return { ok: false, reason: `${op} is a test-only fault op; only the fault backend runs it` };
+    const { spec, reason } = specForBackend(op);
+    if (!spec) return { ok: false, reason };
     const why = UNSUPPORTED[op];
     if (why) return { ok: false, reason: `webgpu: ${op}: ${why}` };
     if (!KERNELS[op]) return { ok: false, reason: `${op} has no webgpu implementation` };
