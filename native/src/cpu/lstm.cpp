@@ -5,6 +5,8 @@
 // threading, and BLAS worker threads left spinning after a call steal the cores the recurrence
 // runs on.
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <thread>
 
@@ -64,6 +66,10 @@ inline void cpu_relax() {
 // to the AVX2 kernels'.
 bool have_avx512() {
   static const bool ok = [] {
+    // ABW_CPU_ISA=avx2 keeps the AVX2 kernels on an AVX-512 machine, so that the two paths can be
+    // compared on one machine (test/native/lstm-isa.test.ts).
+    const char* isa = std::getenv("ABW_CPU_ISA");
+    if (isa && std::strcmp(isa, "avx2") == 0) return false;
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") != 0;
   }();
