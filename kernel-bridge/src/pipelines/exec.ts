@@ -106,9 +106,9 @@ export class PipelineExec {
 
   /**
    * Runs a stage of device ops. On a backend that compiles chains of ops (`prepareSegment`: ort,
-   * one ONNX graph) the body is first recorded, then run as one call; a body that needs the host
-   * (a download, a host step) or an op the backend cannot put in a chain runs op by op instead,
-   * and the tally says which and why. Other backends just run the body.
+   * one ONNX graph; webgpu, one submission) the body is first recorded, then run as one call; a
+   * body that needs the host (a download, a host step) or an op the backend cannot put in a
+   * chain runs op by op instead, and the tally says which and why. Other backends just run it.
    */
   async segment(name: string, body: () => Promise<DeviceTensor>): Promise<DeviceTensor> {
     if (!this.backend.prepareSegment || this.recorder) return body();
@@ -133,9 +133,9 @@ export class PipelineExec {
       throw e;
     }
     call.releaseWorkspace?.();
-    for (const step of rec.finish([]).steps) this.tally.deviceOps.set(step.op, (this.tally.deviceOps.get(step.op) ?? 0) + 1);
+    for (const op of rec.ops) this.tally.deviceOps.set(op, (this.tally.deviceOps.get(op) ?? 0) + 1);
     this.free(...rec.deferredFrees);
-    this.tally.segments.set(name, { mode: 'one-call', ops: rec.opCount });
+    this.tally.segments.set(name, { mode: 'one-call', ops: rec.ops.length });
     return this.track(call.outputs[0]!);
   }
 

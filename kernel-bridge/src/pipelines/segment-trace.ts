@@ -1,6 +1,7 @@
 /**
  * Recording a pipeline stage as a chain of ops instead of running it (PipelineExec.segment), so
- * that a backend that compiles chains (ort: one ONNX graph) runs the stage as one call. While a
+ * that a backend that compiles chains (ort: one ONNX graph; webgpu: one submission) runs the
+ * stage as one call. While a
  * trace is open, ops return stand-in tensors that carry only a shape and a dtype; real tensors
  * the stage reads (its input, weights) become the chain's inputs.
  */
@@ -44,8 +45,9 @@ export class SegmentRecorder {
     return outputs.map((o, output): StandIn => ({ backend: this.backend.id, dtype: o.dtype, shape: o.shape, [REF]: { step, output } }));
   }
 
-  get opCount(): number {
-    return this.steps.length;
+  /** The recorded ops' names, in order. */
+  get ops(): readonly string[] {
+    return this.steps.map((s) => s.op);
   }
 
   /** The chain that ends in `outputs` (stand-ins of this trace, or real tensors passed through). */
