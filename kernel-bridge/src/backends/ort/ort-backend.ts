@@ -291,8 +291,8 @@ export class OrtBackend implements ComputeBackend {
         const g = new GraphBuilder(opset);
         const inNames = trace.inputs.map((t, i) => g.input(`in${i}`, elemOf(t.dtype), t.shape));
         const values: string[][] = [];
+        const name = (r: SegmentRef): string => ('input' in r ? inNames[r.input]! : values[r.step]![r.output]!);
         for (const { step, ins, plan } of planned) {
-          const name = (r: SegmentRef): string => ('input' in r ? inNames[r.input]! : values[r.step]![r.output]!);
           values.push(
             GRAPHS[step.op]!.build({
               g,
@@ -304,7 +304,7 @@ export class OrtBackend implements ComputeBackend {
             }),
           );
         }
-        trace.outputs.forEach((r, i) => g.output(`out${i}`, 'input' in r ? inNames[r.input]! : values[r.step]![r.output]!, elemOf(outDecl[i]!.dtype), outDecl[i]!.shape));
+        trace.outputs.forEach((r, i) => g.output(`out${i}`, name(r), elemOf(outDecl[i]!.dtype), outDecl[i]!.shape));
         const model = g.model();
         dumpModel(trace.name, key, model);
         return model;
