@@ -109,6 +109,7 @@ export class PipelineExec {
    * one ONNX graph; webgpu, one submission) the body is first recorded, then run as one call; a
    * body that needs the host (a download, a host step) or an op the backend cannot put in a
    * chain runs op by op instead, and the tally says which and why. Other backends just run it.
+   * The body may run twice (recorded, then for real), so it must touch nothing but this exec.
    */
   async segment(name: string, body: () => Promise<DeviceTensor>): Promise<DeviceTensor> {
     if (!this.backend.prepareSegment || this.recorder) return body();
