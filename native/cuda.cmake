@@ -49,18 +49,19 @@ list(APPEND ABW_CUDA_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/dtype.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/shape.cpp)
 
-# The fft_conv stage's cuFFT store callback, compiled to LTO-IR and embedded as a byte array:
-# cuFFT links it into its own kernels at plan time (cufftXtSetJITCallback). Without bin2c the
-# stage keeps its separate multiply kernel.
+# The fft_conv stage's cuFFT store callback, compiled to LTO-IR and embedded as an array of
+# 64-bit words (a fatbin must be 8-byte aligned; a byte array need not be): cuFFT links it into
+# its own kernels at plan time (cufftXtSetJITCallback). Without bin2c the stage keeps its
+# separate multiply kernel.
 find_program(ABW_BIN2C bin2c HINTS ${CUDAToolkit_BIN_DIR})
 set(ABW_CB_DIR ${CMAKE_CURRENT_BINARY_DIR}/generated)
 set(ABW_CB_SRC ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/callbacks/fft_conv_store.cu)
 if(ABW_BIN2C)
   add_custom_command(OUTPUT ${ABW_CB_DIR}/fft_conv_store_fatbin.h
     COMMAND ${CMAKE_COMMAND} -E make_directory ${ABW_CB_DIR}
-    COMMAND ${CMAKE_CUDA_COMPILER} -std=c++17 -rdc=true -fatbin -gencode arch=compute_80,code=lto_80 -gencode arch=compute_90,code=lto_90
+    COMMAND ${CMAKE_CUDA_COMPILER} -std=c++17 -dc -fatbin -gencode arch=compute_80,code=lto_80 -gencode arch=compute_90,code=lto_90
             -I${CMAKE_CURRENT_SOURCE_DIR}/src ${ABW_CB_SRC} -o ${ABW_CB_DIR}/fft_conv_store.fatbin
-    COMMAND ${ABW_BIN2C} --const --name abw_fft_conv_store_fatbin --length ${ABW_CB_DIR}/fft_conv_store.fatbin > ${ABW_CB_DIR}/fft_conv_store_fatbin.h
+    COMMAND ${ABW_BIN2C} --const --type longlong --name abw_fft_conv_store_fatbin ${ABW_CB_DIR}/fft_conv_store.fatbin > ${ABW_CB_DIR}/fft_conv_store_fatbin.h
     DEPENDS ${ABW_CB_SRC} ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/callbacks/fft_conv_info.h)
   list(APPEND ABW_CUDA_SOURCES ${ABW_CB_DIR}/fft_conv_store_fatbin.h)
 endif()
