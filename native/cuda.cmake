@@ -47,7 +47,8 @@ file(GLOB ABW_CUDA_SOURCES CONFIGURE_DEPENDS
 list(APPEND ABW_CUDA_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/params.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/dtype.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/shape.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/shape.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/stft_params.cpp)
 
 # The fft_conv stage's cuFFT store callback, compiled to LTO-IR and embedded as an array of
 # 64-bit words (a fatbin must be 8-byte aligned; a byte array need not be): cuFFT links it into

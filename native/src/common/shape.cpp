@@ -1,4 +1,6 @@
 // Shape helpers, apart from Tensor so that the CUDA module can use them without the allocator.
+#include <algorithm>
+
 #include "common/error.h"
 #include "common/tensor.h"
 
@@ -23,6 +25,18 @@ std::vector<int64_t> shape_strides(const Shape& s) {
   std::vector<int64_t> st(s.size(), 1);
   for (int64_t i = static_cast<int64_t>(s.size()) - 2; i >= 0; --i) st[i] = st[i + 1] * s[i + 1];
   return st;
+}
+
+bool broadcast_shape(const Shape& x, const Shape& y, Shape* out) {
+  const size_t nd = std::max(x.size(), y.size());
+  out->assign(nd, 1);
+  for (size_t i = 0; i < nd; ++i) {
+    const int64_t a = i + x.size() >= nd ? x[i + x.size() - nd] : 1;
+    const int64_t b = i + y.size() >= nd ? y[i + y.size() - nd] : 1;
+    if (a != b && a != 1 && b != 1) return false;
+    (*out)[i] = a == 1 ? b : a;
+  }
+  return true;
 }
 
 }  // namespace abw

@@ -20,6 +20,9 @@ int64_t shape_numel(const Shape& s);
 std::string shape_str(const Shape& s);
 // Row-major strides in elements.
 std::vector<int64_t> shape_strides(const Shape& s);
+// NumPy broadcasting of two shapes (right-aligned; equal sizes or one of them 1) into *out;
+// false when they do not broadcast.
+bool broadcast_shape(const Shape& x, const Shape& y, Shape* out);
 
 class Tensor {
  public:

@@ -11,18 +11,6 @@ struct Bcast {
   std::vector<int64_t> size, sa, sb;
 };
 
-bool broadcast_shape(const Shape& x, const Shape& y, Shape* out) {
-  const size_t nd = std::max(x.size(), y.size());
-  out->assign(nd, 1);
-  for (size_t i = 0; i < nd; ++i) {
-    const int64_t a = i + x.size() >= nd ? x[i + x.size() - nd] : 1;
-    const int64_t b = i + y.size() >= nd ? y[i + y.size() - nd] : 1;
-    if (a != b && a != 1 && b != 1) return false;
-    (*out)[i] = a == 1 ? b : a;
-  }
-  return true;
-}
-
 Bcast make_bcast(const Shape& out, const Shape& x, const Shape& y) {
   const size_t nd = out.size();
   auto strides = [&](const Shape& s) {

@@ -5,42 +5,12 @@
 // (so it parallelises without write conflicts) and divides by the squared-window envelope.
 #include <cstdio>
 
+#include "common/stft_params.h"
 #include "cpu/detail/fft_plan.h"
 #include "cpu/detail/util.h"
 
 namespace abw::cpu {
 namespace {
-
-struct StftParams {
-  int64_t n_fft, hop, win;
-  bool center, normalized, onesided;
-};
-
-StftParams read_params(KernelArgs& a) {
-  StftParams p{a.p.i("n_fft"), a.p.i("hop_length"), a.p.i("win_length"), a.p.b("center"), a.p.b("normalized"),
-               a.p.b("onesided")};
-  ABW_CHECK(p.n_fft >= 1, "EINVAL", a.msg("parameter `n_fft` must be >= 1"));
-  ABW_CHECK(p.hop >= 1, "EINVAL", a.msg("parameter `hop_length` must be >= 1"));
-  ABW_CHECK(p.win >= 1 && p.win <= p.n_fft, "EINVAL", a.msg("parameter `win_length` must be in [1, n_fft]"));
-  return p;
-}
-
-// Window of win_length centred in n_fft zeros; periodic Hann computed in double, then rounded.
-std::vector<float> make_window(KernelArgs& a, const StftParams& p) {
-  const std::string& name = a.p.s("window");
-  std::vector<float> w(static_cast<size_t>(p.n_fft), 0.0f);
-  const int64_t left = (p.n_fft - p.win) / 2;
-  if (name == "hann") {
-    for (int64_t i = 0; i < p.win; ++i)
-      w[left + i] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * 3.14159265358979323846 * static_cast<double>(i) /
-                                                           static_cast<double>(p.win)));
-  } else if (name == "ones") {
-    for (int64_t i = 0; i < p.win; ++i) w[left + i] = 1.0f;
-  } else {
-    fail("EINVAL", a.msg("parameter `window` must be 'hann' or 'ones', got '" + name + "'"));
-  }
-  return w;
-}
 
 int64_t frames_per_chunk(int64_t n_fft) {
   int64_t c = std::max<int64_t>(2, 65536 / n_fft);
@@ -50,7 +20,7 @@ int64_t frames_per_chunk(int64_t n_fft) {
 void stft(KernelArgs& a) {
   const Tensor& X = a.input(0, "input");
   Tensor& Y = a.output(0, "out");
-  const StftParams p = read_params(a);
+  const StftParams p = read_stft_params(a.p, a.op);
   const std::string& pad_mode = a.p.s("pad_mode");
   ABW_CHECK(pad_mode == "reflect" || pad_mode == "constant", "EINVAL",
             a.msg("parameter `pad_mode` must be 'reflect' or 'constant', got '" + pad_mode + "'"));
@@ -71,7 +41,7 @@ void stft(KernelArgs& a) {
   const float* x = fin(a, X, "input `input`");
   float* y = fout(a, Y, "output `out`");
   if (Y.numel() == 0) return;
-  std::vector<float> win = make_window(a, p);
+  std::vector<float> win = stft_window(a.p, p, a.op);
   if (p.normalized) {  // folded into the window: one multiply instead of a pass over the output
     const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft)));
     for (float& v : win) v *= s;
@@ -123,7 +93,7 @@ void stft(KernelArgs& a) {
 void istft(KernelArgs& a) {
   const Tensor& X = a.input(0, "input");
   Tensor& Y = a.output(0, "out");
-  const StftParams p = read_params(a);
+  const StftParams p = read_stft_params(a.p, a.op);
   const int64_t length = a.p.i("length");
   ABW_CHECK(length >= 0, "EINVAL", a.msg("parameter `length` must be >= 0"));
   ABW_CHECK(X.ndim() >= 3 && X.size(-1) == 2, "ESHAPE",
@@ -140,7 +110,7 @@ void istft(KernelArgs& a) {
   const float* x = fin(a, X, "input `input`");
   float* y = fout(a, Y, "output `out`");
   if (Y.numel() == 0) return;
-  const std::vector<float> win = make_window(a, p);
+  const std::vector<float> win = stft_window(a.p, p, a.op);
   const int64_t nfft = p.n_fft, hop = p.hop;
   const int64_t expected = nfft + hop * (frames - 1), start = p.center ? nfft / 2 : 0;
   const int64_t valid = std::clamp<int64_t>(expected - start, 0, length);  // outputs taken from the signal

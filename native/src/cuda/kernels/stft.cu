@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/stft_params.h"
 #include "cuda/context.h"
 #include "cuda/fft_plan.h"
 #include "cuda/kernels/common.cuh"
@@ -21,35 +22,6 @@
 
 namespace abw::cuda {
 namespace {
-
-struct StftParams {
-  int64_t n_fft, hop, win;
-  bool center, normalized, onesided;
-};
-
-StftParams read_params(OpArgs& a) {
-  StftParams p{a.p.i("n_fft"), a.p.i("hop_length"), a.p.i("win_length"), a.p.b("center"), a.p.b("normalized"), a.p.b("onesided")};
-  ABW_CHECK(p.n_fft >= 1, "EINVAL", a.msg("parameter `n_fft` must be >= 1"));
-  ABW_CHECK(p.hop >= 1, "EINVAL", a.msg("parameter `hop_length` must be >= 1"));
-  ABW_CHECK(p.win >= 1 && p.win <= p.n_fft, "EINVAL", a.msg("parameter `win_length` must be in [1, n_fft]"));
-  return p;
-}
-
-// The window of win_length centred in n_fft zeros, as the cpu backend builds it (double, then f32).
-std::vector<float> make_window(OpArgs& a, const StftParams& p) {
-  const std::string& name = a.p.s("window");
-  std::vector<float> w(static_cast<size_t>(p.n_fft), 0.0f);
-  const int64_t left = (p.n_fft - p.win) / 2;
-  if (name == "hann") {
-    for (int64_t i = 0; i < p.win; ++i)
-      w[static_cast<size_t>(left + i)] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * 3.14159265358979323846 * static_cast<double>(i) / static_cast<double>(p.win)));
-  } else if (name == "ones") {
-    for (int64_t i = 0; i < p.win; ++i) w[static_cast<size_t>(left + i)] = 1.0f;
-  } else {
-    fail("EINVAL", a.msg("parameter `window` must be 'hann' or 'ones', got '" + name + "'"));
-  }
-  return w;
-}
 
 std::shared_ptr<Scratch> upload_floats(const std::vector<float>& v) {
   auto s = std::make_shared<Scratch>(v.size() * sizeof(float));
@@ -152,7 +124,7 @@ __global__ void window_transpose(const float2* __restrict__ X, T* __restrict__ y
 CallPtr stft(OpArgs& a) {
   const DevTensor& X = a.input(0, "input");
   const DevTensor& Y = a.output(0, "out");
-  const StftParams p = read_params(a);
+  const StftParams p = read_stft_params(a.p, a.op);
   const std::string& pad_mode = a.p.s("pad_mode");
   ABW_CHECK(pad_mode == "reflect" || pad_mode == "constant", "EINVAL", a.msg("parameter `pad_mode` must be 'reflect' or 'constant', got '" + pad_mode + "'"));
   const bool reflect = pad_mode == "reflect";
@@ -201,7 +173,7 @@ CallPtr stft(OpArgs& a) {
     };
     return call;
   }
-  std::vector<float> win = make_window(a, p);
+  std::vector<float> win = stft_window(a.p, p, a.op);
   if (p.normalized) {
     const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft)));
     for (float& v : win) v *= s;
@@ -287,7 +259,7 @@ __global__ void overlap_add(const float* __restrict__ fr, const float* __restric
 CallPtr istft(OpArgs& a) {
   const DevTensor& X = a.input(0, "input");
   const DevTensor& Y = a.output(0, "out");
-  const StftParams p = read_params(a);
+  const StftParams p = read_stft_params(a.p, a.op);
   const int64_t length = a.p.i("length");
   ABW_CHECK(length >= 0, "EINVAL", a.msg("parameter `length` must be >= 0"));
   ABW_CHECK(X.ndim() >= 3 && X.shape.back() == 2, "ESHAPE", a.msg("input `input` must be [..., n_freq, n_frames, 2], got " + shape_str(X.shape)));
@@ -303,7 +275,7 @@ CallPtr istft(OpArgs& a) {
     call->launch = [](cudaStream_t) {};
     return call;
   }
-  const std::vector<float> win = make_window(a, p);
+  const std::vector<float> win = stft_window(a.p, p, a.op);
   const int64_t nfft = p.n_fft, hop = p.hop;
   const int64_t expected = nfft + hop * (frames - 1), start = p.center ? nfft / 2 : 0;
   const int64_t valid = std::clamp<int64_t>(expected - start, 0, length);
