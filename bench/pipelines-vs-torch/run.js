@@ -117,7 +117,7 @@ async function workbench(c, dir) {
         xRealTime: m.xRealTime,
         nativePeakBytes: backend.memory().peakBytes,
         hostStages: spec.hostStages(config),
-        ...(streams ? { streams, streamsEffective: backend.info().features.includes('streams') ? streams : 1 } : {}),
+        ...(streams ? { streams, streamsEffective: pipelines.effectiveStreams(backend.info().features, streams) } : {}),
       },
     };
   } catch (e) {

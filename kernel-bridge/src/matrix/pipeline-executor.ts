@@ -10,6 +10,7 @@ import type { ComputeBackend, ComputeDType } from '../backend/types';
 import { AbwError } from '../errors';
 import { hostMemory } from '../measure/memory';
 import { PipelineExec } from '../pipelines/exec';
+import { effectiveStreams } from '../pipelines/fftconv';
 import { getPipeline } from '../pipelines/registry';
 import { measurePipeline } from '../pipelines/rtf';
 import { pipelineSupport } from '../pipelines/run';
@@ -186,7 +187,7 @@ export async function executePipelineCase(c: Case, ctx: ExecContext): Promise<Re
         roundTrips: perRun(exec.tally.roundTrips - tripsBefore),
         ...(exec.tally.segments.size ? { segments: [...exec.tally.segments].map(([name, o]) => ({ name, ...o })) } : {}),
         ...(requested !== undefined
-          ? { streams: requested, streamsEffective: backend.info().features.includes('streams') ? requested : 1 }
+          ? { streams: requested, streamsEffective: effectiveStreams(backend.info().features, requested) }
           : {}),
         ...(output.codes ? { codeMatch: codeMatch(output.codes, oracleCodes), ...(fp32?.codes ? { codeMatchVsFp32: codeMatch(output.codes, fp32.codes) } : {}) } : {}),
         ...(bitExact ? { bitExact } : {}),

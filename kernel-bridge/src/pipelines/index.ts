@@ -3,6 +3,7 @@ export { PIPELINES, pipelineNames, getPipeline } from './registry';
 import { bitnet } from './bitnet';
 import { encodec } from './encodec';
 import { fftconv } from './fftconv';
+export { effectiveStreams } from './fftconv';
 import { mdx23c } from './mdx23c';
 export { PipelineExec, type ExecTally } from './exec';
 export { runPipeline, pipelineSupport, type PipelineRun, type RunPipelineOptions } from './run';

@@ -22,6 +22,7 @@ import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
 import { getOp } from '../../ops/catalogue';
 import { planForBackend } from '../../backend/plan-for-backend';
+import { planStep, segmentTensor } from '../../backend/segment';
 import type { Params } from '../../ops/types';
 import { allocData, byteSize, numel, type DType, type HostTensor, type Shape, type TypedData } from '../../tensor';
 import type {
@@ -263,22 +264,17 @@ export class OrtBackend implements ComputeBackend {
     // Plan every step on stand-in tensors (shape and dtype are all planning reads).
     const produced: DeviceTensor[][] = [];
     const planned = trace.steps.map((step, si) => {
-      const ins = step.inputs.map((r) => (r ? this.refTensor(trace, produced, r) : null));
-      // A lone op keeps its own error; in a longer chain the error also says which step.
-      const where = trace.steps.length > 1 ? `segment ${trace.name}, step ${si}: ` : '';
-      let plan;
-      try {
-        plan = planForBackend(this, step.op, ins, step.params, step.dtype);
-      } catch (e) {
-        if (!where || !(e instanceof AbwError)) throw e;
-        throw new AbwError(e.code, `${where}${e.message}`, e.field);
-      }
-      const why = GRAPHS[step.op]!.unsupported?.(plan.planned.plan.native);
-      if (why) throw new AbwError('ABW_EUNSUPPORTED', `${this.id}: ${where}${step.op}: ${why}`);
+      const ins = step.inputs.map((r) => (r ? segmentTensor(trace, produced, r) : null));
+      const plan = planStep(trace, si, () => {
+        const p = planForBackend(this, step.op, ins, step.params, step.dtype);
+        const why = GRAPHS[step.op]!.unsupported?.(p.planned.plan.native);
+        if (why) throw new AbwError('ABW_EUNSUPPORTED', `${this.id}: ${step.op}: ${why}`);
+        return p;
+      });
       produced.push(plan.outputs.map((o) => ({ backend: this.id, dtype: o.dtype, shape: o.shape })));
       return { step, ins, plan };
     });
-    const outDecl = trace.outputs.map((r) => this.refTensor(trace, produced, r));
+    const outDecl = trace.outputs.map((r) => segmentTensor(trace, produced, r));
     const outputs = outDecl.map((o) => this.wrap(o.dtype, o.shape, allocData(o.dtype, numel(o.shape))));
     const key = JSON.stringify([
       trace.inputs.map((t) => [t.dtype, t.shape]),
@@ -350,13 +346,6 @@ export class OrtBackend implements ComputeBackend {
         outputs.forEach((t) => this.free(t));
       },
     };
-  }
-
-  /** The tensor a segment reference stands for: an input, or an earlier step's planned output. */
-  private refTensor(trace: SegmentTrace, produced: readonly DeviceTensor[][], r: SegmentRef): DeviceTensor {
-    const t = 'input' in r ? trace.inputs[r.input] : produced[r.step]?.[r.output];
-    if (!t) throw new AbwError('ABW_EINVAL', `segment ${trace.name}: reference ${JSON.stringify(r)} names no earlier tensor`);
-    return t;
   }
 
   /**

@@ -19,6 +19,7 @@ import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
+import { planStep, segmentTensor } from '../../backend/segment';
 import { allocData, byteSize, numel, type DType, type HostTensor, type Shape, type TypedData } from '../../tensor';
 import type {
   BackendInfo,
@@ -248,21 +249,16 @@ export class WebGpuBackend implements ComputeBackend {
     const produced: (readonly WebGpuTensor[])[] = [];
     try {
       trace.steps.forEach((step, si) => {
-        const ins = step.inputs.map((r) => (r ? ('input' in r ? trace.inputs[r.input] : produced[r.step]?.[r.output]) ?? null : null));
-        try {
-          const call = this.prepareCall(step.op, ins, step.params, step.dtype);
-          calls.push(call);
-          produced.push(call.outputs);
-        } catch (e) {
-          if (!(e instanceof AbwError) || trace.steps.length === 1) throw e;
-          throw new AbwError(e.code, `segment ${trace.name}, step ${si}: ${e.message}`, e.field);
-        }
+        const ins = step.inputs.map((r) => (r ? segmentTensor(trace, produced, r) : null));
+        const call = planStep(trace, si, () => this.prepareCall(step.op, ins, step.params, step.dtype));
+        calls.push(call);
+        produced.push(call.outputs);
       });
     } catch (e) {
       calls.forEach((c) => c.dispose());
       throw e;
     }
-    const outputs = trace.outputs.map((r) => ('input' in r ? trace.inputs[r.input] : produced[r.step]?.[r.output]) as WebGpuTensor);
+    const outputs = trace.outputs.map((r) => segmentTensor<WebGpuTensor>(trace, produced, r));
     const kept = new Set<DeviceTensor>(outputs);
     const intermediates = produced.flat().filter((t) => !kept.has(t));
     const buildAll = async (): Promise<Built> => {

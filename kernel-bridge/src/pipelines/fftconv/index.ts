@@ -95,7 +95,7 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
       bandBias.push(await ex.op('slice', [bias], { dim: 0, start: b * per, end: (b + 1) * per }));
     }
     ex.free(spectrum, bias);
-    const concurrent = ex.backend.info().features.includes('streams');
+    const concurrent = effectiveStreams(ex.backend.info().features, c.streams) > 1;
 
     const band = async (x: DeviceTensor, b: number): Promise<DeviceTensor> => {
       const xs = await ex.op('slice', [x], { dim: 1, start: b * per, end: (b + 1) * per });
