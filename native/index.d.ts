@@ -29,6 +29,11 @@ export declare class PreparedOp {
   run(): void;
   /** Run once on a worker thread. */
   runAsync(): Promise<void>;
+  /**
+   * cuda: queue the call behind earlier work and return; a download waits for it, and a fault
+   * in its kernels surfaces there. cpu backends: the same as run().
+   */
+  enqueue(): void;
   /** Natively repeated timing: `samples` samples of `iterations` calls; ns per call per sample. */
   /**
    * cuda: CUDA events around the launches (device timeline); flushBytes > 0 flushes L2; graph

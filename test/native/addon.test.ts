@@ -68,6 +68,9 @@ describe('native addon surface', () => {
     expect(() => o.free()).toThrow(/in use/);
     await pending;
     expect((o.read() as Float32Array)[n - 1]).toBe(3);
+    o.write(new Float32Array(n));
+    op.enqueue(); // on cpu backends the call has finished when enqueue returns
+    expect((o.read() as Float32Array)[n - 1]).toBe(3);
     const times = await op.measure({ iterations: 10, samples: 4 });
     expect(times).toHaveLength(4);
     for (const t of times) expect(t).toBeGreaterThan(0);

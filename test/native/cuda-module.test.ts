@@ -67,4 +67,23 @@ describe.runIf(status.available)('with CUDA (the GPU machine)', () => {
     t.free();
     expect(native.cudaMemory().currentBytes).toBe(before);
   });
+
+  it('queued calls: inputs freed and their blocks reused before the kernels ran still give the right result', () => {
+    const n = 1 << 22;
+    const a = native.tensor('f32', [n], new Float32Array(n).fill(1), 'cuda');
+    const b = native.tensor('f32', [n], new Float32Array(n).fill(2), 'cuda');
+    const o = native.tensor('f32', [n], null, 'cuda');
+    const op = new native.PreparedOp('cuda', 'add', 'f32', [a, b], [o], { alpha: 1 });
+    for (let i = 0; i < 20; i++) op.enqueue();
+    a.free();
+    b.free();
+    // Same size: the caching allocator hands back a freed block, written behind the queued adds.
+    const c = native.tensor('f32', [n], new Float32Array(n).fill(7), 'cuda');
+    const got = o.read() as Float32Array;
+    expect(got[0]).toBe(3);
+    expect(got[n - 1]).toBe(3);
+    expect((c.read() as Float32Array)[n - 1]).toBe(7);
+    c.free();
+    o.free();
+  });
 });

@@ -23,11 +23,11 @@ BoundOp::~BoundOp() {
   if (cuda_call) cuda_required().release(cuda_call);
 }
 
-void BoundOp::run_once() {
+void BoundOp::run_once(bool wait) {
   if (cuda_call) {
     check_not_freed();
     abw_cuda_status st{};
-    if (cuda_required().run(cuda_call, &st) != 0) raise_cuda_status(st);
+    if (cuda_required().run(cuda_call, wait ? 1 : 0, &st) != 0) raise_cuda_status(st);
     return;
   }
   std::vector<const Tensor*> in;
@@ -99,6 +99,7 @@ static const napi_type_tag kPreparedTag = {0x6162772d70726570ULL, 0x617265642d6f
 void PreparedOp::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function f = DefineClass(env, "PreparedOp",
                                  {InstanceMethod("run", &PreparedOp::RunSync), InstanceMethod("runAsync", &PreparedOp::RunAsync),
+                                  InstanceMethod("enqueue", &PreparedOp::Enqueue),
                                   InstanceMethod("measure", &PreparedOp::Measure)});
   exports.Set("PreparedOp", f);
 }
@@ -161,6 +162,17 @@ Napi::Value PreparedOp::RunSync(const Napi::CallbackInfo& info) {
   ABW_NAPI_GUARD(env, {
     if (running_) throw to_js_error(env, "EINVAL", "[" + op_->op + "] is already running asynchronously");
     op_->run_once();
+    return env.Undefined();
+  })
+}
+
+// Queues the call behind earlier work and returns (cuda); on the cpu backends, runs it. Chains
+// of ops then cost one wait at the end, not one per op.
+Napi::Value PreparedOp::Enqueue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    if (running_) throw to_js_error(env, "EINVAL", "[" + op_->op + "] is already running asynchronously");
+    op_->run_once(false);
     return env.Undefined();
   })
 }

@@ -21,7 +21,8 @@ struct BoundOp {
   // The cuda backend: the CUDA module's prepared call (plans made once), and TF32 mode.
   void* cuda_call = nullptr;
   bool tf32 = false;
-  void run_once();
+  // `wait` false: on cuda, enqueue only (the cpu backends always finish before returning).
+  void run_once(bool wait = true);
   void check_not_freed() const;
   ~BoundOp();
 };
@@ -34,6 +35,7 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
  private:
   Napi::Value RunSync(const Napi::CallbackInfo& info);
   Napi::Value RunAsync(const Napi::CallbackInfo& info);
+  Napi::Value Enqueue(const Napi::CallbackInfo& info);
   Napi::Value Measure(const Napi::CallbackInfo& info);
   void Pin(Napi::Env env, int delta);
   std::shared_ptr<BoundOp> op_;

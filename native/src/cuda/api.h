@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define ABW_CUDA_API_VERSION 1
+#define ABW_CUDA_API_VERSION 2
 #define ABW_CUDA_MAX_DIMS 8
 
 // dtype codes: the values of abw::DType (common/dtype.h).
@@ -58,10 +58,13 @@ typedef struct abw_cuda_api {
   // versions. Returns the bytes needed (including NUL); writes at most cap bytes.
   size_t (*describe)(char* json, size_t cap);
   void* (*alloc)(size_t bytes, abw_cuda_status* st);
+  // Returns a block to the caching allocator at once: work queued on the compute stream that
+  // still reads it runs before any later use (every user is ordered on that stream).
   void (*free)(void* p, size_t bytes);
-  // kind: 1 host→device, 2 device→host. Synchronous.
+  // kind: 1 host→device (returns once the host buffer may be reused; the copy is ordered on the
+  // compute stream), 2 device→host (waits for the stream, then the copy).
   int (*copy)(void* dst, const void* src, size_t bytes, int kind, abw_cuda_status* st);
-  // Zero-fills device memory (new tensors start zeroed). Synchronous.
+  // Zero-fills device memory (new tensors start zeroed), ordered on the compute stream.
   int (*zero)(void* p, size_t bytes, abw_cuda_status* st);
   // 1 when the module implements (op, dtype), else 0 and the reason in `reason`.
   int (*has_op)(const char* op, int32_t dtype, int32_t tf32, char* reason, size_t cap);
@@ -69,8 +72,9 @@ typedef struct abw_cuda_api {
   // made here, once. `params` is a const abw::Params*.
   void* (*prepare)(const char* op, int32_t dtype, int32_t tf32, const abw_cuda_tensor* in, int32_t nin,
                    const abw_cuda_tensor* out, int32_t nout, const void* params, abw_cuda_status* st);
-  // Enqueues one call on the compute stream and waits for it.
-  int (*run)(void* call, abw_cuda_status* st);
+  // Enqueues one call on the compute stream; with `wait`, also waits for it. Without, a fault
+  // inside the kernels surfaces at the next call that waits (a download, a sync), as in PyTorch.
+  int (*run)(void* call, int32_t wait, abw_cuda_status* st);
   // Device-timeline timing: CUDA events around `iterations` back-to-back launches per sample.
   // ns_out and host_ns_out have `samples` entries (per-call nanoseconds).
   int (*measure)(void* call, const abw_cuda_measure_options* o, double* ns_out, double* host_ns_out, abw_cuda_status* st);

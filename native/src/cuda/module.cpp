@@ -221,8 +221,8 @@ void* api_alloc(size_t bytes, abw_cuda_status* st) {
 
 void api_free(void* p, size_t bytes) {
   try {
-    // A free may follow queued work that still reads the block: order it after that work.
-    cudaStreamSynchronize(ctx().stream());
+    // No wait: queued work that still reads the block precedes, on the compute stream, any later
+    // use of it (side streams join back to it before a call returns).
     ctx().alloc.free(p, bytes);
   } catch (...) {
   }
@@ -233,7 +233,9 @@ int api_copy(void* dst, const void* src, size_t bytes, int kind, abw_cuda_status
     if (kind != 1 && kind != 2) fail("EINVAL", "copy kind must be 1 (to device) or 2 (to host)");
     cudaStream_t s = ctx().stream();
     ABW_CU(cudaMemcpyAsync(dst, src, bytes, kind == 1 ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost, s));
-    ABW_CU(cudaStreamSynchronize(s));
+    // From pageable memory the driver has staged the source when the call returns; a download
+    // must wait for its bytes.
+    if (kind == 2) ABW_CU(cudaStreamSynchronize(s));
   });
 }
 
@@ -241,7 +243,6 @@ int api_zero(void* p, size_t bytes, abw_cuda_status* st) {
   return guarded(st, [&] {
     cudaStream_t s = ctx().stream();
     ABW_CU(cudaMemsetAsync(p, 0, bytes, s));
-    ABW_CU(cudaStreamSynchronize(s));
   });
 }
 
@@ -271,13 +272,13 @@ void* api_prepare(const char* op, int32_t dtype, int32_t tf32, const abw_cuda_te
   return result;
 }
 
-int api_run(void* call, abw_cuda_status* st) {
+int api_run(void* call, int32_t wait, abw_cuda_status* st) {
   return guarded(st, [&] {
     auto* p = static_cast<Prepared*>(call);
     cudaStream_t s = ctx().stream();
     p->call->launch(s);
     check_launch(p->op.c_str());
-    ABW_CU(cudaStreamSynchronize(s));
+    if (wait) ABW_CU(cudaStreamSynchronize(s));
   });
 }
 
@@ -318,10 +319,8 @@ int api_measure(void* call, const abw_cuda_measure_options* o, double* ns_out, d
 }
 
 void api_release(void* call) {
-  try {
-    if (ctx_ready()) cudaStreamSynchronize(ctx().stream());
-  } catch (...) {
-  }
+  // No wait: the call's scratch goes back to the allocator stream-ordered (see api_free), its
+  // descriptors are host objects, and a graph still in flight is freed when it completes.
   delete static_cast<Prepared*>(call);
 }
 

@@ -127,13 +127,18 @@ export class CudaBackend implements ComputeBackend {
     this.own(t, 'tensor').free();
   }
 
+  /**
+   * Queues the op on the compute stream and returns its outputs at once: a chain of ops (a
+   * pipeline) pays one wait, at the download that needs its values, instead of one per op. A
+   * fault inside the kernels surfaces at that download, as with PyTorch on CUDA.
+   */
   async run(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): Promise<DeviceTensor[]> {
-    const call = this.prepare(op, inputs, params, dtype);
+    const call = this.prepare(op, inputs, params, dtype, { queued: true });
     await call.run();
     return [...call.outputs];
   }
 
-  prepare(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): PreparedCall {
+  prepare(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType, how: { queued?: boolean } = {}): PreparedCall {
     this.checkAlive();
     const { planned, outputs: outs } = planForBackend(this, op, inputs, params, dtype);
     const handles = inputs.map((t, i) => (t ? this.own(t, `[${op}] inputs[${i}]`) : null));
@@ -149,7 +154,7 @@ export class CudaBackend implements ComputeBackend {
     }
     return {
       outputs,
-      run: () => prepared.runAsync(),
+      run: how.queued ? async () => prepared.enqueue() : () => prepared.runAsync(),
       runSync: () => prepared.run(),
       measure: async (o: MeasureOptions) => {
         const ns = await prepared.measure({ iterations: o.iterations, samples: o.samples, flushBytes: o.cold ? 1 : 0, graph: this.graphs });

@@ -7,7 +7,7 @@
 
 #include "cuda/callbacks/fft_conv_info.h"
 
-extern "C" __device__ void abw_fft_conv_store(void* out, unsigned long long offset, cufftComplex v, void* info, void* shared) {
+__device__ void abw_fft_conv_store(void* out, unsigned long long offset, cufftComplex v, void* info, void* shared) {
   const auto* p = static_cast<const abw::cuda::FftConvInfo*>(info);
   // Offsets index this band's spectrum, [rows, nh]; 32-bit division is enough (rows·nh < 2^32,
   // checked at prepare) and far cheaper than 64-bit.
