@@ -9,7 +9,10 @@ import type { PipelineExec } from './exec';
 import type { WeightDecl, WeightSet } from './weights';
 
 export interface PipelineInput {
-  /** Channel-major audio samples, or activations for non-audio pipelines (bitnet). */
+  /**
+   * Channel-major audio samples, or activations for non-audio pipelines (bitnet). Never changed
+   * once made: a run keeps its input in the run's float storage from one run to the next.
+   */
   readonly data: Float64Array;
   readonly shape: Shape;
   /** Seconds of audio this input stands for (RTF = processing time / audioSeconds). */

@@ -127,7 +127,7 @@ export const bitnet: PipelineSpec<BitNetConfig> = {
     return {
       async run(input: PipelineInput, options: RunOptions = {}) {
         const taps: IntegerTap[] | undefined = options.taps ? [] : undefined;
-        let x = ex.upload(input.data, [c.tokens, c.dim]);
+        let x = ex.uploadInput(input, [c.tokens, c.dim]);
         try {
           for (let l = 0; l < c.layers; l++) {
             const h = await ex.op('layer_norm', [x, norms[l]![0], norms[l]![1]], { normalized_shape: [c.dim] });

@@ -56,7 +56,7 @@ export const encodec: PipelineSpec<EncodecConfig> = {
     return {
       async run(input: PipelineInput) {
         const L = input.shape[2]!;
-        const x = ex.upload(input.data, [1, 1, L]);
+        const x = ex.uploadInput(input, [1, 1, L]);
         try {
           // Encoder and decoder are chains of device ops: one compiled call each where the
           // backend compiles chains (ort: one ONNX graph), else op by op.

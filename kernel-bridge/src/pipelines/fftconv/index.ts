@@ -114,7 +114,7 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
 
     return {
       async run(input: PipelineInput) {
-        const x = ex.upload(input.data, [1, c.channels, c.length]);
+        const x = ex.uploadInput(input, [1, c.channels, c.length]);
         try {
           const ids = Array.from({ length: c.streams }, (_, b) => b);
           let parts: DeviceTensor[];
