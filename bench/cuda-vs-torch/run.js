@@ -22,6 +22,32 @@ const arg = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
 const outFile = arg('--out', path.join(__dirname, '../../results/bench/cuda-vs-torch/latest.json'));
 const python = arg('--python', 'python3');
 
+// The CUDA module appends each cuDNN algorithm / engine choice here as a JSON line
+// (native/src/cuda/choices.h); every case's record keeps the lines its prepare added.
+const choicesFile = process.env.ABW_CUDA_CHOICES || path.join(os.tmpdir(), `abw-cuda-choices-${process.pid}.jsonl`);
+process.env.ABW_CUDA_CHOICES = choicesFile;
+let choicesRead = 0;
+function newChoices() {
+  let bytes;
+  try {
+    bytes = fs.readFileSync(choicesFile);
+  } catch {
+    return [];
+  }
+  const fresh = bytes.subarray(choicesRead).toString('utf8');
+  choicesRead = bytes.length;
+  return fresh
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return { unparsed: l };
+      }
+    });
+}
+
 // The issue's shapes. ratio targets: workbench speed / PyTorch speed.
 const CASES = [
   ...['f32', 'tf32', 'f16', 'bf16'].map((dtype) => ({ name: 'matmul 4096³', op: 'matmul', dtype, shape: { M: 4096, N: 4096, K: 4096 }, target: 0.95, iterations: 5, samples: 10 })),
@@ -106,13 +132,15 @@ async function runWorkbench(cuda, c) {
   const w = workbenchCase(c);
   const dev = w.inputs.map((t) => (t ? cuda.upload(t) : null));
   try {
+    newChoices();
     const call = cuda.prepare(w.op, dev, w.params, c.dtype);
+    const choices = newChoices();
     await call.run();
     await call.measure({ iterations: 2, samples: 2 }); // warm-up
     const ns = await call.measure({ iterations: c.iterations, samples: c.samples });
     const mem = cuda.memory();
     call.dispose();
-    return { ns, median_ns: median(ns), flops: w.flops, bytes: w.bytes, devicePeakBytes: mem.peakBytes };
+    return { ns, median_ns: median(ns), flops: w.flops, bytes: w.bytes, devicePeakBytes: mem.peakBytes, ...(choices.length ? { choices } : {}) };
   } finally {
     dev.forEach((t) => t && cuda.free(t));
   }
@@ -222,7 +250,7 @@ async function main() {
     };
     rows.push(row);
     const r = ratio === undefined ? '   n/a' : ratio.toFixed(3);
-    console.log(`${c.name.padEnd(30)} ${c.dtype.padEnd(5)} abw ${(wb.median_ns / 1e3 || NaN).toFixed(1).padStart(9)} µs  torch ${(pt.median_ns / 1e3 || NaN).toFixed(1).padStart(9)} µs  ratio ${r} (target ${c.target})${wb.variants ? ` [best: callbacks ${wb.callbacks}, ${wb.streams} streams]` : ''}${wb.error ? ` abw error: ${wb.error}` : ''}${pt.error ? ` torch error: ${pt.error}` : ''}`);
+    console.log(`${c.name.padEnd(30)} ${c.dtype.padEnd(5)} abw ${(wb.median_ns / 1e3 || NaN).toFixed(1).padStart(9)} µs  torch ${(pt.median_ns / 1e3 || NaN).toFixed(1).padStart(9)} µs  ratio ${r} (target ${c.target})${wb.variants ? ` [best: callbacks ${wb.callbacks}, ${wb.streams} streams]` : ''}${wb.choices ? ` [${wb.choices.map((ch) => ch.summary).join('; ')}]` : ''}${wb.error ? ` abw error: ${wb.error}` : ''}${pt.error ? ` torch error: ${pt.error}` : ''}`);
   }
   const result = {
     bench: 'cuda-vs-torch',

@@ -2,7 +2,7 @@
 // Checks of the cuda backend that the op matrix does not make, on the GPU machine (needs the
 // compiled kernel-bridge in kernel-bridge/dist and the addon + CUDA module at ABW_NATIVE_BUILD):
 //   sweep   every catalogue op × dtype once at small shapes (what compute-sanitizer memcheck runs)
-//   checks  TF32 is a separate mode, device timer + CUDA graphs + L2 flush, memory statistics,
+//   checks  TF32 is a separate mode (matmul, conv1d), device timer + CUDA graphs + L2 flush, memory statistics,
 //           out-of-memory becomes ABW_ENOMEM and the backend keeps working.
 // Prints one JSON line per check and exits non-zero when any check fails.
 'use strict';
@@ -18,6 +18,17 @@ const { roundToDType, tensorValues } = require(path.join(dist, 'precision/dtype-
 const { addon } = require(path.join(dist, 'backends/native/addon'));
 
 const mode = process.argv[2] || 'checks';
+// Where the CUDA module records its cuDNN choices (native/src/cuda/choices.h).
+const fs = require('node:fs');
+const os = require('node:os');
+process.env.ABW_CUDA_CHOICES = process.env.ABW_CUDA_CHOICES || path.join(os.tmpdir(), `abw-cuda-smoke-choices-${process.pid}.jsonl`);
+function choices() {
+  try {
+    return fs.readFileSync(process.env.ABW_CUDA_CHOICES, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  } catch {
+    return [];
+  }
+}
 let failures = 0;
 function report(name, ok, detail) {
   if (!ok) failures++;
@@ -89,6 +100,22 @@ async function checks() {
   const tf32 = tensorValues((await runOp(cuda, 'matmul', inputs, planned.params, 'tf32'))[0]);
   const e32 = maxRelErr(f32, oracle), etf = maxRelErr(tf32, oracle);
   report('tf32 is a separate mode', e32 < 1e-5 && etf > 10 * e32, { f32MaxRelErr: e32, tf32MaxRelErr: etf });
+
+  // conv1d too: tf32 goes through cuDNN's graph API to tensor cores (docs/decisions.md, 20), so
+  // it is measurably less exact than f32 (FMA) yet within TF32's reach; bias and 'same' padding
+  // included. The record says which API and engine ran.
+  {
+    const cspec = OPS.find((o) => o.name === 'conv1d');
+    const cshapes = [[2, 64, 512], [64, 64, 7], [64]];
+    const c = hostInputs(cspec, cshapes, { padding: 3 }, 'f32', 5);
+    const cwide = c.inputs.map((t) => ({ dtype: 'f64', shape: t.shape, data: Float64Array.from(t.data) }));
+    const coracle = tensorValues((await runOp(ref, 'conv1d', cwide, c.planned.params, 'f64'))[0]);
+    const cf32 = tensorValues((await runOp(cuda, 'conv1d', c.inputs, c.planned.params, 'f32'))[0]);
+    const ctf32 = tensorValues((await runOp(cuda, 'conv1d', c.inputs, c.planned.params, 'tf32'))[0]);
+    const ce32 = maxRelErr(cf32, coracle), cetf = maxRelErr(ctf32, coracle);
+    const picked = choices().filter((ch) => ch.op === 'conv1d').map((ch) => `${ch.mode}: ${ch.summary}`);
+    report('conv1d tf32 is a separate mode (tensor cores)', ce32 < 1e-5 && cetf > 10 * ce32 && cetf < 1e-2, { f32MaxRelErr: ce32, tf32MaxRelErr: cetf, choices: picked });
+  }
 
   // Device timer, graph replay and cold (L2-flushed) samples all give positive per-call times.
   const x = cuda.upload({ dtype: 'f32', shape: [2048, 2048], data: new Float32Array(2048 * 2048).fill(0.5) });

@@ -1,15 +1,18 @@
-// cuda conv1d / conv2d / conv_transpose1d through cuDNN 9's legacy convolution API
-// (cudnnConvolutionForward / BackwardData). Why the legacy API and not the graph (backend)
-// API or cudnn-frontend: it covers every case the catalogue has (groups, dilation, strides) in
-// a few descriptors, is what PyTorch itself calls for these ops (so the comparison is like for
-// like), and needs no extra C++ dependency; the graph API's wins (fusions) do not apply to a
-// single convolution plus bias. conv1d is a 2-D convolution of height 1.
+// cuda conv1d / conv2d / conv_transpose1d through cuDNN 9: the legacy convolution API
+// (cudnnConvolutionForward / BackwardData) for f32, f16 and bf16, and the graph (backend) API
+// (dnn_graph.h) for tf32. The legacy API covers every case the catalogue has (groups,
+// dilation, strides) in a few descriptors and needs no extra C++ dependency, but for float data
+// it offers only FMA algorithms in every math mode, so TF32 would never reach tensor cores;
+// PyTorch runs TF32 convolutions through the graph API's tensor-core engines
+// (docs/decisions.md, 20). conv1d is a 2-D convolution of height 1.
 //
-// Math modes: f32 uses CUDNN_FMA_MATH (no TF32, ever); tf32 searches CUDNN_DEFAULT_MATH and
-// CUDNN_TENSOR_OP_MATH on f32 data; f16/bf16 use tensor cores with f32 accumulation (compute type FLOAT). The algorithm is
-// chosen by cuDNN's own timing (Find…Ex) on the bound tensors, once per geometry per process. Asymmetric
-// padding (odd 'same' padding) is applied by an explicit zero-pad into scratch, since the legacy
-// descriptors take one pad per side pair.
+// Math modes: f32 uses CUDNN_FMA_MATH (no TF32, ever); tf32 takes the fastest graph-API engine
+// with the tensor-core note, or when none builds the legacy search over CUDNN_DEFAULT_MATH and
+// CUDNN_TENSOR_OP_MATH on f32 data; f16/bf16 use tensor cores with f32 accumulation (compute type
+// FLOAT). The algorithm or engine is chosen by timing on the bound tensors (cuDNN's Find…Ex, or
+// ours for graph plans), once per geometry per process, and recorded (choices.h). Asymmetric
+// padding (odd 'same' padding): the graph API takes pre/post paddings; the legacy path zero-pads
+// into scratch, since its descriptors take one pad per side pair.
 #include <cudnn.h>
 
 #include <algorithm>
@@ -19,7 +22,9 @@
 #include <string>
 #include <vector>
 
+#include "cuda/choices.h"
 #include "cuda/context.h"
+#include "cuda/dnn_graph.h"
 #include "cuda/kernels/common.cuh"
 #include "cuda/op.h"
 
@@ -92,7 +97,11 @@ struct AlgoChoice {
   int algo;
   cudnnMathType_t math;
   size_t memory;
+  float ms;
 };
+
+// An algorithm search, and a graph plan's, may use workspaces up to this size.
+constexpr size_t kWorkspaceCap = 256ull << 20;
 
 std::mutex algo_mu;
 std::map<std::string, AlgoChoice>& algo_cache() {
@@ -131,7 +140,7 @@ AlgoChoice choose_algo(OpArgs& a, const std::string& key, const std::vector<cudn
     float ms = 0.f;
     if (!search(m, &algo, &memory, &ms)) continue;
     if (!found || ms < best_ms) {
-      best = {algo, m, memory};
+      best = {algo, m, memory, ms};
       best_ms = ms;
       found = true;
     }
@@ -141,6 +150,48 @@ AlgoChoice choose_algo(OpArgs& a, const std::string& key, const std::vector<cudn
   std::lock_guard<std::mutex> lock(algo_mu);
   algo_cache()[key] = best;
   return best;
+}
+
+const char* math_name(cudnnMathType_t m) {
+  switch (m) {
+    case CUDNN_FMA_MATH: return "FMA";
+    case CUDNN_DEFAULT_MATH: return "default";
+    case CUDNN_TENSOR_OP_MATH: return "tensor op";
+    default: return "tensor op, conversion allowed";
+  }
+}
+
+const char* fwd_algo_name(int algo) {
+  static const char* const names[] = {"IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT", "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
+  return algo >= 0 && algo < 8 ? names[algo] : "?";
+}
+
+const char* bwd_data_algo_name(int algo) {
+  static const char* const names[] = {"ALGO_0", "ALGO_1", "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
+  return algo >= 0 && algo < 6 ? names[algo] : "?";
+}
+
+std::string mode_name(const OpArgs& a) { return a.tf32 ? "tf32" : dtype_name(a.dtype); }
+
+// The record of a choice (choices.h): which API, algorithm or engine, math, and how the bias
+// is added. `graph_why`: why a tf32 case is on the legacy path.
+void record_legacy(const OpArgs& a, const std::string& key, const AlgoChoice& c, const char* algo_name, const std::string& bias,
+                   const std::string& graph_why) {
+  ChoiceRecord r;
+  r.str("op", a.op).str("mode", mode_name(a)).str("api", "legacy").num("algo", c.algo).str("algoName", algo_name).str("math", math_name(c.math));
+  r.num("ms", c.ms).num("workspaceBytes", static_cast<double>(c.memory)).str("bias", bias);
+  if (!graph_why.empty()) r.str("graphFallback", graph_why);
+  r.str("summary", "legacy API algo " + std::to_string(c.algo) + " (" + algo_name + "), " + math_name(c.math) + " math" +
+                       (graph_why.empty() ? "" : ", graph API unavailable"));
+  r.emit(a.op + " " + mode_name(a) + " " + key + " bias " + bias);
+}
+
+void record_graph(const OpArgs& a, const std::string& key, const dnn_graph::PlanInfo& p, const std::string& bias) {
+  ChoiceRecord r;
+  r.str("op", a.op).str("mode", mode_name(a)).str("api", "graph").num("engine", static_cast<double>(p.engine)).str("notes", p.notes);
+  r.num("ms", p.ms).num("timed", p.timed).num("workspaceBytes", static_cast<double>(p.workspace)).str("bias", bias);
+  r.str("summary", "graph API engine " + std::to_string(p.engine) + ", tensor cores (TF32)");
+  r.emit(a.op + " " + mode_name(a) + " " + key + " bias " + bias);
 }
 
 // out[n][c][…] = bias[c]: the prior the convolution accumulates onto (beta = 1), so the bias
@@ -189,12 +240,39 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
             "cudnnSetConvolution2dDescriptor");
   dnn_check(cudnnSetConvolutionGroupCount(d->conv, i32(a, g.groups, "groups")), "cudnnSetConvolutionGroupCount");
   if (B) tensor4(&d->bias, dt, 1, i32(a, g.Cout, "Cout"), 1, 1);
-
-  std::shared_ptr<Scratch> padded = sym ? nullptr : std::make_shared<Scratch>(static_cast<size_t>(g.N * g.Cin * Hp * Wp) * dtype_size(dt));
   const void* x = X.data;
   const void* w = Wt.data;
   const void* bias = B ? B->data : nullptr;
   void* y = Y.data;
+
+  // tf32: the graph API's TF32 tensor-core engines (the legacy API has none for float data),
+  // the bias added afterwards in f32 as PyTorch does. Without a plan, the legacy path below.
+  std::string graph_why;
+  if (a.tf32 && dt == DType::f32) {
+    dnn_graph::ConvShape s;
+    s.kind = dnn_graph::ConvShape::forward;
+    s.x = {g.N, g.Cin, g.H, g.W};
+    s.w = {g.Cout, g.Cin / g.groups, g.kh, g.kw};
+    s.y = {g.N, g.Cout, g.Ho, g.Wo};
+    s.pre = {g.pt, g.pl};
+    s.post = {g.pb, g.pr};
+    s.stride = {g.sh, g.sw};
+    s.dilation = {g.dh, g.dw};
+    s.alignment = dnn_graph::pointer_alignment({x, w, y});
+    if (auto plan = dnn_graph::tf32_conv_plan(s, x, w, y, kWorkspaceCap, &graph_why)) {
+      auto conv = std::make_shared<dnn_graph::BoundConv>(plan, x, w, y);
+      call->keep = {d, conv};
+      call->launch = [=](cudaStream_t st) {
+        conv->launch(st);  // leaves the handle on `st`
+        const float one = 1.f;
+        if (bias) dnn_check(cudnnAddTensor(ctx().dnn, &one, d->bias, bias, &one, d->y, y), "cudnnAddTensor");
+      };
+      record_graph(a, s.key(), dnn_graph::plan_info(*plan), bias ? "cudnnAddTensor after" : "none");
+      return call;
+    }
+  }
+
+  std::shared_ptr<Scratch> padded = sym ? nullptr : std::make_shared<Scratch>(static_cast<size_t>(g.N * g.Cin * Hp * Wp) * dtype_size(dt));
   const void* xin = padded ? padded->get() : x;
   auto pad_input = [=](cudaStream_t s) {
     if (!padded) return;
@@ -214,7 +292,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
     cudnnSetStream(c.dnn, c.stream());
     int found = 0;
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    const size_t ws_limit = 256ull << 20;  // the algorithm search may use up to this much
+    const size_t ws_limit = kWorkspaceCap;
     Scratch probe_ws(ws_limit);
     dnn_check(cudnnFindConvolutionForwardAlgorithmEx(c.dnn, d->x, xin, d->w, w, d->conv, d->y, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf,
                                                      probe_ws.get(), ws_limit),
@@ -245,6 +323,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
       if (fused(c.stream()) == CUDNN_STATUS_SUCCESS) {
         call->keep.push_back(fw);
         call->keep.push_back(act);
+        record_legacy(a, key, choice, fwd_algo_name(choice.algo), "fused (cudnnConvolutionBiasActivationForward, IMPLICIT_PRECOMP_GEMM)", graph_why);
         call->launch = [=](cudaStream_t s) {
           pad_input(s);
           dnn_check(cudnnSetStream(ctx().dnn, s), "cudnnSetStream");
@@ -262,6 +341,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
     dnn_check(cudnnConvolutionForward(cx.dnn, &one, d->x, xin, d->w, w, d->conv, algo, ws->get(), ws->bytes(), &zero, d->y, y), "cudnnConvolutionForward");
     if (bias) dnn_check(cudnnAddTensor(cx.dnn, &one, d->bias, bias, &one, d->y, y), "cudnnAddTensor");
   };
+  record_legacy(a, key, choice, fwd_algo_name(choice.algo), bias ? "cudnnAddTensor after" : "none", graph_why);
   return call;
 }
 
@@ -339,6 +419,33 @@ CallPtr conv_transpose1d(OpArgs& a) {
   const void* w = Wt.data;
   const void* bias = B ? B->data : nullptr;
   void* y = Y.data;
+
+  // tf32: the graph API's TF32 tensor-core engines for the data gradient (see conv_forward).
+  std::string graph_why;
+  if (a.tf32 && dt == DType::f32) {
+    dnn_graph::ConvShape s;
+    s.kind = dnn_graph::ConvShape::backward_data;
+    s.x = {N, Cout, 1, Lout};  // dx = our output
+    s.w = {Cin, Cout / G, 1, K};
+    s.y = {N, Cin, 1, L};  // dy = our input
+    s.pre = {0, pad};
+    s.post = {0, pad};
+    s.stride = {1, stride};
+    s.dilation = {1, dil};
+    s.alignment = dnn_graph::pointer_alignment({x, w, y});
+    if (auto plan = dnn_graph::tf32_conv_plan(s, x, w, y, kWorkspaceCap, &graph_why)) {
+      auto conv = std::make_shared<dnn_graph::BoundConv>(plan, x, w, y);
+      call->keep = {d, conv};
+      call->launch = [=](cudaStream_t st) {
+        conv->launch(st);  // leaves the handle on `st`
+        const float one = 1.f;
+        if (bias) dnn_check(cudnnAddTensor(ctx().dnn, &one, d->bias, bias, &one, d->x, y), "cudnnAddTensor");
+      };
+      record_graph(a, s.key(), dnn_graph::plan_info(*plan), bias ? "cudnnAddTensor after" : "none");
+      return call;
+    }
+  }
+
   const std::string key = "bwd " + std::to_string(static_cast<int>(dt)) + (a.tf32 ? " tf32" : "") + " " + std::to_string(N) + "," + std::to_string(Cin) +
                           "," + std::to_string(L) + " w " + std::to_string(Cout) + "," + std::to_string(K) + " g " + std::to_string(G) + " s " +
                           std::to_string(stride) + " d " + std::to_string(dil) + " p " + std::to_string(pad) + " o " + std::to_string(Lout);
@@ -347,7 +454,7 @@ CallPtr conv_transpose1d(OpArgs& a) {
     cudnnSetStream(c.dnn, c.stream());
     int found = 0;
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    const size_t ws_limit = 256ull << 20;  // the algorithm search may use up to this much
+    const size_t ws_limit = kWorkspaceCap;
     Scratch probe_ws(ws_limit);
     dnn_check(cudnnFindConvolutionBackwardDataAlgorithmEx(c.dnn, d->w, w, d->y, x, d->conv, d->x, y, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf,
                                                           probe_ws.get(), ws_limit),
@@ -367,6 +474,7 @@ CallPtr conv_transpose1d(OpArgs& a) {
     dnn_check(cudnnConvolutionBackwardData(cx.dnn, &one, d->w, w, d->y, x, d->conv, algo, ws->get(), ws->bytes(), bias ? &one : &zero, d->x, y),
               "cudnnConvolutionBackwardData");
   };
+  record_legacy(a, key, choice, bwd_data_algo_name(choice.algo), bias ? "prefilled, beta 1" : "none", graph_why);
   return call;
 }
 

@@ -1,0 +1,91 @@
+// cuDNN's graph ("backend") API for one convolution: RAII backend descriptors, and an execution
+// plan per convolution geometry, chosen among the heuristics' engine configs by timing on the
+// real buffers and kept for the process. kernels/conv.cu uses it for tf32, where the legacy
+// API has no TF32 tensor-core algorithm for float data (docs/decisions.md, 20).
+#pragma once
+#include <cudnn.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cuda/context.h"
+
+namespace abw::cuda::dnn_graph {
+
+// A cuDNN status that is not SUCCESS becomes an abw::Error naming the call.
+void check(cudnnStatus_t s, const char* what);
+
+// One backend descriptor, destroyed with the object.
+class Desc {
+ public:
+  Desc(cudnnBackendDescriptorType_t type, const char* what);
+  ~Desc();
+  Desc(Desc&& o) noexcept : d_(o.d_) { o.d_ = nullptr; }
+  Desc& operator=(Desc&&) = delete;
+  Desc(const Desc&) = delete;
+  Desc& operator=(const Desc&) = delete;
+  cudnnBackendDescriptor_t get() const { return d_; }
+  void set(cudnnBackendAttributeName_t name, cudnnBackendAttributeType_t type, int64_t count, const void* values, const char* what);
+  void set_ints(cudnnBackendAttributeName_t name, const std::vector<int64_t>& v, const char* what);
+  void set_desc(cudnnBackendAttributeName_t name, const Desc& d, const char* what);
+  void finalize(const char* what);
+
+ private:
+  cudnnBackendDescriptor_t d_ = nullptr;
+};
+
+// A 2-D convolution of NCHW tensors (conv1d is height 1). forward: x → y. backward_data: the
+// data gradient, dy (`y`, the op's input) → dx (`x`, the op's output), which is
+// conv_transpose. Groups follow from the channel counts (x's C / w's dim 1).
+struct ConvShape {
+  enum Kind { forward, backward_data } kind = forward;
+  std::array<int64_t, 4> x{}, w{}, y{};
+  std::array<int64_t, 2> pre{}, post{}, stride{}, dilation{};
+  // Byte alignment of the data pointers (at most 16): part of the plan's identity.
+  int64_t alignment = 16;
+  std::string key() const;
+};
+
+// What the chosen plan is, for the record.
+struct PlanInfo {
+  int64_t engine = -1;  // CUDNN_ATTR_ENGINE_GLOBAL_INDEX
+  std::string notes;    // its numerical notes, e.g. "tensor core"
+  float ms = 0.f;       // its time per call when chosen
+  int timed = 0;        // how many candidate plans were timed
+  int64_t workspace = 0;
+};
+
+class ConvPlan;
+
+// The TF32 tensor-core plan for a float convolution: heuristics (mode A, else FALLBACK), engine
+// configs with the tensor-core note and without down-converted inputs or reduced-precision
+// reduction, the first few that build with a workspace of at most `workspace_cap` timed on the
+// op's real input `in`, weight `w` and output `out` (x, w, y forward; dy, w, dx backward data;
+// `out` is overwritten). Made once per shape in this process; nullptr with `*why` when none
+// builds (older cuDNN, a shape without such an engine), also kept. Throws only ENOMEM.
+std::shared_ptr<const ConvPlan> tf32_conv_plan(const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap, std::string* why);
+
+const PlanInfo& plan_info(const ConvPlan& p);
+
+// A plan bound to its buffers, with its workspace: what a prepared call launches.
+class BoundConv {
+ public:
+  BoundConv(std::shared_ptr<const ConvPlan> plan, const void* in, const void* w, void* out);
+  // Enqueues the convolution on `s` (cudnnSetStream + cudnnBackendExecute).
+  void launch(cudaStream_t s) const;
+
+ private:
+  std::shared_ptr<const ConvPlan> plan_;
+  std::unique_ptr<Scratch> workspace_;
+  Desc pack_;
+};
+
+// Byte alignment (1..16) common to the given device pointers.
+int64_t pointer_alignment(std::initializer_list<const void*> ptrs);
+
+}  // namespace abw::cuda::dnn_graph
