@@ -128,8 +128,37 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   complex_mul: [c([[4, 2], [4, 2]]), c([[3, 1, 2], [1, 4, 2]])],
   fft: [c([[128, 2]]), c([[2, 256, 2]], { norm: 'ortho' }), c([[50, 2]], { n: 64 }), c([[100, 2]], { n: 32, norm: 'forward' }), c([[16, 3, 2]], { dim: 0 }), c([[1024, 2]]), c([[3, 100, 2]]), c([[441, 2]], { norm: 'ortho' }), c([[1000, 2]]), c([[2, 97, 2]]), c([[8192, 2]])],
   ifft: [c([[100, 2]]), c([[2, 64, 2]], { norm: 'forward' }), c([[30, 2]], { n: 45 }), c([[5, 16, 2]], { dim: 0, norm: 'ortho' })],
-  rfft: [c([[128]]), c([[3, 9]], { n: 16 }), c([[40]], { n: 32, norm: 'ortho' }), c([[8, 3]], { dim: 0 }), c([[4096]]), c([[2, 441]]), c([[1000]], { norm: 'forward' }), c([[8192]]), c([[101]])],
-  irfft: [c([[51, 2]]), c([[2, 65, 2]], { n: 128, norm: 'ortho' }), c([[221, 2]], { n: 441 }), c([[10, 2]], { n: 7 })],
+  rfft: [
+    c([[128]]),
+    c([[3, 9]], { n: 16 }),
+    c([[40]], { n: 32, norm: 'ortho' }),
+    c([[8, 3]], { dim: 0 }),
+    c([[4096]]),
+    c([[2, 441]]),
+    c([[1000]], { norm: 'forward' }),
+    c([[8192]]),
+    c([[101]]),
+    // Half lengths 1024, 2048, 4096 (workgroup memory, by the adapter's limit), 8192 (global passes),
+    // mixed radix 3000 = 2³·3·5³ and 441 = 3²·7², several lines per workgroup with inner > 1.
+    c([[3, 2048]]),
+    c([[2, 4096]], { norm: 'ortho' }),
+    c([[2, 8192]]),
+    c([[16384]]),
+    c([[2, 6000]]),
+    c([[882, 3]], { dim: 0 }),
+  ],
+  irfft: [
+    c([[51, 2]]),
+    c([[2, 65, 2]], { n: 128, norm: 'ortho' }),
+    c([[221, 2]], { n: 441 }),
+    c([[10, 2]], { n: 7 }),
+    c([[2, 1025, 2]]),
+    c([[2, 2049, 2]], { norm: 'forward' }),
+    c([[4097, 2]]),
+    c([[8193, 2]]),
+    c([[3, 1001, 2]], { n: 6000 }),
+    c([[9, 3, 2]], { dim: 0, n: 16 }),
+  ],
   stft: [
     c([[1000]], { n_fft: 256, hop_length: 64 }),
     c([[2, 1600]], { n_fft: 400, hop_length: 100, center: false }),
@@ -137,12 +166,23 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[500]], { n_fft: 64, onesided: false }),
     c([[3, 2, 600]], { n_fft: 128, hop_length: 32, win_length: 101 }),
     c([[300]], { n_fft: 75, hop_length: 20 }),
+    // Half lengths 1024, 2048, 4096 (workgroup memory by the adapter's limit, else global passes), mixed radix 882.
+    c([[2, 12000]], { n_fft: 2048, hop_length: 512 }),
+    c([[2, 16000]], { n_fft: 4096, hop_length: 1024 }),
+    c([[20000]], { n_fft: 8192, hop_length: 2048 }),
+    c([[2, 9000]], { n_fft: 1764, hop_length: 441, center: false }),
+    c([[6000]], { n_fft: 2048, hop_length: 700, onesided: false, pad_mode: 'constant' }),
   ],
   istft: [
     c([[129, 10, 2]], { n_fft: 256, hop_length: 64 }),
     c([[2, 201, 9, 2]], { n_fft: 400, hop_length: 100, center: false, window: 'ones' }),
     c([[64, 12, 2]], { n_fft: 64, hop_length: 16, onesided: false, normalized: true, length: 150 }),
     c([[65, 8, 2]], { n_fft: 128, hop_length: 32, win_length: 100, window: 'ones' }),
+    c([[2, 1025, 12, 2]], { n_fft: 2048, hop_length: 512 }),
+    c([[2049, 10, 2]], { n_fft: 4096, hop_length: 1024 }),
+    c([[4097, 6, 2]], { n_fft: 8192, hop_length: 2048 }),
+    c([[2, 883, 9, 2]], { n_fft: 1764, hop_length: 441 }),
+    c([[38, 12, 2]], { n_fft: 75, hop_length: 20 }),
   ],
   quantize_ternary: [c([[16, 32]]), c([[7]])],
   quantize_int8: [c([[4, 32]]), c([[6, 5]], { dim: 0 }), c([[2, 3, 8]], { dim: 1 })],
@@ -165,7 +205,7 @@ describe.skipIf(!!problem)('webgpu against the ref oracle', () => {
   const ref = getBackend('ref');
   afterAll(() => gpu?.dispose());
 
-  async function check(spec: OpSpec, k: Case, index: number, dtype: ComputeDType): Promise<string | undefined> {
+  async function check(spec: OpSpec, k: Case, index: number, dtype: ComputeDType, backend = gpu!): Promise<string | undefined> {
     const planned = planCall(spec, k.shapes, k.params ?? {});
     const generated = generateInputs(spec, k.shapes, planned.params, 2000 + index);
     const inputs: (HostTensor | null)[] = generated.map((d, i) => {
@@ -177,7 +217,7 @@ describe.skipIf(!!problem)('webgpu against the ref oracle', () => {
     });
     const widened = inputs.map((t) => (t && t.dtype !== 'int8' ? { dtype: 'f64' as const, shape: t.shape, data: Float64Array.from(tensorValues(t)) } : t));
     const oracle = (await runOp(ref, spec.name, widened, planned.params, dtype === 'int8' ? 'int8' : 'f64')).map(tensorValues);
-    const outs = await runOp(gpu!, spec.name, inputs, planned.params, dtype);
+    const outs = await runOp(backend, spec.name, inputs, planned.params, dtype);
     outs.forEach((o, i) => expect(o.shape, `${spec.name} output ${i} shape`).toEqual(planned.plan.outputs[i]));
     const values = outs.map(tensorValues);
     const verdict = judge({
@@ -225,6 +265,22 @@ describe.skipIf(!!problem)('webgpu against the ref oracle', () => {
         const spec = OPS.find((o) => o.name === name)!;
         const failure = await check(spec, CASES[name][0], 0, 'f16');
         expect(failure, `${name} f16: ${failure}`).toBeUndefined();
+      });
+    }
+  });
+
+  // The FFT family sized for WebGPU's guaranteed limits (16 KiB of workgroup memory, 256
+  // invocations): shorter lines in workgroup memory, the rest through global passes.
+  describe('FFT family at the minimum limits', () => {
+    const small = problem ? undefined : new WebGpuBackend({ kernelLimits: { workgroupStorage: 16384, invocations: 256 } });
+    afterAll(() => small?.dispose());
+    for (const name of ['fft', 'ifft', 'rfft', 'irfft', 'stft', 'istft']) {
+      const spec = OPS.find((o) => o.name === name)!;
+      CASES[name].forEach((k, i) => {
+        it(`${name} ${k.shapes.map((s) => (s ? `[${s.join(',')}]` : '-')).join(' ')} ${JSON.stringify(k.params ?? {})}`, async () => {
+          const failure = await check(spec, k, i, 'f32', small);
+          expect(failure, `${name} ${JSON.stringify(k)}: ${failure}`).toBeUndefined();
+        });
       });
     }
   });

@@ -47,6 +47,14 @@ export interface TensorInfo {
   readonly dtype: DType;
 }
 
+/** The device limits kernels size their workgroups by (what the device was opened with). */
+export interface KernelLimits {
+  /** Bytes of workgroup memory one workgroup may declare (WebGPU guarantees 16384). */
+  readonly workgroupStorage: number;
+  /** Invocations in one workgroup along x (WebGPU guarantees 256). */
+  readonly invocations: number;
+}
+
 export interface KernelCtx {
   readonly op: string;
   readonly inputs: readonly (TensorInfo | null)[];
@@ -54,6 +62,7 @@ export interface KernelCtx {
   /** Canonical params from the op's plan (docs/ops.md). */
   readonly p: Params;
   readonly ft: FloatType;
+  readonly limits: KernelLimits;
 }
 
 export interface OpKernel {

@@ -35,7 +35,7 @@ import type {
 import { BufferPool } from './buffer-pool';
 import { probeAdapter, requestAdapter, summarizeAdapter, type AdapterChoice, type AdapterSummary, type GPUBufferLike, type GPUDeviceLike } from './dawn';
 import { KERNELS, UNSUPPORTED } from './kernels';
-import type { FloatType, KernelCtx, KernelPlan, Pass } from './kernel-types';
+import type { FloatType, KernelCtx, KernelLimits, KernelPlan, Pass } from './kernel-types';
 import { PipelineCache, type CachedPipeline } from './pipeline-cache';
 import { timeSubmission, type TimerKindDetail } from './timing';
 
@@ -77,6 +77,8 @@ const ceil4 = (n: number): number => Math.ceil(n / 4) * 4;
 export interface WebGpuOptions extends AdapterChoice {
   /** Use host timing even where the adapter has timestamp-query (cross-checks). */
   readonly hostTimer?: boolean;
+  /** Size kernels for at most these limits (tests of the paths WebGPU's guaranteed minimums take). */
+  readonly kernelLimits?: Partial<KernelLimits>;
 }
 
 export class WebGpuBackend implements ComputeBackend {
@@ -217,6 +219,16 @@ export class WebGpuBackend implements ComputeBackend {
     return this.prepareCall(op, inputs, params, dtype);
   }
 
+  /** The device's limits (the adapter's, requested at open), known before the device opens through the probe. */
+  private kernelLimits(): KernelLimits {
+    const l = this.state?.limits ?? probeAdapter(this.options).adapter?.limits ?? {};
+    const cap = this.options.kernelLimits ?? {};
+    return {
+      workgroupStorage: Math.min(l.maxComputeWorkgroupStorageSize ?? 16384, cap.workgroupStorage ?? Infinity),
+      invocations: Math.min(l.maxComputeInvocationsPerWorkgroup ?? 256, l.maxComputeWorkgroupSizeX ?? 256, cap.invocations ?? Infinity),
+    };
+  }
+
   private prepareCall(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): WebGpuCall {
     this.checkAlive();
     const { planned, outputs: outs } = planForBackend(this, op, inputs, params, dtype);
@@ -228,6 +240,7 @@ export class WebGpuBackend implements ComputeBackend {
       outputs: outs.map((o) => ({ shape: o.shape, dtype: o.dtype })),
       p: planned.plan.native,
       ft,
+      limits: this.kernelLimits(),
     };
     const kernel = KERNELS[op];
     const why = kernel.unsupported?.(ctx);
@@ -331,9 +344,11 @@ export class WebGpuBackend implements ComputeBackend {
     const wanted = ['shader-f16', 'timestamp-query', 'subgroups'].filter((f) => summary.features.includes(f));
     const limits: Record<string, number> = {};
     for (const k in adapter.limits) if (typeof adapter.limits[k] === 'number') limits[k] = adapter.limits[k];
-    // Ask for the adapter's own buffer limits: the defaults (128/256 MiB) are below what GEMMs of 4096² need on real GPUs.
+    // Ask for the adapter's own limits: the defaults (128/256 MiB buffers, 16 KiB of workgroup
+    // memory, 256 invocations) are below what GEMMs of 4096² and 4096-point FFT lines use on real
+    // GPUs. Kernels are sized by these same values (kernelLimits).
     const requiredLimits: Record<string, number> = {};
-    for (const k of ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBuffersPerShaderStage']) {
+    for (const k of ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxStorageBuffersPerShaderStage']) {
       if (k in limits) requiredLimits[k] = limits[k];
     }
     let device: GPUDeviceLike;

@@ -1,14 +1,16 @@
 /**
- * fft, ifft, rfft, irfft: a gather into contiguous complex lines (zero-padding or truncating to
- * n; for irfft the Hermitian extension of the one-sided bins), the shared FFT (fft-core.ts), and
- * a scatter back to the op's layout with the norm's scale. rfft of even n packs each real line
- * into n/2 complex values and splits the half-length FFT's result (REAL_SPLIT); odd n transforms
- * the real line as a complex one.
+ * fft, ifft, rfft, irfft: each a load (gather into complex lines: zero-padding or truncating to n;
+ * for irfft the Hermitian extension of the one-sided bins) and a store (back to the op's layout
+ * with the norm's scale) around the shared FFT (fftLines: one dispatch where the line fits
+ * workgroup memory). Real transforms of even n run at half length: rfft packs each real line as
+ * n/2 complex values and splits the result (REAL_SPLIT); irfft merges the bins into the n/2-point
+ * spectrum of that packing and unpacks the inverse. Odd n transforms the real line as a complex one.
  */
 import { numel } from '../../../tensor';
-import type { KernelCtx, KernelFamily, KernelPlan } from '../kernel-types';
-import { f, grid, inp, out, u } from '../wgsl';
-import { halfTwiddles, planFft, PlanBuilder, REAL_SPLIT } from './fft-core';
+import type { Binding, KernelCtx, KernelFamily, KernelPlan } from '../kernel-types';
+import { cst, f, inp, out, u } from '../wgsl';
+import { fftLines } from './fft-core';
+import { halfTwiddles, MERGE_FN, PlanBuilder, REAL_SPLIT_FN } from './fft-radix';
 
 /** The norm's scale of a transform of length n. */
 export function fftScale(norm: string, n: number, inverse: boolean): number {
@@ -30,36 +32,16 @@ function lines(dims: readonly number[], dim: number): Lines {
 
 type Kind = 'fft' | 'ifft' | 'rfft' | 'irfft';
 
-function build(c: KernelCtx, kind: Kind): KernelPlan {
-  const n = c.p.n as number;
-  if (kind === 'rfft' && n % 2 === 0) return rfftHalf(c);
-  const dim = c.p.dim as number;
-  const norm = String(c.p.norm ?? 'backward');
-  const complexIn = kind !== 'rfft';
-  const inDims = complexIn ? c.inputs[0]!.shape.slice(0, -1) : c.inputs[0]!.shape;
-  const L = lines(inDims, dim);
-  const count = L.outer * L.inner;
-  const inverse = kind === 'ifft' || kind === 'irfft';
-  const pb = new PlanBuilder();
-  const work = planFft(pb, n, count, inverse ? 1 : -1);
-  const S = work.stride;
+/** WGSL: `o` and `q` of line `line` in the [outer, len, inner] view. */
+const outerInner = (L: Lines) => `let o = line / ${u(L.inner)}; let q = line % ${u(L.inner)};`;
 
-  // Gather: thread per (line, t < n).
-  const g = grid(count * n);
-  const src = `(o * ${u(L.len)} + t) * ${u(L.inner)} + q`;
-  let value: string;
-  if (kind === 'rfft') {
-    value = `select(vec2f(0.0), vec2f(f32(x[${src}]), 0.0), t < ${u(L.len)})`;
-  } else if (kind === 'irfft') {
-    // Bin t of the full spectrum: t ≤ n/2 from the input, the rest conj(X[n−t]); bins past the
-    // input are zero; the imaginary parts of bin 0 and (even n) bin n/2 are ignored, as c2r does.
-    value = `hermitian(o, q, t)`;
-  } else {
-    value = `select(vec2f(0.0), vec2f(f32(x[2u * (${src})]), f32(x[2u * (${src}) + 1u])), t < ${u(L.len)})`;
-  }
-  const helpers =
-    kind === 'irfft'
-      ? `fn bin(o: u32, q: u32, t: u32) -> vec2f {
+/**
+ * WGSL helpers of irfft's input: bin(o, q, t) of the one-sided input (zero past it), and
+ * hermitian(o, q, t), bin t < n of the full spectrum: conj(X[n−t]) above n/2, the imaginary parts
+ * of bin 0 and (even n) bin n/2 ignored, as c2r does.
+ */
+function hermitianFns(L: Lines, n: number): string {
+  return `fn bin(o: u32, q: u32, t: u32) -> vec2f {
   if (t >= ${u(L.len)}) { return vec2f(0.0); }
   let j = 2u * ((o * ${u(L.len)} + t) * ${u(L.inner)} + q);
   return vec2f(f32(x[j]), f32(x[j + 1u]));
@@ -70,100 +52,110 @@ fn hermitian(o: u32, q: u32, t: u32) -> vec2f {
   if (t <= h) { return bin(o, q, t); }
   let m = bin(o, q, ${u(n)} - t);
   return vec2f(m.x, -m.y);
-}`
-      : '';
-  pb.passes.push({
-    label: `${kind} gather`,
+}`;
+}
+
+function build(c: KernelCtx, kind: Kind): KernelPlan {
+  const n = c.p.n as number;
+  if (kind === 'rfft' && n % 2 === 0) return rfftHalf(c);
+  if (kind === 'irfft' && n % 2 === 0) return irfftHalf(c);
+  const dim = c.p.dim as number;
+  const norm = String(c.p.norm ?? 'backward');
+  const complexIn = kind !== 'rfft';
+  const L = lines(complexIn ? c.inputs[0]!.shape.slice(0, -1) : c.inputs[0]!.shape, dim);
+  const inverse = kind === 'ifft' || kind === 'irfft';
+  const src = `(o * ${u(L.len)} + t) * ${u(L.inner)} + q`;
+  let value: string;
+  if (kind === 'rfft') value = `select(vec2f(0.0), vec2f(f32(x[${src}]), 0.0), t < ${u(L.len)})`;
+  else if (kind === 'irfft') value = 'hermitian(o, q, t)';
+  else value = `select(vec2f(0.0), vec2f(f32(x[2u * (${src})]), f32(x[2u * (${src}) + 1u])), t < ${u(L.len)})`;
+  const nOut = kind === 'rfft' ? Math.floor(n / 2) + 1 : n;
+  const scale = f(fftScale(norm, n, inverse));
+  const dst = `(o * ${u(nOut)} + k) * ${u(L.inner)} + q`;
+  const pb = new PlanBuilder();
+  fftLines(pb, c.limits, {
+    label: `${kind} n=${n}`,
+    n,
+    count: L.outer * L.inner,
+    sign: inverse ? 1 : -1,
     bindings: [
       { name: 'x', ref: inp(0), elem: 'T' },
-      { name: 'w', ref: { kind: 'scratch', index: work.input }, elem: 'vec2f', write: true },
+      { name: 'y', ref: out(0), elem: kind === 'irfft' ? 'T' : 'vec2<T>', write: true },
     ],
-    workgroups: g.workgroups,
-    code: `${helpers}
-@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u) {
-  ${g.index}
-  let line = i / ${u(n)}; let t = i % ${u(n)};
-  let o = line / ${u(L.inner)}; let q = line % ${u(L.inner)};
-  w[line * ${u(S)} + t] = ${value};
-}`,
-  });
-  const { result, resultStride } = work.transform();
-
-  // Scatter: thread per (line, output bin).
-  const nOut = kind === 'rfft' ? Math.floor(n / 2) + 1 : n;
-  const g2 = grid(count * nOut);
-  const scale = fftScale(norm, n, inverse);
-  const dst = `(o * ${u(nOut)} + k) * ${u(L.inner)} + q`;
-  const store =
-    kind === 'irfft'
-      ? `y[${dst}] = T(v.x * ${f(scale)});`
-      : `y[2u * (${dst})] = T(v.x * ${f(scale)}); y[2u * (${dst}) + 1u] = T(v.y * ${f(scale)});`;
-  pb.passes.push({
-    label: `${kind} scatter`,
-    bindings: [
-      { name: 'r', ref: { kind: 'scratch', index: result }, elem: 'vec2f' },
-      { name: 'y', ref: out(0), elem: 'T', write: true },
-    ],
-    workgroups: g2.workgroups,
-    code: `@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u) {
-  ${g2.index}
-  let line = i / ${u(nOut)}; let k = i % ${u(nOut)};
-  let o = line / ${u(L.inner)}; let q = line % ${u(L.inner)};
-  let v = r[line * ${u(resultStride)} + k];
-  ${store}
-}`,
+    helpers: `${kind === 'irfft' ? hermitianFns(L, n) : ''}
+fn gather(line: u32, t: u32) -> vec2f { ${outerInner(L)} return ${value}; }`,
+    load: 'gather(line, t)',
+    outLen: nOut,
+    store: `${outerInner(L)} ${kind === 'irfft' ? `y[${dst}] = T(sz[zb + k].x * ${scale});` : `y[${dst}] = vec2<T>(sz[zb + k] * ${scale});`}`,
+    lineFastest: L.inner > 1,
   });
   return pb.build();
 }
 
-/** rfft of even n at half length: gather pairs, n/2-point FFT, split into bins 0..n/2, scatter. */
+/** rfft of even n at half length: pairs of samples as complex points, the n/2-point FFT, the split. */
 function rfftHalf(c: KernelCtx): KernelPlan {
   const n = c.p.n as number;
   const h = n / 2;
-  const dim = c.p.dim as number;
-  const L = lines(c.inputs[0]!.shape, dim);
-  const count = L.outer * L.inner;
+  const L = lines(c.inputs[0]!.shape, c.p.dim as number);
   const pb = new PlanBuilder();
   const tw = pb.addConst(halfTwiddles(n));
-  const work = planFft(pb, h, count, -1);
-  const g = grid(count * h);
   const at = (t: string) => `select(0.0, f32(x[(o * ${u(L.len)} + ${t}) * ${u(L.inner)} + q]), ${t} < ${u(L.len)})`;
-  pb.passes.push({
-    label: 'rfft gather pairs',
+  const scale = f(fftScale(String(c.p.norm ?? 'backward'), n, false));
+  fftLines(pb, c.limits, {
+    label: `rfft n=${n} (half length)`,
+    n: h,
+    count: L.outer * L.inner,
+    sign: -1,
     bindings: [
       { name: 'x', ref: inp(0), elem: 'T' },
-      { name: 'w', ref: { kind: 'scratch', index: work.input }, elem: 'vec2f', write: true },
+      { name: 'W', ref: cst(tw), elem: 'vec2f' },
+      { name: 'y', ref: out(0), elem: 'vec2<T>', write: true },
     ],
-    workgroups: g.workgroups,
-    code: `@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u) {
-  ${g.index}
-  let line = i / ${u(h)}; let t = i % ${u(h)};
-  let o = line / ${u(L.inner)}; let q = line % ${u(L.inner)};
-  w[line * ${u(work.stride)} + t] = vec2f(${at('2u * t')}, ${at('2u * t + 1u')});
-}`,
+    helpers: `${REAL_SPLIT_FN}
+fn pair(line: u32, t: u32) -> vec2f { ${outerInner(L)} return vec2f(${at('2u * t')}, ${at('2u * t + 1u')}); }`,
+    load: 'pair(line, t)',
+    outLen: h + 1,
+    store: `${outerInner(L)}
+      let v = real_split(sz[zb + k % ${u(h)}], sz[zb + (${u(h)} - k) % ${u(h)}], W[k]) * ${scale};
+      y[(o * ${u(h + 1)} + k) * ${u(L.inner)} + q] = vec2<T>(v);`,
+    lineFastest: L.inner > 1,
   });
-  const { result, resultStride } = work.transform();
-  const nOut = h + 1;
-  const g2 = grid(count * nOut);
-  const scale = fftScale(String(c.p.norm ?? 'backward'), n, false);
-  pb.passes.push({
-    label: 'rfft split+scatter',
-    bindings: [
-      { name: 'r', ref: { kind: 'scratch', index: result }, elem: 'vec2f' },
-      { name: 'W', ref: { kind: 'const', index: tw }, elem: 'vec2f' },
-      { name: 'y', ref: out(0), elem: 'T', write: true },
-    ],
-    workgroups: g2.workgroups,
-    code: `${REAL_SPLIT}
-@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u) {
-  ${g2.index}
-  let line = i / ${u(nOut)}; let k = i % ${u(nOut)};
-  let o = line / ${u(L.inner)}; let q = line % ${u(L.inner)};
-  let base = line * ${u(resultStride)};
-  let v = real_split(r[base + k % ${u(h)}], r[base + (${u(h)} - k) % ${u(h)}], W[k]) * ${f(scale)};
-  let d = 2u * ((o * ${u(nOut)} + k) * ${u(L.inner)} + q);
-  y[d] = T(v.x); y[d + 1u] = T(v.y);
-}`,
+  return pb.build();
+}
+
+/**
+ * irfft of even n at half length: with the full spectrum X (hermitian()), the unnormalised inverse
+ * y has y_2t + i·y_2t+1 = Σ_k Z_k e^{2πikt/h} for Z_k = (X_k + X_{k+h}) + i·(X_k − X_{k+h})·e^{2πik/n}
+ * (k < h = n/2): an h-point inverse FFT whose point t is the output pair (2t, 2t+1).
+ */
+function irfftHalf(c: KernelCtx): KernelPlan {
+  const n = c.p.n as number;
+  const h = n / 2;
+  const L = lines(c.inputs[0]!.shape.slice(0, -1), c.p.dim as number);
+  const pb = new PlanBuilder();
+  const tw = pb.addConst(halfTwiddles(n));
+  const scale = f(fftScale(String(c.p.norm ?? 'backward'), n, true));
+  const bindings: Binding[] = [
+    { name: 'x', ref: inp(0), elem: 'T' },
+    { name: 'W', ref: cst(tw), elem: 'vec2f' },
+    { name: 'y', ref: out(0), elem: 'T', write: true },
+  ];
+  fftLines(pb, c.limits, {
+    label: `irfft n=${n} (half length)`,
+    n: h,
+    count: L.outer * L.inner,
+    sign: 1,
+    bindings,
+    helpers: `${hermitianFns(L, n)}
+${MERGE_FN}
+fn merged(line: u32, t: u32) -> vec2f { ${outerInner(L)} return merge(hermitian(o, q, t), hermitian(o, q, t + ${u(h)}), W[t]); }`,
+    load: 'merged(line, t)',
+    outLen: h,
+    store: `${outerInner(L)}
+      let v = sz[zb + k] * ${scale};
+      let d = (o * ${u(n)} + 2u * k) * ${u(L.inner)} + q;
+      y[d] = T(v.x); y[d + ${u(L.inner)}] = T(v.y);`,
+    lineFastest: L.inner > 1,
   });
   return pb.build();
 }

@@ -10,7 +10,7 @@ import type { Binding, BufferRef, KernelCtx, KernelFamily, KernelPlan, Pass } fr
 import { inp, mapPass, out, ro, rw, scr, u } from '../wgsl';
 import { ACTIVATION_HELPERS } from './activation';
 import { gemmPass } from './gemm';
-import { PlanBuilder } from './fft-core';
+import { PlanBuilder } from './fft-radix';
 
 /** x·W_ihᵀ + biases → xp[rows, 4H] (f32 scratch). `xElem`/`xOffset`: where the rows come from. */
 function projection(

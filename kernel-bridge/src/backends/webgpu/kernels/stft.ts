@@ -1,18 +1,24 @@
 /**
- * stft / istft (torch conventions, docs/ops.md): framing, centre padding (reflect or constant)
- * and the window fused into the FFT's gather (onesided with even n_fft: each frame packed as
- * n_fft/2 complex values and split after a half-length FFT, as rfft does; when that half fits
- * workgroup memory the whole stft is one dispatch, a workgroup per frame); the shared FFT (fft-core.ts); then for stft a
- * scatter to [.., n_freq, n_frames, 2], for istft an overlap-add pass (one thread per output
- * sample gathers the frames that cover it, so no atomics) divided by the squared-window envelope.
- * istft reads the first n_fft/2+1 bins and inverts them as c2r does (torch.istft with
- * return_complex=False, two-sided inputs included), ignoring the imaginary parts of bin 0 and n/2.
+ * stft / istft (torch conventions, docs/ops.md) as a load and a store around the shared FFT
+ * (fftLines: one dispatch where a frame fits workgroup memory). stft's load frames, centre-pads
+ * (reflect or constant) and windows (onesided with even n_fft: each frame packed as n_fft/2
+ * complex values, split after the half-length FFT, as rfft does); its store writes
+ * [.., n_freq, n_frames, 2], several frames per workgroup so neighbouring frames' words are
+ * written together. istft's load builds each frame's spectrum as c2r does (the first
+ * n_fft/2+1 bins, two-sided inputs included, the imaginary parts of bin 0 and n/2 ignored; even
+ * n_fft merged to half length as irfft does) and stores the frames' time signals; an overlap-add
+ * pass (one thread per output sample gathers the frames that cover it, so no atomics) divides by
+ * the squared-window envelope.
  */
 import { paddedWindow } from '../../../ops/stft/stft-rules';
 import { numel } from '../../../tensor';
 import type { KernelCtx, KernelFamily, KernelPlan } from '../kernel-types';
 import { cst, f, grid, inp, out, scr, u } from '../wgsl';
-import { fitsShared, halfTwiddles, planFft, PlanBuilder, REAL_SPLIT, REAL_SPLIT_FN, SHARED_THREADS, sharedFftPass } from './fft-core';
+import { fftLines } from './fft-core';
+import { halfTwiddles, MERGE_FN, PlanBuilder, REAL_SPLIT_FN } from './fft-radix';
+
+/** Frames per workgroup stft asks for, so its [freq, frame] stores write 4 neighbouring words. */
+const STFT_LINES = 4;
 
 function windowOf(c: KernelCtx): Float32Array {
   return Float32Array.from(paddedWindow(String(c.p.window), c.p.win_length as number, c.p.n_fft as number));
@@ -45,79 +51,32 @@ function stft(c: KernelCtx): KernelPlan {
   let j = i32(fr * ${u(hop)} + t) - ${pad};
   return select(0.0, f32(x[b * ${u(L)} + u32(clamp(j, 0, ${L - 1}))]), j >= 0 && j < ${L}) * win[t];
 }`;
-  const scale = c.p.normalized ? 1 / Math.sqrt(nFft) : 1;
-  if (half && fitsShared(m)) {
-    // The whole STFT in one dispatch: a workgroup per frame frames, windows, transforms in
-    // workgroup memory, splits and writes its column of the output.
-    const tw = pb.addConst(halfTwiddles(nFft));
-    pb.passes.push(
-      sharedFftPass(pb, {
-        label: `stft fused n_fft=${nFft}`,
-        n: m,
-        count,
-        sign: -1,
-        bindings: [
-          { name: 'x', ref: inp(0), elem: 'T' },
-          { name: 'win', ref: cst(win), elem: 'f32' },
-          { name: 'W', ref: cst(tw), elem: 'vec2f' },
-          { name: 'y', ref: out(0), elem: 'T', write: true },
-        ],
-        helpers: `${sample}${REAL_SPLIT_FN}
-fn pair(line: u32, t: u32) -> vec2f {
-  let b = line / ${u(frames)}; let fr = line % ${u(frames)};
-  return vec2f(sample(b, fr, 2u * t), sample(b, fr, 2u * t + 1u));
-}`,
-        load: 'pair(line, t)',
-        store: (Z) => `let b = line / ${u(frames)}; let fr = line % ${u(frames)};
-  for (var k = lid; k < ${u(nFreq)}; k += ${u(SHARED_THREADS)}) {
-    let v = real_split(${Z}[k % ${u(m)}], ${Z}[(${u(m)} - k) % ${u(m)}], W[k]) * ${f(scale)};
-    let d = 2u * ((b * ${u(nFreq)} + k) * ${u(frames)} + fr);
-    y[d] = T(v.x); y[d + 1u] = T(v.y);
-  }`,
-      }),
-    );
-    return pb.build();
-  }
-  const work = planFft(pb, m, count, -1);
-  const g = grid(count * m);
-  pb.passes.push({
-    label: 'stft frame+window',
+  const scale = f(c.p.normalized ? 1 / Math.sqrt(nFft) : 1);
+  const tw = half ? pb.addConst(halfTwiddles(nFft)) : -1;
+  fftLines(pb, c.limits, {
+    label: `stft n_fft=${nFft}${half ? ' (half length)' : ''}`,
+    n: m,
+    count,
+    sign: -1,
     bindings: [
       { name: 'x', ref: inp(0), elem: 'T' },
       { name: 'win', ref: cst(win), elem: 'f32' },
-      { name: 'w', ref: scr(work.input), elem: 'vec2f', write: true },
-    ],
-    workgroups: g.workgroups,
-    code: `${sample}
-@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u) {
-  ${g.index}
-  let line = i / ${u(m)}; let t = i % ${u(m)};
-  let b = line / ${u(frames)}; let fr = line % ${u(frames)};
-  w[line * ${u(work.stride)} + t] = ${half ? 'vec2f(sample(b, fr, 2u * t), sample(b, fr, 2u * t + 1u))' : 'vec2f(sample(b, fr, t), 0.0)'};
-}`,
-  });
-  const { result, resultStride } = work.transform();
-  const g2 = grid(batch * nFreq * frames);
-  const tw = half ? pb.addConst(halfTwiddles(nFft)) : -1;
-  const value = half
-    ? `real_split(r[base + k % ${u(m)}], r[base + (${u(m)} - k) % ${u(m)}], W[k])`
-    : `r[base + k]`;
-  pb.passes.push({
-    label: half ? 'stft split+scatter' : 'stft scatter',
-    bindings: [
-      { name: 'r', ref: scr(result), elem: 'vec2f' },
       ...(half ? [{ name: 'W', ref: cst(tw), elem: 'vec2f' }] : []),
-      { name: 'y', ref: out(0), elem: 'T', write: true },
+      { name: 'y', ref: out(0), elem: 'vec2<T>', write: true },
     ],
-    workgroups: g2.workgroups,
-    code: `${half ? REAL_SPLIT : ''}
-@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u) {
-  ${g2.index}
-  let fr = i % ${u(frames)}; let k = (i / ${u(frames)}) % ${u(nFreq)}; let b = i / ${u(frames * nFreq)};
-  let base = (b * ${u(frames)} + fr) * ${u(resultStride)};
-  let v = ${value} * ${f(scale)};
-  y[2u * i] = T(v.x); y[2u * i + 1u] = T(v.y);
+    helpers: `${sample}${half ? REAL_SPLIT_FN : ''}
+fn framed(line: u32, t: u32) -> vec2f {
+  let b = line / ${u(frames)}; let fr = line % ${u(frames)};
+  return ${half ? 'vec2f(sample(b, fr, 2u * t), sample(b, fr, 2u * t + 1u))' : 'vec2f(sample(b, fr, t), 0.0)'};
 }`,
+    load: 'framed(line, t)',
+    outLen: nFreq,
+    store: `let b = line / ${u(frames)}; let fr = line % ${u(frames)};
+      let v = ${half ? `real_split(sz[zb + k % ${u(m)}], sz[zb + (${u(m)} - k) % ${u(m)}], W[k])` : 'sz[zb + k]'} * ${scale};
+      y[(b * ${u(nFreq)} + k) * ${u(frames)} + fr] = vec2<T>(v);`,
+    // Output [.., freq, frame]: neighbouring frames are neighbouring words.
+    lineFastest: true,
+    minLines: STFT_LINES,
   });
   return pb.build();
 }
@@ -137,37 +96,45 @@ function istft(c: KernelCtx): KernelPlan {
   const window = windowOf(c);
   const win = pb.addConst(window);
   const count = batch * frames;
-  const work = planFft(pb, nFft, count, 1);
-  const g = grid(count * nFft);
-  pb.passes.push({
-    label: 'istft gather (Hermitian)',
+  // Even n_fft: the inverse at half length (MERGE_FN), point t being samples 2t and 2t+1.
+  const half = nFft % 2 === 0;
+  const h = nFft / 2;
+  const tw = half ? pb.addConst(halfTwiddles(nFft)) : -1;
+  // The frames' time signals, unscaled and unwindowed: count × n_fft f32.
+  const framesBuf = pb.addScratch(count * nFft * 4);
+  fftLines(pb, c.limits, {
+    label: `istft n_fft=${nFft}${half ? ' (half length)' : ''}`,
+    n: half ? h : nFft,
+    count,
+    sign: 1,
     bindings: [
       { name: 'x', ref: inp(0), elem: 'T' },
-      { name: 'w', ref: scr(work.input), elem: 'vec2f', write: true },
+      ...(half ? [{ name: 'W', ref: cst(tw), elem: 'vec2f' }] : []),
+      { name: 'fs', ref: scr(framesBuf), elem: 'f32', write: true },
     ],
-    workgroups: g.workgroups,
-    code: `fn bin(b: u32, fr: u32, k: u32) -> vec2f {
+    helpers: `fn bin(line: u32, k: u32) -> vec2f {
+  let b = line / ${u(frames)}; let fr = line % ${u(frames)};
   let j = 2u * ((b * ${u(nFreq)} + k) * ${u(frames)} + fr);
   return vec2f(f32(x[j]), f32(x[j + 1u]));
 }
-@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u) {
-  ${g.index}
-  let line = i / ${u(nFft)}; let t = i % ${u(nFft)};
-  let b = line / ${u(frames)}; let fr = line % ${u(frames)};
-  var v: vec2f;
-  if (t == 0u || (${nFft % 2 === 0} && t == ${u(nh - 1)})) { v = vec2f(bin(b, fr, t).x, 0.0); }
-  else if (t < ${u(nh)}) { v = bin(b, fr, t); }
-  else { let m = bin(b, fr, ${u(nFft)} - t); v = vec2f(m.x, -m.y); }
-  w[line * ${u(work.stride)} + t] = v;
-}`,
+fn hermitian(line: u32, t: u32) -> vec2f {
+  if (t == 0u || (${half} && t == ${u(nh - 1)})) { return vec2f(bin(line, t).x, 0.0); }
+  if (t < ${u(nh)}) { return bin(line, t); }
+  let m = bin(line, ${u(nFft)} - t);
+  return vec2f(m.x, -m.y);
+}${half ? MERGE_FN : ''}`,
+    load: half ? `merge(hermitian(line, t), hermitian(line, t + ${u(h)}), W[t])` : 'hermitian(line, t)',
+    outLen: half ? h : nFft,
+    store: half
+      ? `let v = sz[zb + k]; fs[line * ${u(nFft)} + 2u * k] = v.x; fs[line * ${u(nFft)} + 2u * k + 1u] = v.y;`
+      : `fs[line * ${u(nFft)} + k] = sz[zb + k].x;`,
   });
-  const { result, resultStride } = work.transform();
   const scale = c.p.normalized ? 1 / Math.sqrt(nFft) : 1 / nFft;
   const g2 = grid(batch * length);
   pb.passes.push({
     label: 'istft overlap-add',
     bindings: [
-      { name: 'r', ref: scr(result), elem: 'vec2f' },
+      { name: 'r', ref: scr(framesBuf), elem: 'f32' },
       { name: 'win', ref: cst(win), elem: 'f32' },
       { name: 'y', ref: out(0), elem: 'T', write: true },
     ],
@@ -183,7 +150,7 @@ function istft(c: KernelCtx): KernelPlan {
   for (var fr = lo; fr <= hi; fr++) {
     let t = j - fr * ${u(hop)};
     let wv = win[t];
-    acc += r[(b * ${u(frames)} + fr) * ${u(resultStride)} + t].x * wv;
+    acc += r[(b * ${u(frames)} + fr) * ${u(nFft)} + t] * wv;
     env += wv * wv;
   }
   y[i] = T(select(0.0, acc * ${f(scale)} / env, env > 1e-11));
