@@ -269,21 +269,27 @@ describe.skipIf(!!problem)('webgpu against the ref oracle', () => {
     }
   });
 
-  // The FFT family sized for WebGPU's guaranteed limits (16 KiB of workgroup memory, 256
-  // invocations): shorter lines in workgroup memory, the rest through global passes.
-  describe('FFT family at the minimum limits', () => {
-    const small = problem ? undefined : new WebGpuBackend({ kernelLimits: { workgroupStorage: 16384, invocations: 256 } });
-    afterAll(() => small?.dispose());
-    for (const name of ['fft', 'ifft', 'rfft', 'irfft', 'stft', 'istft']) {
-      const spec = OPS.find((o) => o.name === name)!;
-      CASES[name].forEach((k, i) => {
-        it(`${name} ${k.shapes.map((s) => (s ? `[${s.join(',')}]` : '-')).join(' ')} ${JSON.stringify(k.params ?? {})}`, async () => {
-          const failure = await check(spec, k, i, 'f32', small);
-          expect(failure, `${name} ${JSON.stringify(k)}: ${failure}`).toBeUndefined();
+  // The FFT family sized for smaller devices, so every route runs here: WebGPU's guaranteed
+  // limits (16 KiB of workgroup memory: lines to 2048 points in one dispatch, longer ones in
+  // four-step), and a tiny 512 bytes (64 points: four-step to 4096, per-radix passes beyond).
+  for (const [what, limits] of [
+    ['minimum', { workgroupStorage: 16384, invocations: 256 }],
+    ['tiny', { workgroupStorage: 512, invocations: 64 }],
+  ] as const) {
+    describe(`FFT family at ${what} limits`, () => {
+      const small = problem ? undefined : new WebGpuBackend({ kernelLimits: limits });
+      afterAll(() => small?.dispose());
+      for (const name of ['fft', 'ifft', 'rfft', 'irfft', 'stft', 'istft']) {
+        const spec = OPS.find((o) => o.name === name)!;
+        CASES[name].forEach((k, i) => {
+          it(`${name} ${k.shapes.map((s) => (s ? `[${s.join(',')}]` : '-')).join(' ')} ${JSON.stringify(k.params ?? {})}`, async () => {
+            const failure = await check(spec, k, i, 'f32', small);
+            expect(failure, `${name} ${JSON.stringify(k)}: ${failure}`).toBeUndefined();
+          });
         });
-      });
-    }
-  });
+      }
+    });
+  }
 
   it.each(unsupported.map((o) => [o.name]))('%s is unsupported with a reason', (name) => {
     const s = gpu!.supports(name, 'f32');

@@ -6,14 +6,16 @@
  * Lengths whose prime factors are all ≤ 13 use a mixed-radix Stockham autosort FFT (radix 4,
  * then 2, 3, 5, 7, 11, 13), each thread one radix-R butterfly with its twiddles read from a table
  * computed on the host in f64 (cos/sin in f32 of large angles lose digits). Lines that fit
- * workgroup memory run all passes in one dispatch (fft-shared.ts); longer ones take one dispatch
- * per radix pass through global memory. Other lengths use Bluestein's chirp-z: the transform as a
+ * workgroup memory run all passes in one dispatch (fft-shared.ts); longer ones that split into
+ * two such lengths take two (fft-four-step.ts); the rest one dispatch per radix pass through
+ * global memory. Other lengths use Bluestein's chirp-z: the transform as a
  * convolution of length M = 2^⌈log2(2n−1)⌉, done with the power-of-two FFT and the chirp filter's spectrum (also
  * computed on the host in f64).
  */
 import type { Binding, KernelLimits, Pass } from '../kernel-types';
 import { cst, grid, scr, u } from '../wgsl';
 import { butterfly, CMUL, MAX_RADIX, PlanBuilder, radices, twiddles } from './fft-radix';
+import { fourStep, fourStepSplit } from './fft-four-step';
 import { fitsShared, sharedFftPass, type SharedFft } from './fft-shared';
 
 /** One radix-R Stockham pass over `count` transforms of length n; Ns = product of the earlier radices. */
@@ -65,6 +67,11 @@ function stockham(pb: PlanBuilder, limits: KernelLimits, n: number, count: numbe
   if (!rs) throw new Error(`stockham: ${n} has a prime factor above ${MAX_RADIX}`);
   if (n === 1) return a;
   if (fitsShared(n, limits)) return sharedStockham(pb, limits, n, count, sign, a, b);
+  const split = fourStepSplit(n, limits);
+  if (split) {
+    fourStep(pb, limits, split, count, sign, { bindings: [{ name: 'gin', ref: scr(a), elem: 'vec2f' }], load: `gin[line * ${u(n)} + t]` }, b, a);
+    return a;
+  }
   const table = pb.addConst(twiddles(n));
   let Ns = 1;
   let src = a;
@@ -101,30 +108,42 @@ export function planFft(pb: PlanBuilder, limits: KernelLimits, n: number, count:
 
 /**
  * `count` FFTs of length n with the caller's load and store (SharedFft): one dispatch where the
- * lines fit workgroup memory; otherwise a gather pass (thread per point, `load` into scratch), the
- * FFT's passes, and a scatter pass (thread per output) whose `store` reads the result through a
- * storage binding that is also named `sz`, so both routes run the same WGSL snippets.
+ * lines fit workgroup memory. Longer lines: the FFT into scratch — the four-step's two dispatches
+ * with the load fused into the first where n splits into two lines that fit, else a gather pass
+ * (thread per point) and the FFT's passes — then a scatter pass (thread per output) whose `store`
+ * reads the result through a storage binding also named `sz`, so every route runs the same WGSL
+ * snippets.
  */
 export function fftLines(pb: PlanBuilder, limits: KernelLimits, s: SharedFft): void {
   if (fitsShared(s.n, limits)) {
     pb.passes.push(sharedFftPass(pb, limits, s));
     return;
   }
-  const work = planFft(pb, limits, s.n, s.count, s.sign);
   const helpers = `${CMUL}\n${s.helpers ?? ''}`;
-  const g = grid(s.count * s.n);
-  pb.passes.push({
-    label: `${s.label} gather`,
-    bindings: [...s.bindings, { name: 'gz', ref: scr(work.input), elem: 'vec2f', write: true }],
-    workgroups: g.workgroups,
-    code: `${helpers}
+  let result: number;
+  let resultStride: number;
+  const split = fourStepSplit(s.n, limits);
+  if (split) {
+    const mid = pb.addScratch(s.count * s.n * 8);
+    result = pb.addScratch(s.count * s.n * 8);
+    resultStride = s.n;
+    fourStep(pb, limits, split, s.count, s.sign, s, mid, result);
+  } else {
+    const work = planFft(pb, limits, s.n, s.count, s.sign);
+    const g = grid(s.count * s.n);
+    pb.passes.push({
+      label: `${s.label} gather`,
+      bindings: [...s.bindings, { name: 'gz', ref: scr(work.input), elem: 'vec2f', write: true }],
+      workgroups: g.workgroups,
+      code: `${helpers}
 @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u) {
   ${g.index}
   let line = i / ${u(s.n)}; let t = i % ${u(s.n)};
   gz[line * ${u(work.stride)} + t] = ${s.load};
 }`,
-  });
-  const { result, resultStride } = work.transform();
+    });
+    ({ result, resultStride } = work.transform());
+  }
   const g2 = grid(s.count * s.outLen);
   const at = s.lineFastest
     ? `let line = i % ${u(s.count)}; let k = i / ${u(s.count)};`
