@@ -34,6 +34,8 @@ export declare class PreparedOp {
    * in its kernels surfaces there. cpu backends: the same as run().
    */
   enqueue(): void;
+  /** Drops the bound call now (its plans and workspaces); later calls fail with EINVAL. */
+  release(): void;
   /** Natively repeated timing: `samples` samples of `iterations` calls; ns per call per sample. */
   /**
    * cuda: CUDA events around the launches (device timeline); flushBytes > 0 flushes L2; graph

@@ -75,6 +75,10 @@ describe('native addon surface', () => {
     expect(times).toHaveLength(4);
     for (const t of times) expect(t).toBeGreaterThan(0);
     await expect(op.measure({ iterations: 0 })).rejects.toThrow(/iterations/);
+    op.release();
+    expect(() => op.run()).toThrow(/released/);
+    await expect(op.runAsync()).rejects.toThrow(/released/);
+    await expect(op.measure({})).rejects.toThrow(/released/);
   });
 
   it('tracks native memory', () => {

@@ -75,6 +75,7 @@ describe.runIf(status.available)('with CUDA (the GPU machine)', () => {
     const o = native.tensor('f32', [n], null, 'cuda');
     const op = new native.PreparedOp('cuda', 'add', 'f32', [a, b], [o], { alpha: 1 });
     for (let i = 0; i < 20; i++) op.enqueue();
+    op.release(); // its bound call goes too, while the adds are still queued
     a.free();
     b.free();
     // Same size: the caching allocator hands back a freed block, written behind the queued adds.

@@ -99,7 +99,7 @@ static const napi_type_tag kPreparedTag = {0x6162772d70726570ULL, 0x617265642d6f
 void PreparedOp::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function f = DefineClass(env, "PreparedOp",
                                  {InstanceMethod("run", &PreparedOp::RunSync), InstanceMethod("runAsync", &PreparedOp::RunAsync),
-                                  InstanceMethod("enqueue", &PreparedOp::Enqueue),
+                                  InstanceMethod("enqueue", &PreparedOp::Enqueue), InstanceMethod("release", &PreparedOp::Release),
                                   InstanceMethod("measure", &PreparedOp::Measure)});
   exports.Set("PreparedOp", f);
 }
@@ -157,9 +157,14 @@ void PreparedOp::Pin(Napi::Env env, int delta) {
   for (auto& h : handles_) Napi::ObjectWrap<TensorHandle>::Unwrap(h.Value())->pins += delta;
 }
 
+void PreparedOp::CheckLive(Napi::Env env) const {
+  if (!op_) throw to_js_error(env, "EINVAL", "the prepared op was released");
+}
+
 Napi::Value PreparedOp::RunSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ABW_NAPI_GUARD(env, {
+    CheckLive(env);
     if (running_) throw to_js_error(env, "EINVAL", "[" + op_->op + "] is already running asynchronously");
     op_->run_once();
     return env.Undefined();
@@ -171,8 +176,22 @@ Napi::Value PreparedOp::RunSync(const Napi::CallbackInfo& info) {
 Napi::Value PreparedOp::Enqueue(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ABW_NAPI_GUARD(env, {
+    CheckLive(env);
     if (running_) throw to_js_error(env, "EINVAL", "[" + op_->op + "] is already running asynchronously");
     op_->run_once(false);
+    return env.Undefined();
+  })
+}
+
+// Drops the bound call now rather than when the garbage collector finds this object: on cuda
+// its plans' workspaces go back to the allocator (stream-ordered, so queued launches that use
+// them are safe). A chain of queued ops would otherwise hold every op's workspace until a GC.
+Napi::Value PreparedOp::Release(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    if (running_) throw to_js_error(env, "EINVAL", "[" + op_->op + "] is running; await it before releasing");
+    op_.reset();
+    handles_.clear();
     return env.Undefined();
   })
 }
@@ -231,6 +250,11 @@ class RunWorker : public OpWorker {
 };
 
 Napi::Value PreparedOp::RunAsync(const Napi::CallbackInfo& info) {
+  if (!op_) {
+    auto d = Napi::Promise::Deferred::New(info.Env());
+    d.Reject(to_js_error(info.Env(), "EINVAL", "the prepared op was released").Value());
+    return d.Promise();
+  }
   auto* w = new RunWorker(info.Env(), this);
   auto p = w->Promise();
   w->Queue();
@@ -304,6 +328,7 @@ Napi::Value PreparedOp::Measure(const Napi::CallbackInfo& info) {
   int64_t iterations = 1, samples = 1, flush = 0;
   bool graph = false;
   try {
+    CheckLive(env);
     Napi::Object o = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
     iterations = get_int(o, "iterations", 1, 1, 1LL << 30);
     samples = get_int(o, "samples", 1, 1, 1 << 20);

@@ -36,6 +36,8 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
   Napi::Value RunSync(const Napi::CallbackInfo& info);
   Napi::Value RunAsync(const Napi::CallbackInfo& info);
   Napi::Value Enqueue(const Napi::CallbackInfo& info);
+  Napi::Value Release(const Napi::CallbackInfo& info);
+  void CheckLive(Napi::Env env) const;
   Napi::Value Measure(const Napi::CallbackInfo& info);
   void Pin(Napi::Env env, int delta);
   std::shared_ptr<BoundOp> op_;

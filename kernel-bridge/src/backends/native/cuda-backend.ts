@@ -154,13 +154,23 @@ export class CudaBackend implements ComputeBackend {
     }
     return {
       outputs,
-      run: how.queued ? async () => prepared.enqueue() : () => prepared.runAsync(),
+      // Queued: the call is released once enqueued (its workspaces return to the allocator in
+      // stream order), so a long chain holds only its live tensors, not every op's plan.
+      run: how.queued
+        ? async () => {
+            prepared.enqueue();
+            prepared.release();
+          }
+        : () => prepared.runAsync(),
       runSync: () => prepared.run(),
       measure: async (o: MeasureOptions) => {
         const ns = await prepared.measure({ iterations: o.iterations, samples: o.samples, flushBytes: o.cold ? 1 : 0, graph: this.graphs });
         return Array.from(ns);
       },
-      dispose: () => outputs.forEach((t) => t[OWNER].free()),
+      dispose: () => {
+        prepared.release();
+        outputs.forEach((t) => t[OWNER].free());
+      },
     };
   }
 
