@@ -46,9 +46,10 @@ if [ "${1:-all}" = webgpu ]; then
   exit 0
 fi
 
-# `gpu-session.sh ops`: correctness and op benchmarks only (one call): the CUDA module's build,
-# smoke checks and queued-launch test, every op on cuda and on webgpu against the oracle, then
-# bench/cuda-vs-torch, bench/webgpu-vs-cuda and compute-sanitizer memcheck, each alone.
+# `gpu-session.sh ops` (one call): the CUDA module's build, smoke checks and queued-launch test,
+# every op on cuda and on webgpu against the oracle, then alone on the GPU in turn:
+# bench/cuda-vs-torch (twice), bench/webgpu-vs-cuda, mdx23c in f32 and f16 beside PyTorch, and
+# compute-sanitizer memcheck over the op sweep with the time left.
 if [ "${1:-all}" = ops ]; then
   export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   log "ops: webgpu suite (background), cuda build + smoke + ops (foreground)"
@@ -56,7 +57,7 @@ if [ "${1:-all}" = ops ]; then
   webgpu_pid=$!
   OUT=$W/cuda CUDA_OPS_BUDGET_MS=60 timeout 200 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1
   log "cuda suite exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
-  log "smoke: $(grep -E 'fft_conv|"ok":false' "$W/cuda/smoke.jsonl" | cut -c1-600)"
+  log "smoke: $(grep -E 'fft_conv|conv1d tf32|"ok":false' "$W/cuda/smoke.jsonl" | cut -c1-600)"
   tar -xJf .webgpu-carry/webgpu-vitest.tar.xz node_modules/vitest 2>/dev/null || true
   timeout 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
   log "cuda-module vitest exit $?: $(grep -E 'Tests ' "$W/cuda-vitest.log")"
@@ -64,16 +65,30 @@ if [ "${1:-all}" = ops ]; then
   wait "$webgpu_pid"
   log "$(tail -1 "$W/webgpu-suite.out"): $(grep -E 'Tests ' "$W/webgpu/webgpu-vitest.log")"
   pack
-  log "bench cuda-vs-torch"
+  log "bench cuda-vs-torch (twice: the second run shows how far a ratio moves between runs)"
   timeout 130 node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch.json" >"$W/cuda-vs-torch.log" 2>&1
   log "exit $?"
-  grep -E "ratio|conv|lstm|fft" "$W/cuda-vs-torch.log" | head -40 | tee -a "$OUT/session.log"
+  grep -E "ratio" "$W/cuda-vs-torch.log" | tee -a "$OUT/session.log"
+  pack
+  timeout 90 node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch-2.json" >"$W/cuda-vs-torch-2.log" 2>&1
+  log "exit $?"
+  grep -E "ratio" "$W/cuda-vs-torch-2.log" | tee -a "$OUT/session.log"
   pack
   (OUT=$W/webgpu timeout 45 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
   log "webgpu bench exit $?"
   grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
   pack
-  left=$((570 - ($(date +%s) - start)))
+  for dt in f32 f16; do
+    end=400; [ $dt = f16 ] && end=520
+    left=$((end - ($(date +%s) - start)))
+    log "pipelines $dt: mdx23c ($left s)"
+    timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype $dt \
+      --variants $([ $dt = f32 ] && echo eager-fp32 || echo eager-fp16,compile-fp16) \
+      --only mdx23c --out "$W/pipelines-mdx-$dt" >"$W/pipelines-mdx-$dt.log" 2>&1
+    log "exit $?"; grep -E "RTF|×" "$W/pipelines-mdx-$dt.log" | tee -a "$OUT/session.log"
+    pack
+  done
+  left=$((580 - ($(date +%s) - start)))
   log "memcheck ($left s left)"
   (OUT=$W/cuda timeout "$((left > 20 ? left : 20))" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
   log "memcheck exit $?: $(grep -E 'memcheck exit|ERROR SUMMARY' "$W/cuda/suite.log" "$W/cuda/memcheck.log" 2>/dev/null | tail -2)"
