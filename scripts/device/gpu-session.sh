@@ -51,6 +51,7 @@ fi
 # bench/cuda-vs-torch (twice), bench/webgpu-vs-cuda, mdx23c in f32 and f16 beside PyTorch, and
 # compute-sanitizer memcheck over the op sweep with the time left.
 if [ "${1:-all}" = ops ]; then
+  SESSION_END=${SESSION_END:-580}  # seconds after the start by which the call must be done
   export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   log "ops: webgpu suite (background), cuda build + smoke + ops (foreground)"
   (OUT=$W/webgpu timeout 150 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1; echo "webgpu suite exit $?" >>"$W/webgpu-suite.out") &
@@ -79,7 +80,7 @@ if [ "${1:-all}" = ops ]; then
   grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
   pack
   for dt in f32 f16; do
-    end=400; [ $dt = f16 ] && end=520
+    end=$((SESSION_END - 180)); [ $dt = f16 ] && end=$((SESSION_END - 60))
     left=$((end - ($(date +%s) - start)))
     log "pipelines $dt: mdx23c ($left s)"
     timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype $dt \
@@ -88,7 +89,7 @@ if [ "${1:-all}" = ops ]; then
     log "exit $?"; grep -E "RTF|×" "$W/pipelines-mdx-$dt.log" | tee -a "$OUT/session.log"
     pack
   done
-  left=$((580 - ($(date +%s) - start)))
+  left=$((SESSION_END - ($(date +%s) - start)))
   log "memcheck ($left s left)"
   (OUT=$W/cuda timeout "$((left > 20 ? left : 20))" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
   log "memcheck exit $?: $(grep -E 'memcheck exit|ERROR SUMMARY' "$W/cuda/suite.log" "$W/cuda/memcheck.log" 2>/dev/null | tail -2)"
