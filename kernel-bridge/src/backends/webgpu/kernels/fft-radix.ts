@@ -9,15 +9,26 @@ import { f, u } from '../wgsl';
 
 export const MAX_RADIX = 13;
 
-/** Radix passes for n (4s first: fewest passes), or undefined when a prime factor is > 13. */
+/**
+ * Radix passes for n, or undefined when a prime factor is > 13. Powers of two in radix 8 (fewest
+ * passes: each pass is a round trip through memory and, in workgroup memory, two barriers), with
+ * a 4 or two 4s for the rest (8·2 would leave a pass of small butterflies); then 3, 5, 7, 11, 13.
+ */
 export function radices(n: number): number[] | undefined {
+  if (!Number.isInteger(n) || n < 1) return undefined;
   const out: number[] = [];
   let m = n;
-  while (m % 4 === 0) {
-    out.push(4);
-    m /= 4;
+  let e = 0;
+  while (m % 2 === 0) {
+    e++;
+    m /= 2;
   }
-  for (const r of [2, 3, 5, 7, 11, 13]) {
+  const eights = Math.floor(e / 3);
+  if (e % 3 === 0) out.push(...Array<number>(eights).fill(8));
+  else if (e % 3 === 2) out.push(...Array<number>(eights).fill(8), 4);
+  else if (eights > 0) out.push(...Array<number>(eights - 1).fill(8), 4, 4);
+  else out.push(2);
+  for (const r of [3, 5, 7, 11, 13]) {
     while (m % r === 0) {
       out.push(r);
       m /= r;
@@ -60,14 +71,51 @@ export function twiddles(n: number): Float32Array {
 
 export const CMUL = `fn cmul(a: vec2f, b: vec2f) -> vec2f { return vec2f(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }`;
 
-/** WGSL: v·w for a constant w, with the trivial roots (±1, ±i) as adds. */
+/** WGSL: v·w for a constant w, with the trivial roots (±1, ±i) as adds and (±1 ± i)/√2 as two multiplies. */
 function mulConst(v: string, re: number, im: number): string {
   const near = (x: number, y: number) => Math.abs(x - y) < 1e-15;
   if (near(re, 1) && near(im, 0)) return v;
   if (near(re, -1) && near(im, 0)) return `(-${v})`;
   if (near(re, 0) && near(im, 1)) return `vec2f(-${v}.y, ${v}.x)`;
   if (near(re, 0) && near(im, -1)) return `vec2f(${v}.y, -${v}.x)`;
+  if (near(Math.abs(re), Math.SQRT1_2) && near(im, re)) return `(${f(re)} * vec2f(${v}.x - ${v}.y, ${v}.x + ${v}.y))`;
+  if (near(Math.abs(re), Math.SQRT1_2) && near(im, -re)) return `(${f(re)} * vec2f(${v}.x + ${v}.y, ${v}.y - ${v}.x))`;
   return `cmul(${v}, vec2f(${f(re)}, ${f(im)}))`;
+}
+
+/**
+ * WGSL statements computing the R-point DFT (sign −1 forward) of the values `ins` into fresh
+ * names, which it returns in order: even R as two DFTs of R/2 (evens, odds) combined with
+ * constant roots, odd R directly (R² terms, the constant roots as adds where trivial).
+ */
+function dftCode(ins: readonly string[], sign: 1 | -1, name: string, out: string[]): string[] {
+  const R = ins.length;
+  if (R % 2 === 0 && R > 2) {
+    const even = dftCode(ins.filter((_, i) => i % 2 === 0), sign, `${name}e`, out);
+    const odd = dftCode(ins.filter((_, i) => i % 2 === 1), sign, `${name}o`, out);
+    const ys: string[] = [];
+    for (let q = 0; q < R / 2; q++) {
+      const a = (sign * 2 * Math.PI * q) / R;
+      out.push(`let ${name}t${q} = ${mulConst(odd[q], Math.cos(a), Math.sin(a))};`);
+    }
+    for (let q = 0; q < R; q++) {
+      const h = q % (R / 2);
+      out.push(`let ${name}${q} = ${even[h]} ${q < R / 2 ? '+' : '-'} ${name}t${h};`);
+      ys.push(`${name}${q}`);
+    }
+    return ys;
+  }
+  const ys: string[] = [];
+  for (let q = 0; q < R; q++) {
+    const terms: string[] = [];
+    for (let r = 0; r < R; r++) {
+      const a = (sign * 2 * Math.PI * ((q * r) % R)) / R;
+      terms.push(mulConst(ins[r], Math.cos(a), Math.sin(a)));
+    }
+    out.push(`let ${name}${q} = ${terms.join(' + ')};`);
+    ys.push(`${name}${q}`);
+  }
+  return ys;
 }
 
 /**
@@ -88,16 +136,9 @@ export function butterflyParts(n: number, R: number, Ns: number, sign: 1 | -1, s
     else load.push(`let ${v(r)} = cmul(${at}, tw(${u(r * S)} * ${k}));`);
   }
   const store: string[] = [];
-  for (let q = 0; q < R; q++) {
-    const terms: string[] = [];
-    for (let r = 0; r < R; r++) {
-      const a = (sign * 2 * Math.PI * ((q * r) % R)) / R;
-      terms.push(mulConst(v(r), Math.cos(a), Math.sin(a)));
-    }
-    store.push(`let y${tag}_${q} = ${terms.join(' + ')};`);
-  }
+  const ys = dftCode(Array.from({ length: R }, (_, r) => v(r)), sign, `y${tag}_`, store);
   store.push(`let d${tag} = ${base}${Ns > 1 ? `(${j} / ${u(Ns)}) * ${u(Ns * R)} + ${k}` : `${j} * ${u(R)}`};`);
-  for (let q = 0; q < R; q++) store.push(`${dst}[d${tag}${q ? ` + ${u(q * Ns)}` : ''}] = y${tag}_${q};`);
+  for (let q = 0; q < R; q++) store.push(`${dst}[d${tag}${q ? ` + ${u(q * Ns)}` : ''}] = ${ys[q]};`);
   return { load, store };
 }
 
