@@ -12,8 +12,8 @@ import { PlanBuilder, radices, twiddles } from './fft-radix';
 import { fitsShared, sharedFftPass, type SharedFft } from './fft-shared';
 
 /**
- * Neighbouring columns (rows) per workgroup: the first dispatch's strided loads and both
- * dispatches' strided stores then touch 8 neighbouring points (64 bytes) at a time.
+ * Neighbouring columns (rows) per workgroup, loaded and stored line-fastest: the first dispatch's
+ * strided loads and both dispatches' strided stores then touch 8 neighbouring points at a time.
  */
 const LINES = 8;
 
@@ -50,6 +50,7 @@ fn twn(idx: u32) -> vec2f { let w = TWN[idx]; return vec2f(w.x, ${sign < 0 ? 'w.
       load: `src_at(line / ${u(n2)}, t * ${u(n2)} + line % ${u(n2)})`,
       outLen: n1,
       store: `let c = line % ${u(n2)}; fmid[(line / ${u(n2)}) * ${u(n)} + k * ${u(n2)} + c] = cmul(sz[zb + k], twn(c * k));`,
+      loadLineFastest: true,
       lineFastest: true,
       minLines: LINES,
     }),

@@ -73,6 +73,8 @@ export interface SharedFft {
   readonly store: string;
   /** Neighbouring threads store neighbouring lines (true) or neighbouring k of one line. */
   readonly lineFastest?: boolean;
+  /** Neighbouring threads load neighbouring lines (true: a strided gather) or neighbouring t of one line. */
+  readonly loadLineFastest?: boolean;
   /** Lines per workgroup the store wants at least (coalescing). */
   readonly minLines?: number;
 }
@@ -116,7 +118,12 @@ export function sharedFftPass(pb: PlanBuilder, limits: KernelLimits, s: SharedFf
     Ns *= R;
   }
   const gx = Math.min(groups, MAX_GROUPS);
-  const loadAt = lines > 1 ? `let line = first + e / ${u(n)}; let t = e % ${u(n)};` : 'let line = first; let t = e;';
+  const loadAt =
+    lines === 1
+      ? 'let line = first; let t = e; let z = e;'
+      : s.loadLineFastest
+        ? `let l = e % ${u(lines)}; let t = e / ${u(lines)}; let line = first + l; let z = l * ${u(n)} + t;`
+        : `let line = first + e / ${u(n)}; let t = e % ${u(n)}; let z = e;`;
   const storeAt =
     lines === 1
       ? 'let line = first; let k = e; let zb = 0u;'
@@ -137,7 +144,7 @@ var<workgroup> sz: array<vec2f, ${lines * n}>;
     ${loadAt}
     var v = vec2f(0.0);
     if (line < ${u(s.count)}) { v = ${s.load}; }
-    sz[e] = v;
+    sz[z] = v;
   }
   workgroupBarrier();
   ${passes.join('\n  ')}

@@ -87,7 +87,9 @@ fn gather(line: u32, t: u32) -> vec2f { ${outerInner(L)} return ${value}; }`,
     load: 'gather(line, t)',
     outLen: nOut,
     store: `${outerInner(L)} ${kind === 'irfft' ? `y[${dst}] = T(sz[zb + k].x * ${scale});` : `y[${dst}] = vec2<T>(sz[zb + k] * ${scale});`}`,
+    // dim not last: neighbouring lines are neighbouring words.
     lineFastest: L.inner > 1,
+    loadLineFastest: L.inner > 1,
   });
   return pb.build();
 }
@@ -118,7 +120,9 @@ fn pair(line: u32, t: u32) -> vec2f { ${outerInner(L)} return vec2f(${at('2u * t
     store: `${outerInner(L)}
       let v = real_split(sz[zb + k % ${u(h)}], sz[zb + (${u(h)} - k) % ${u(h)}], W[k]) * ${scale};
       y[(o * ${u(h + 1)} + k) * ${u(L.inner)} + q] = vec2<T>(v);`,
+    // dim not last: neighbouring lines are neighbouring words.
     lineFastest: L.inner > 1,
+    loadLineFastest: L.inner > 1,
   });
   return pb.build();
 }
@@ -155,7 +159,9 @@ fn merged(line: u32, t: u32) -> vec2f { ${outerInner(L)} return merge(hermitian(
       let v = sz[zb + k] * ${scale};
       let d = (o * ${u(n)} + 2u * k) * ${u(L.inner)} + q;
       y[d] = T(v.x); y[d + ${u(L.inner)}] = T(v.y);`,
+    // dim not last: neighbouring lines are neighbouring words.
     lineFastest: L.inner > 1,
+    loadLineFastest: L.inner > 1,
   });
   return pb.build();
 }
