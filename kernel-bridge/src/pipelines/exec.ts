@@ -107,6 +107,25 @@ export class PipelineExec {
     return v instanceof Float64Array ? v : Float64Array.from(v);
   }
 
+  /**
+   * A run's final output: downloaded now, in its storage dtype, and widened to f64 when first
+   * read. The timed part of a run ends with the values on the host, as a PyTorch peer's ends
+   * with `.cpu()`; the widening is for the precision checks only.
+   */
+  async outputFloats(t: DeviceTensor): Promise<() => Float64Array> {
+    if (this.recorder) throw new NotTraceable('the stage reads a tensor on the host');
+    this.tally.roundTrips++;
+    const host = await this.backend.download(t);
+    let wide: Float64Array | undefined;
+    return () => {
+      if (!wide) {
+        const v = tensorValues(host);
+        wide = v instanceof Float64Array ? v : Float64Array.from(v);
+      }
+      return wide;
+    };
+  }
+
   host(stage: string): void {
     if (this.recorder) throw new NotTraceable(`the stage has a host step (${stage})`);
     this.tally.hostStages.add(stage);

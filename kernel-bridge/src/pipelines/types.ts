@@ -21,6 +21,7 @@ export interface PipelineInput {
 
 /** What one run produces: the main float output and, per pipeline, the extra checks. */
 export interface PipelineOutput {
+  /** May be a getter that widens the downloaded values on first read (PipelineExec.outputFloats). */
   readonly output: Float64Array;
   readonly shape: Shape;
   /** encodec: code indices per codebook ([codebooks][frames]). */

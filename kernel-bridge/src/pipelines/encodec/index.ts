@@ -71,9 +71,16 @@ export const encodec: PipelineSpec<EncodecConfig> = {
           // The decoder makes frames·hop samples; the codec returns as many as it was given.
           const cut = y.shape[2]! > L ? await ex.op('slice', [y], { dim: 2, start: 0, end: L }) : y;
           if (cut !== y) ex.free(y);
-          const output = await ex.floats(cut);
+          const output = await ex.outputFloats(cut);
+          const n = cut.shape[2]!;
           ex.free(cut);
-          return { output, shape: [1, 1, Math.min(L, output.length)], codes };
+          return {
+            get output() {
+              return output();
+            },
+            shape: [1, 1, n],
+            codes,
+          };
         } finally {
           ex.free(x);
         }

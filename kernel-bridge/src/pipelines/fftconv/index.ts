@@ -127,9 +127,14 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
           }
           const y = parts.length === 1 ? parts[0]! : await ex.op('concat', parts, { dim: 1 });
           if (parts.length > 1) ex.free(...parts);
-          const output = await ex.floats(y);
+          const output = await ex.outputFloats(y);
           ex.free(y);
-          return { output, shape: [1, c.channels, c.length] };
+          return {
+            get output() {
+              return output();
+            },
+            shape: [1, c.channels, c.length],
+          };
         } finally {
           ex.free(x);
         }
