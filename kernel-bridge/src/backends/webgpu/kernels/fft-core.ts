@@ -55,7 +55,7 @@ function sharedStockham(pb: PlanBuilder, limits: KernelLimits, n: number, count:
       ],
       load: `gin[line * ${u(n)} + t]`,
       outLen: n,
-      store: `gout[line * ${u(n)} + k] = sz[zb + k];`,
+      store: `gout[line * ${u(n)} + k] = z(zb + k);`,
     }),
   );
   return b;
@@ -111,8 +111,7 @@ export function planFft(pb: PlanBuilder, limits: KernelLimits, n: number, count:
  * lines fit workgroup memory. Longer lines: the FFT into scratch — the four-step's two dispatches
  * with the load fused into the first where n splits into two lines that fit, else a gather pass
  * (thread per point) and the FFT's passes — then a scatter pass (thread per output) whose `store`
- * reads the result through a storage binding also named `sz`, so every route runs the same WGSL
- * snippets.
+ * reads the result through the same `z(i)`, so every route runs the same WGSL snippets.
  */
 export function fftLines(pb: PlanBuilder, limits: KernelLimits, s: SharedFft): void {
   if (fitsShared(s.n, limits)) {
@@ -150,9 +149,10 @@ export function fftLines(pb: PlanBuilder, limits: KernelLimits, s: SharedFft): v
     : `let line = i / ${u(s.outLen)}; let k = i % ${u(s.outLen)};`;
   pb.passes.push({
     label: `${s.label} scatter`,
-    bindings: [...s.bindings, { name: 'sz', ref: scr(result), elem: 'vec2f' }],
+    bindings: [...s.bindings, { name: 'zr', ref: scr(result), elem: 'vec2f' }],
     workgroups: g2.workgroups,
     code: `${helpers}
+fn z(i: u32) -> vec2f { return zr[i]; }
 @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) gid: vec3u) {
   ${g2.index}
   ${at} let zb = line * ${u(resultStride)};

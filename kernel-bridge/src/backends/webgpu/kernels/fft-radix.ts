@@ -122,23 +122,34 @@ function dftCode(ins: readonly string[], sign: 1 | -1, name: string, out: string
  * WGSL of one radix-R Stockham butterfly: `load` reads its R inputs (the twiddled ones multiplied)
  * into registers, `store` combines and writes them. Names carry `tag`, so several butterflies can
  * share a scope; `j` is the butterfly's index within its line, `base` the line's offset (with
- * trailing " + ", or empty).
+ * trailing " + ", or empty); `index` maps an element index to the array's (a swizzle).
  */
-export function butterflyParts(n: number, R: number, Ns: number, sign: 1 | -1, src: string, dst: string, base: string, j: string, tag = ''): { load: string[]; store: string[] } {
+export function butterflyParts(
+  n: number,
+  R: number,
+  Ns: number,
+  sign: 1 | -1,
+  src: string,
+  dst: string,
+  base: string,
+  j: string,
+  tag = '',
+  index: (e: string) => string = (e) => e,
+): { load: string[]; store: string[] } {
   const Q = n / R;
   const S = n / (Ns * R);
   const k = `k${tag}`;
   const v = (r: number) => `v${tag}_${r}`;
   const load = [Ns > 1 ? `let ${k} = ${j} % ${u(Ns)};` : `let ${k} = 0u;`];
   for (let r = 0; r < R; r++) {
-    const at = `${src}[${base}${j}${r ? ` + ${u(r * Q)}` : ''}]`;
+    const at = `${src}[${index(`${base}${j}${r ? ` + ${u(r * Q)}` : ''}`)}]`;
     if (r === 0 || Ns === 1) load.push(`let ${v(r)} = ${at};`);
     else load.push(`let ${v(r)} = cmul(${at}, tw(${u(r * S)} * ${k}));`);
   }
   const store: string[] = [];
   const ys = dftCode(Array.from({ length: R }, (_, r) => v(r)), sign, `y${tag}_`, store);
   store.push(`let d${tag} = ${base}${Ns > 1 ? `(${j} / ${u(Ns)}) * ${u(Ns * R)} + ${k}` : `${j} * ${u(R)}`};`);
-  for (let q = 0; q < R; q++) store.push(`${dst}[d${tag}${q ? ` + ${u(q * Ns)}` : ''}] = ${ys[q]};`);
+  for (let q = 0; q < R; q++) store.push(`${dst}[${index(`d${tag}${q ? ` + ${u(q * Ns)}` : ''}`)}] = ${ys[q]};`);
   return { load, store };
 }
 

@@ -69,7 +69,7 @@ export interface SharedFft {
   readonly load: string;
   /** Outputs per line: the store runs for k < outLen. */
   readonly outLen: number;
-  /** WGSL statements storing output k of line `line`; `sz[zb + i]` is point i of its transform. */
+  /** WGSL statements storing output k of line `line`; `z(zb + i)` is point i of its transform. */
   readonly store: string;
   /** Neighbouring threads store neighbouring lines (true) or neighbouring k of one line. */
   readonly lineFastest?: boolean;
@@ -80,7 +80,7 @@ export interface SharedFft {
 }
 
 /** One radix-R pass in place over `lines` lines of n points in `sz`: loads, barrier, stores, barrier. */
-function inPlacePass(n: number, lines: number, threads: number, R: number, Ns: number, sign: 1 | -1): string {
+function inPlacePass(n: number, lines: number, threads: number, R: number, Ns: number, sign: 1 | -1, index: (e: string) => string): string {
   const Q = n / R;
   const total = lines * Q;
   const loads: string[] = [];
@@ -91,7 +91,7 @@ function inPlacePass(n: number, lines: number, threads: number, R: number, Ns: n
     // A thread past the end loads a valid butterfly (the last) and skips its store.
     loads.push(`let g${b} = ${whole ? at : `min(${at}, ${u(total - 1)})`};`);
     if (lines > 1) loads.push(`let o${b} = (g${b} / ${u(Q)}) * ${u(n)}; let j${b} = g${b} % ${u(Q)};`);
-    const p = butterflyParts(n, R, Ns, sign, 'sz', 'sz', lines > 1 ? `o${b} + ` : '', lines > 1 ? `j${b}` : `g${b}`, `${b}`);
+    const p = butterflyParts(n, R, Ns, sign, 'sz', 'sz', lines > 1 ? `o${b} + ` : '', lines > 1 ? `j${b}` : `g${b}`, `${b}`, index);
     loads.push(...p.load);
     const st = p.store.join(' ');
     stores.push(whole ? st : `if (${at} < ${u(total)}) { ${st} }`);
@@ -111,19 +111,24 @@ export function sharedFftPass(pb: PlanBuilder, limits: KernelLimits, s: SharedFf
   const n = s.n;
   const { lines, threads, groups } = sharedLayout(n, s.count, limits, s.minLines);
   const table = pb.addConst(twiddles(n));
+  // Power-of-two lines: point i at i ^ ((i/16 ^ i/256) mod 16), a permutation within each 16
+  // points that spreads the early passes' strided stores (d = j·R + q) over all banks; half the
+  // shared-memory wavefronts without it (a bank-conflict count over the passes of 1024–4096).
+  const swizzle = n >= 16 && (n & (n - 1)) === 0;
+  const index = swizzle ? (e: string) => `zi(${e})` : (e: string) => e;
   const passes: string[] = [];
   let Ns = 1;
   for (const R of rs) {
-    passes.push(inPlacePass(n, lines, threads, R, Ns, s.sign));
+    passes.push(inPlacePass(n, lines, threads, R, Ns, s.sign, index));
     Ns *= R;
   }
   const gx = Math.min(groups, MAX_GROUPS);
   const loadAt =
     lines === 1
-      ? 'let line = first; let t = e; let z = e;'
+      ? 'let line = first; let t = e; let p = e;'
       : s.loadLineFastest
-        ? `let l = e % ${u(lines)}; let t = e / ${u(lines)}; let line = first + l; let z = l * ${u(n)} + t;`
-        : `let line = first + e / ${u(n)}; let t = e % ${u(n)}; let z = e;`;
+        ? `let l = e % ${u(lines)}; let t = e / ${u(lines)}; let line = first + l; let p = l * ${u(n)} + t;`
+        : `let line = first + e / ${u(n)}; let t = e % ${u(n)}; let p = e;`;
   const storeAt =
     lines === 1
       ? 'let line = first; let k = e; let zb = 0u;'
@@ -138,13 +143,15 @@ export function sharedFftPass(pb: PlanBuilder, limits: KernelLimits, s: SharedFf
 ${s.helpers ?? ''}
 fn tw(idx: u32) -> vec2f { let w = TW[idx]; return vec2f(w.x, ${s.sign < 0 ? 'w.y' : '-w.y'}); }
 var<workgroup> sz: array<vec2f, ${lines * n}>;
+fn zi(i: u32) -> u32 { return ${swizzle ? 'i ^ (((i >> 4u) ^ (i >> 8u)) & 15u)' : 'i'}; }
+fn z(i: u32) -> vec2f { return sz[zi(i)]; }
 @compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let first = (wid.x + wid.y * ${u(gx)}) * ${u(lines)};
   for (var e = lid; e < ${u(lines * n)}; e += ${u(threads)}) {
     ${loadAt}
     var v = vec2f(0.0);
     if (line < ${u(s.count)}) { v = ${s.load}; }
-    sz[z] = v;
+    sz[${index('p')}] = v;
   }
   workgroupBarrier();
   ${passes.join('\n  ')}

@@ -86,7 +86,7 @@ function build(c: KernelCtx, kind: Kind): KernelPlan {
 fn gather(line: u32, t: u32) -> vec2f { ${outerInner(L)} return ${value}; }`,
     load: 'gather(line, t)',
     outLen: nOut,
-    store: `${outerInner(L)} ${kind === 'irfft' ? `y[${dst}] = T(sz[zb + k].x * ${scale});` : `y[${dst}] = vec2<T>(sz[zb + k] * ${scale});`}`,
+    store: `${outerInner(L)} ${kind === 'irfft' ? `y[${dst}] = T(z(zb + k).x * ${scale});` : `y[${dst}] = vec2<T>(z(zb + k) * ${scale});`}`,
     // dim not last: neighbouring lines are neighbouring words.
     lineFastest: L.inner > 1,
     loadLineFastest: L.inner > 1,
@@ -118,7 +118,7 @@ fn pair(line: u32, t: u32) -> vec2f { ${outerInner(L)} return vec2f(${at('2u * t
     load: 'pair(line, t)',
     outLen: h + 1,
     store: `${outerInner(L)}
-      let v = real_split(sz[zb + k % ${u(h)}], sz[zb + (${u(h)} - k) % ${u(h)}], W[k]) * ${scale};
+      let v = real_split(z(zb + k % ${u(h)}), z(zb + (${u(h)} - k) % ${u(h)}), W[k]) * ${scale};
       y[(o * ${u(h + 1)} + k) * ${u(L.inner)} + q] = vec2<T>(v);`,
     // dim not last: neighbouring lines are neighbouring words.
     lineFastest: L.inner > 1,
@@ -156,7 +156,7 @@ fn merged(line: u32, t: u32) -> vec2f { ${outerInner(L)} return merge(hermitian(
     load: 'merged(line, t)',
     outLen: h,
     store: `${outerInner(L)}
-      let v = sz[zb + k] * ${scale};
+      let v = z(zb + k) * ${scale};
       let d = (o * ${u(n)} + 2u * k) * ${u(L.inner)} + q;
       y[d] = T(v.x); y[d + ${u(L.inner)}] = T(v.y);`,
     // dim not last: neighbouring lines are neighbouring words.

@@ -72,7 +72,7 @@ fn framed(line: u32, t: u32) -> vec2f {
     load: 'framed(line, t)',
     outLen: nFreq,
     store: `let b = line / ${u(frames)}; let fr = line % ${u(frames)};
-      let v = ${half ? `real_split(sz[zb + k % ${u(m)}], sz[zb + (${u(m)} - k) % ${u(m)}], W[k])` : 'sz[zb + k]'} * ${scale};
+      let v = ${half ? `real_split(z(zb + k % ${u(m)}), z(zb + (${u(m)} - k) % ${u(m)}), W[k])` : 'z(zb + k)'} * ${scale};
       y[(b * ${u(nFreq)} + k) * ${u(frames)} + fr] = vec2<T>(v);`,
     // Output [.., freq, frame]: neighbouring frames are neighbouring words.
     lineFastest: true,
@@ -126,8 +126,8 @@ fn hermitian(line: u32, t: u32) -> vec2f {
     load: half ? `merge(hermitian(line, t), hermitian(line, t + ${u(h)}), W[t])` : 'hermitian(line, t)',
     outLen: half ? h : nFft,
     store: half
-      ? `let v = sz[zb + k]; fs[line * ${u(nFft)} + 2u * k] = v.x; fs[line * ${u(nFft)} + 2u * k + 1u] = v.y;`
-      : `fs[line * ${u(nFft)} + k] = sz[zb + k].x;`,
+      ? `let v = z(zb + k); fs[line * ${u(nFft)} + 2u * k] = v.x; fs[line * ${u(nFft)} + 2u * k + 1u] = v.y;`
+      : `fs[line * ${u(nFft)} + k] = z(zb + k).x;`,
   });
   const scale = c.p.normalized ? 1 / Math.sqrt(nFft) : 1 / nFft;
   const g2 = grid(batch * length);
