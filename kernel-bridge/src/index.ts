@@ -19,7 +19,7 @@ export type { ComputeBackend, ComputeDType, BackendInfo, Support, DeviceTensor, 
 
 // ── ops: the catalogue, and running an op ───────────────────────────────────────────────────
 export { listOps, getOp, hasOp, opNames } from './ops/catalogue';
-export { generateInputs, type GeneratedInput } from './ops/generate';
+export { generateInputs, generatedDType, type GeneratedInput } from './ops/generate';
 export type { OpSpec, Params, ParamValue, ParamDecl, InputDecl, OutputDecl, ToleranceFamily } from './ops/types';
 export { runOp } from './backend/run-op';
 export { runCase, CASE_MEASURE, type CaseRequest } from './notebook/run-case';

@@ -11,7 +11,7 @@ import { getBackend, runOp } from '../../kernel-bridge/src/backend';
 import type { ComputeDType } from '../../kernel-bridge/src/backend/types';
 import { AbwError } from '../../kernel-bridge/src/errors';
 import { OPS, getOp } from '../../kernel-bridge/src/ops/catalogue';
-import { generateInputs } from '../../kernel-bridge/src/ops/generate';
+import { generatedDType, generateInputs } from '../../kernel-bridge/src/ops/generate';
 import { planCall, type PlannedCall } from '../../kernel-bridge/src/ops/plan-call';
 import { kindStorage } from '../../kernel-bridge/src/ops/tensor-kind';
 import type { OpSpec, Params } from '../../kernel-bridge/src/ops/types';
@@ -364,6 +364,14 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[1, 1], [1, 1]]),
     c([[3, 2, 4096], [2, 4096]]),
   ],
+  dequantize_int32: [
+    c([[4, 64], [4, 1]], { weight_scale: 0.03 }),
+    c([[6, 5], [1, 5]], { dim: 0, weight_scale: 0.5 }),
+    c([[2, 3, 8], [2, 1, 8]], { dim: 1 }),
+    c([[300], [1]]),
+    c([[1, 1], [1, 1]], { weight_scale: 1e-3 }),
+    c([[3, 2, 4096], [3, 2, 1]], { weight_scale: 0.02 }),
+  ],
 };
 
 const cpu = getBackend('cpu');
@@ -375,7 +383,7 @@ function inputsFor(planned: PlannedCall, c: Case, generated: ReturnType<typeof g
     const shape = c.shapes[i];
     if (!d || !shape) return null;
     const kind = planned.inputs[i]?.kind ?? 'float';
-    if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
+    if (!(d instanceof Float64Array)) return { dtype: generatedDType(d), shape, data: d };
     const st = kindStorage(kind, dtype);
     return { dtype: st, shape, data: roundToDType(d, st) };
   });
@@ -384,7 +392,7 @@ function inputsFor(planned: PlannedCall, c: Case, generated: ReturnType<typeof g
 /** Inputs rounded to `dtype`, then widened back to f64 (the values the oracle sees). */
 function widened(inputs: readonly (HostTensor | null)[]): (HostTensor | null)[] {
   return inputs.map((t) => {
-    if (!t || t.dtype === 'int8') return t;
+    if (!t || t.dtype === 'int8' || t.dtype === 'int32') return t;
     const v = tensorValues(t);
     return { dtype: 'f64', shape: t.shape, data: Float64Array.from(v) };
   });

@@ -12,7 +12,7 @@ import { listBackends } from '../../kernel-bridge/src/backend/registry';
 import type { ComputeDType } from '../../kernel-bridge/src/backend/types';
 import { OrtBackend } from '../../kernel-bridge/src/backends/ort/ort-backend';
 import { OPS } from '../../kernel-bridge/src/ops/catalogue';
-import { generateInputs } from '../../kernel-bridge/src/ops/generate';
+import { generatedDType, generateInputs } from '../../kernel-bridge/src/ops/generate';
 import { planCall } from '../../kernel-bridge/src/ops/plan-call';
 import type { OpSpec, Params } from '../../kernel-bridge/src/ops/types';
 import { judge } from '../../kernel-bridge/src/precision/judge';
@@ -135,6 +135,7 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   quantize_ternary: [c([[16, 32]]), c([[7]])],
   quantize_int8: [c([[4, 32]]), c([[6, 5]], { dim: 0 }), c([[2, 3, 8]], { dim: 1 })],
   ternary_matmul: [c([[4, 64], [16, 64]]), c([[2, 3, 17], [5, 17]])],
+  dequantize_int32: [c([[4, 64], [4, 1]], { weight_scale: 0.03 }), c([[6, 5], [1, 5]], { dim: 0 }), c([[2, 3, 8], [2, 1, 8]], { dim: 1, weight_scale: 0.5 })],
 };
 
 const ort = getBackend('ort:cpu');
@@ -151,10 +152,10 @@ async function check(spec: OpSpec, k: Case, index: number): Promise<string | und
   const inputs: (HostTensor | null)[] = generated.map((d, i) => {
     const shape = k.shapes[i];
     if (!d || !shape) return null;
-    if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
+    if (!(d instanceof Float64Array)) return { dtype: generatedDType(d), shape, data: d };
     return { dtype: 'f32', shape, data: roundToDType(d, 'f32') };
   });
-  const widened = inputs.map((t) => (t && t.dtype !== 'int8' ? { dtype: 'f64' as const, shape: t.shape, data: Float64Array.from(tensorValues(t)) } : t));
+  const widened = inputs.map((t) => (t && t.dtype !== 'int8' && t.dtype !== 'int32' ? { dtype: 'f64' as const, shape: t.shape, data: Float64Array.from(tensorValues(t)) } : t));
   const oracle = (await runOp(ref, spec.name, widened, planned.params, dtype === 'int8' ? 'int8' : 'f64')).map(tensorValues);
   const outs = await runOp(ort, spec.name, inputs, planned.params, dtype);
   outs.forEach((o, i) => expect(o.shape, `${spec.name} output ${i} shape`).toEqual(planned.plan.outputs[i]));

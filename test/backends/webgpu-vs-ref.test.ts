@@ -10,7 +10,7 @@ import type { ComputeDType } from '../../kernel-bridge/src/backend/types';
 import { webgpuProblem } from '../../kernel-bridge/src/backends/webgpu/dawn';
 import { WebGpuBackend } from '../../kernel-bridge/src/backends/webgpu/webgpu-backend';
 import { OPS } from '../../kernel-bridge/src/ops/catalogue';
-import { generateInputs } from '../../kernel-bridge/src/ops/generate';
+import { generatedDType, generateInputs } from '../../kernel-bridge/src/ops/generate';
 import { planCall } from '../../kernel-bridge/src/ops/plan-call';
 import type { OpSpec, Params } from '../../kernel-bridge/src/ops/types';
 import { judge } from '../../kernel-bridge/src/precision/judge';
@@ -187,6 +187,7 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   quantize_ternary: [c([[16, 32]]), c([[7]])],
   quantize_int8: [c([[4, 32]]), c([[6, 5]], { dim: 0 }), c([[2, 3, 8]], { dim: 1 })],
   ternary_matmul: [c([[4, 64], [16, 64]]), c([[2, 3, 17], [5, 17]])],
+  dequantize_int32: [c([[4, 64], [4, 1]], { weight_scale: 0.03 }), c([[6, 5], [1, 5]], { dim: 0 }), c([[2, 3, 8], [2, 1, 8]], { dim: 1, weight_scale: 0.5 })],
 };
 
 
@@ -211,11 +212,11 @@ describe.skipIf(!!problem)('webgpu against the ref oracle', () => {
     const inputs: (HostTensor | null)[] = generated.map((d, i) => {
       const shape = k.shapes[i];
       if (!d || !shape) return null;
-      if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
-      const st = dtype === 'f16' ? 'f16' : 'f32';
+      if (!(d instanceof Float64Array)) return { dtype: generatedDType(d), shape, data: d };
+      const st = dtype === 'f16' && planned.inputs[i]?.kind !== 'wide' ? 'f16' : 'f32';
       return { dtype: st, shape, data: roundToDType(d, st) };
     });
-    const widened = inputs.map((t) => (t && t.dtype !== 'int8' ? { dtype: 'f64' as const, shape: t.shape, data: Float64Array.from(tensorValues(t)) } : t));
+    const widened = inputs.map((t) => (t && t.dtype !== 'int8' && t.dtype !== 'int32' ? { dtype: 'f64' as const, shape: t.shape, data: Float64Array.from(tensorValues(t)) } : t));
     const oracle = (await runOp(ref, spec.name, widened, planned.params, dtype === 'int8' ? 'int8' : 'f64')).map(tensorValues);
     const outs = await runOp(backend, spec.name, inputs, planned.params, dtype);
     outs.forEach((o, i) => expect(o.shape, `${spec.name} output ${i} shape`).toEqual(planned.plan.outputs[i]));

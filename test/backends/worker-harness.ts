@@ -3,7 +3,7 @@
 // f16/bf16 the same backend's f32 path is run too (the vs-FP32 rule).
 import { getBackend, runOp } from '../../kernel-bridge/src/backend';
 import type { ComputeBackend, ComputeDType } from '../../kernel-bridge/src/backend/types';
-import { generateInputs } from '../../kernel-bridge/src/ops/generate';
+import { generatedDType, generateInputs } from '../../kernel-bridge/src/ops/generate';
 import { planCall } from '../../kernel-bridge/src/ops/plan-call';
 import { kindStorage } from '../../kernel-bridge/src/ops/tensor-kind';
 import type { OpSpec, Params } from '../../kernel-bridge/src/ops/types';
@@ -129,6 +129,7 @@ export const CASES: Readonly<Record<string, readonly Case[]>> = {
   quantize_ternary: [c([[16, 32]]), c([[7]])],
   quantize_int8: [c([[4, 32]]), c([[6, 5]], { dim: 0 }), c([[2, 3, 8]], { dim: 1 })],
   ternary_matmul: [c([[4, 64], [16, 64]]), c([[2, 3, 17], [5, 17]])],
+  dequantize_int32: [c([[4, 64], [4, 1]], { weight_scale: 0.03 }), c([[6, 5], [1, 5]], { dim: 0 }), c([[2, 3, 8], [2, 1, 8]], { dim: 1, weight_scale: 0.5 })],
 };
 
 
@@ -146,16 +147,16 @@ export async function check(b: ComputeBackend, spec: OpSpec, k: Case, index: num
     generated.map((d, i) => {
       const shape = k.shapes[i];
       if (!d || !shape) return null;
-      if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
+      if (!(d instanceof Float64Array)) return { dtype: generatedDType(d), shape, data: d };
       const st = kindStorage(planned.inputs[i].kind, dt);
       return { dtype: st, shape, data: roundToDType(d, st) };
     });
   const inputs = rounded(dtype);
-  const widened = inputs.map((t) => (t && t.dtype !== 'int8' ? { dtype: 'f64' as const, shape: t.shape, data: Float64Array.from(tensorValues(t)) } : t));
+  const widened = inputs.map((t) => (t && t.dtype !== 'int8' && t.dtype !== 'int32' ? { dtype: 'f64' as const, shape: t.shape, data: Float64Array.from(tensorValues(t)) } : t));
   const oracle = (await runOp(ref, spec.name, widened, planned.params, dtype === 'int8' ? 'int8' : 'f64')).map(tensorValues);
   const outs = await runOp(b, spec.name, inputs, planned.params, dtype);
   outs.forEach((o, i) => expect(o.shape, `${spec.name} output ${i} shape`).toEqual(planned.plan.outputs[i]));
-  const fp32 = dtype === 'f16' || dtype === 'bf16' ? (await runOp(b, spec.name, rounded(dtype).map((t, i) => t && (t.dtype === 'int8' ? t : { dtype: 'f32' as const, shape: t.shape, data: Float32Array.from(tensorValues(t)) })), planned.params, 'f32')).map(tensorValues) : undefined;
+  const fp32 = dtype === 'f16' || dtype === 'bf16' ? (await runOp(b, spec.name, rounded(dtype).map((t, i) => t && (t.dtype === 'int8' || t.dtype === 'int32' ? t : { dtype: 'f32' as const, shape: t.shape, data: Float32Array.from(tensorValues(t)) })), planned.params, 'f32')).map(tensorValues) : undefined;
   const values = outs.map(tensorValues);
   return judge({
     family: spec.tolerance,

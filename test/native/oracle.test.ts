@@ -1148,6 +1148,17 @@ describe('oracle: quantize_ternary, quantize_int8, ternary_matmul', () => {
     const lead = await run1('ternary_matmul', [i8([2, 1, 3], [1, 1, 1, 2, 3, 4]), i8([2, 3], [1, -1, 0, 0, 1, 1])]);
     expect(Array.from(lead)).toEqual([0, 2, -1, 7]);
   });
+
+  it('dequantize_int32: acc · weight_scale / scale in f64, the scale broadcast along dim', async () => {
+    const i32 = (shape: Shape, data: number[]): HostTensor => ({ dtype: 'int32', shape, data: Int32Array.from(data) });
+    const f = (shape: Shape, data: number[]): HostTensor => ({ dtype: 'f64', shape, data: Float64Array.from(data) });
+    const acc = [1000, -2000, 2 ** 20, 0, -(2 ** 31), 2 ** 31 - 1];
+    const [rows] = await runOp(ref, 'dequantize_int32', [i32([2, 3], acc), f([2, 1], [50, 0.25])], { weight_scale: 0.5 }, 'f64');
+    expect(Array.from(tensorValues(rows))).toEqual([10, -20, 2 ** 20 / 100, 0, -(2 ** 32), (2 ** 31 - 1) * 2]);
+    // Along dim 0: one scale per column.
+    const [cols] = await runOp(ref, 'dequantize_int32', [i32([2, 3], acc), f([1, 3], [1, 2, 4])], { dim: 0 }, 'f64');
+    expect(Array.from(tensorValues(cols))).toEqual([1000, -1000, 2 ** 18, 0, -(2 ** 30), (2 ** 31 - 1) / 4]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

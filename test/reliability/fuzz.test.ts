@@ -21,7 +21,7 @@ import { getBackend } from '../../kernel-bridge/src/backend/registry';
 import { runOp } from '../../kernel-bridge/src/backend/run-op';
 import type { ComputeDType } from '../../kernel-bridge/src/backend/types';
 import { OPS } from '../../kernel-bridge/src/ops/catalogue';
-import { generateInputs } from '../../kernel-bridge/src/ops/generate';
+import { generatedDType, generateInputs } from '../../kernel-bridge/src/ops/generate';
 import { planCall, type PlannedCall } from '../../kernel-bridge/src/ops/plan-call';
 import { kindStorage } from '../../kernel-bridge/src/ops/tensor-kind';
 import type { OpSpec, Params } from '../../kernel-bridge/src/ops/types';
@@ -87,6 +87,7 @@ const TEMPLATES: Readonly<Record<string, Template>> = {
   quantize_ternary: t([[4, 8]]),
   quantize_int8: t([[4, 8]], { dim: -1 }),
   ternary_matmul: t([[2, 8], [3, 8]]),
+  dequantize_int32: t([[2, 8], [2, 1]], { weight_scale: 0.05 }),
 };
 
 const stats = {
@@ -220,7 +221,7 @@ async function cpuVsRef(spec: OpSpec, shapes: Shapes, planned: PlannedCall, seed
   const cand = generated.map((d, i): HostTensor | null => {
     const shape = shapes[i];
     if (!d || !shape) return null;
-    if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
+    if (!(d instanceof Float64Array)) return { dtype: generatedDType(d), shape, data: d };
     const st = kindStorage(planned.inputs[i]?.kind ?? 'float', dtype);
     return { dtype: st, shape, data: roundToDType(d, st) };
   });

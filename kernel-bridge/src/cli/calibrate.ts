@@ -18,7 +18,8 @@ import { machineInfo } from '../backend/machine';
 import type { ComputeBackend, DeviceTensor, PreparedCall } from '../backend/types';
 import { measureCall } from '../measure/measure-call';
 import { getOp } from '../ops/catalogue';
-import { generateInputs } from '../ops/generate';
+import { generatedDType, generateInputs } from '../ops/generate';
+import { kindStorage } from '../ops/tensor-kind';
 import { planCall } from '../ops/plan-call';
 import { roundToDType } from '../precision/dtype-values';
 import { mergeCeilings, readCeilings, writeCeilings, type BackendCeilings, type BandwidthCeiling, type RateCeiling } from '../results/ceilings';
@@ -62,7 +63,8 @@ async function timeOp(
   try {
     const inputs = generated.map((d, i) => {
       if (!d) return null;
-      const host: HostTensor = d instanceof Float64Array ? { dtype: st, shape: shapes[i]!, data: roundToDType(d, st) } : { dtype: 'int8', shape: shapes[i]!, data: d };
+      const kst = kindStorage(planned.inputs[i]?.kind ?? 'float', dtype);
+      const host: HostTensor = d instanceof Float64Array ? { dtype: kst, shape: shapes[i]!, data: roundToDType(d, kst) } : { dtype: generatedDType(d), shape: shapes[i]!, data: d };
       const t = backend.upload(host);
       device.push(t);
       return t;

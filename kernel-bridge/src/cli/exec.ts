@@ -12,6 +12,7 @@ import { getBackend } from '../backend/registry';
 import { runOp } from '../backend/run-op';
 import type { ComputeDType } from '../backend/types';
 import { getOp, listOps } from '../ops/catalogue';
+import { kindStorage } from '../ops/tensor-kind';
 import { planCall } from '../ops/plan-call';
 import type { OpSpec } from '../ops/types';
 import { roundedValues, roundToDType, tensorValues } from '../precision/dtype-values';
@@ -173,9 +174,11 @@ export async function execCommand(argv: readonly string[], io: Io): Promise<numb
       return { dtype: kind, shape: x.shape, data: arr };
     }
     // Round to the case dtype's storage first, then store as the compute dtype needs.
-    const rounded = dt.round ? roundedValues(x.data, storageDType(dt.round)) : x.data;
-    const data = roundToDType(rounded, floatStore);
-    return { dtype: floatStore, shape: x.shape, data };
+    // Wide inputs (quantisation scales) stay at least f32 whatever the case dtype.
+    const store: DType = kind === 'wide' ? kindStorage('wide', dt.compute) : floatStore;
+    const rounded = dt.round ? roundedValues(x.data, kindStorage(kind, dt.round)) : x.data;
+    const data = roundToDType(rounded, store);
+    return { dtype: store, shape: x.shape, data };
   });
 
   const outs = await runOp(backend, c.spec.name, inputs, planned.params, dt.compute);

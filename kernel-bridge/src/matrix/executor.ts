@@ -11,7 +11,7 @@
 import { AbwError } from '../errors';
 import type { ComputeBackend, ComputeDType, DeviceTensor, PreparedCall } from '../backend/types';
 import { runOp } from '../backend/run-op';
-import { generateInputs } from '../ops/generate';
+import { generatedDType, generateInputs } from '../ops/generate';
 import { getOp } from '../ops/catalogue';
 import { planCall, type PlannedCall } from '../ops/plan-call';
 import type { OpSpec } from '../ops/types';
@@ -87,15 +87,16 @@ function hostTensor(dtype: DType, shape: Shape, data: HostTensor['data']): HostT
 }
 
 /**
- * Float inputs stored as `dtype` needs (rounded to its storage: tf32 cases get f32, the mode
- * rounds inside the op); integer inputs, and inputs already in that storage, pass through.
+ * Float and wide inputs stored as `dtype` needs (rounded to its storage: tf32 cases get f32, the
+ * mode rounds inside the op; wide ones at least f32); integer inputs, and inputs already in that
+ * storage, pass through.
  */
 function storeInputs(inputs: readonly (HostTensor | null)[], planned: PlannedCall, dtype: ComputeDType): (HostTensor | null)[] {
   return inputs.map((t, i) => {
     if (!t) return null;
     const kind = planned.inputs[i]?.kind ?? 'float';
-    if (kind !== 'float') return t;
-    const st = kindStorage('float', dtype);
+    if (kind !== 'float' && kind !== 'wide') return t;
+    const st = kindStorage(kind, dtype);
     if (t.dtype === st) return t;
     return hostTensor(st, t.shape, roundToDType(f64(t), st));
   });
@@ -205,7 +206,7 @@ export async function executeCase(c: Case, ctx: ExecContext): Promise<ResultReco
     const inputs64 = generated.map((d, i): HostTensor | null => {
       const shape = c.shapes[i];
       if (!d || !shape) return null;
-      return hostTensor(d instanceof Int8Array ? 'int8' : 'f64', shape, d);
+      return hostTensor(generatedDType(d), shape, d);
     });
     const rounded = storeInputs(inputs64, planned, c.dtype);
     // Test-only fault ops have no oracle and no precision verdict: they only have to run.

@@ -39,6 +39,7 @@ import { max_pool2d } from './pool/max_pool2d';
 import { quantize_int8 } from './quant/quantize_int8';
 import { quantize_ternary } from './quant/quantize_ternary';
 import { ternary_matmul } from './quant/ternary_matmul';
+import { dequantize_int32 } from './quant/dequantize_int32';
 import { istft } from './stft/istft';
 import { stft } from './stft/stft';
 import type { OpSpec } from './types';
@@ -87,6 +88,7 @@ export const OPS: readonly OpSpec[] = Object.freeze([
   quantize_ternary,
   quantize_int8,
   ternary_matmul,
+  dequantize_int32,
 ]);
 
 const BY_NAME: ReadonlyMap<string, OpSpec> = new Map(OPS.map((op) => [op.name, op]));

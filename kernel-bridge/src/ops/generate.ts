@@ -1,5 +1,6 @@
 /**
- * Seeded input generation in FP64 (Int8Array for int8 inputs), following each input's `init`.
+ * Seeded input generation in FP64 (Int8Array / Int32Array for int8 / int32 inputs), following
+ * each input's `init`.
  * Every input gets its own stream derived from (seed, input index), so one input's values do
  * not depend on another's shape. No input is ever all zeros.
  */
@@ -11,7 +12,7 @@ import { deriveSeed, Rng } from './rng';
 import { product } from './shape-rules';
 import type { InputDecl, Init, OpSpec, Params } from './types';
 
-export type GeneratedInput = Float64Array | Int8Array | null;
+export type GeneratedInput = Float64Array | Int8Array | Int32Array | null;
 
 /** Audio-like rows along the last dim: a few tones, a noise floor and decaying transients. */
 function fillAudio(out: Float64Array, rowLen: number, rng: Rng): void {
@@ -68,7 +69,7 @@ function fanInOf(shape: Shape): number {
   return Math.max(1, product(shape.slice(1)));
 }
 
-function fill(init: Init, shape: Shape, rng: Rng, shapesByName: ReadonlyMap<string, Shape | null>, op: string): Float64Array | Int8Array {
+function fill(init: Init, shape: Shape, rng: Rng, shapesByName: ReadonlyMap<string, Shape | null>, op: string): Float64Array | Int8Array | Int32Array {
   const n = product(shape);
   switch (init.dist) {
     case 'int8': {
@@ -79,6 +80,11 @@ function fill(init: Init, shape: Shape, rng: Rng, shapesByName: ReadonlyMap<stri
     case 'ternary': {
       const out = new Int8Array(n);
       for (let i = 0; i < n; i++) out[i] = rng.int(-1, 1);
+      return out;
+    }
+    case 'int32': {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = rng.int(-init.max, init.max);
       return out;
     }
     case 'normal': {
@@ -134,11 +140,16 @@ export function generateInputs(spec: OpSpec, shapes: readonly (Shape | null)[], 
     if (data.length > 0) {
       let nonzero = false;
       for (let j = 0; j < data.length && !nonzero; j++) nonzero = data[j] !== 0;
-      // Tiny int8/ternary tensors can draw all zeros; one forced nonzero keeps every input live.
+      // Tiny integer tensors can draw all zeros; one forced nonzero keeps every input live.
       if (!nonzero) data[0] = 1;
       for (let j = 0; j < data.length; j++) if (data[j] !== 0) return data;
       throw new AbwError('ABW_EINTERNAL', `[${spec.name}] generated input '${decl.name}' is all zeros`);
     }
     return data;
   });
+}
+
+/** The host dtype of a generated input: int8 / int32 for integer inputs, f64 otherwise. */
+export function generatedDType(d: Float64Array | Int8Array | Int32Array): 'f64' | 'int8' | 'int32' {
+  return d instanceof Int8Array ? 'int8' : d instanceof Int32Array ? 'int32' : 'f64';
 }

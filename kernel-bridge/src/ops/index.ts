@@ -15,6 +15,6 @@ export type {
 export { OPS, getOp, hasOp, listOps, opNames } from './catalogue';
 export { resolveParams } from './resolve-params';
 export { planCall, checkDType, expandInputs, type PlannedCall } from './plan-call';
-export { generateInputs, type GeneratedInput } from './generate';
+export { generateInputs, generatedDType, type GeneratedInput } from './generate';
 export { Rng, deriveSeed } from './rng';
 export { broadcastShapes, convOutSize, normDim, poolOutSize } from './shape-rules';

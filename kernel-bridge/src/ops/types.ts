@@ -51,7 +51,9 @@ export type Init =
   /** Complex spectrum-like values (for complex inputs): normal re/im. */
   | { readonly dist: 'complex'; readonly std?: number }
   | { readonly dist: 'int8' }
-  | { readonly dist: 'ternary' };
+  | { readonly dist: 'ternary' }
+  /** Integers uniform in [−max, max] (int32 accumulators of an integer matmul). */
+  | { readonly dist: 'int32'; readonly max: number };
 
 export interface InputDecl {
   readonly name: string;

@@ -1,6 +1,6 @@
-// cpu BitNet b1.58 quantisation: ternary weight and per-row int8 activation quantisers, and the
+// cpu BitNet b1.58 quantisation: ternary weight and per-row int8 activation quantisers, the
 // int8 × int8 → int32 matmul (exact integer arithmetic; loops shaped so the compiler emits
-// widening multiply-adds).
+// widening multiply-adds) and the f32 rescale of its int32 accumulators.
 #include "cpu/detail/util.h"
 
 namespace abw::cpu {
@@ -168,8 +168,49 @@ void ternary_matmul(KernelArgs& a) {
   });
 }
 
+// y = (f32(acc) · weight_scale) / scale in f32 (f16/bf16 outputs rounded once by the dispatcher).
+void dequantize_int32(KernelArgs& a) {
+  const Tensor& A = a.input(0, "acc");
+  const Tensor& S = a.input(1, "scale");
+  Tensor& Y = a.output(0, "y");
+  check_dtype(a, A, DType::i32, "input `acc`");
+  const int64_t nd = A.ndim(), dim = a.p.i("dim");
+  ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + sstr(A.shape())));
+  const float ws = static_cast<float>(a.p.f("weight_scale"));
+  ABW_CHECK(ws > 0.0f && std::isfinite(ws), "EINVAL", a.msg("parameter `weight_scale` must be a finite f32 > 0"));
+  Shape ss = A.shape();
+  ss[dim] = 1;
+  check_shape(a, S, ss, "input `scale`");
+  check_shape(a, Y, A.shape(), "output `y`");
+  const int32_t* acc = A.data<int32_t>();
+  const float* s = fin(a, S, "input `scale`");
+  float* y = fout(a, Y, "output `y`");
+  const int64_t outer = prod(A.shape(), 0, dim), n = A.shape()[dim], inner = prod(A.shape(), dim + 1, nd);
+  if (A.numel() == 0) return;
+  if (inner == 1) {  // the scale's dim is last (per-token scales): one scale per contiguous row
+    par(outer, 2 * n, [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) {
+        const float so = s[o];
+        const int32_t* ar = acc + o * n;
+        float* yr = y + o * n;
+        for (int64_t i = 0; i < n; ++i) yr[i] = static_cast<float>(ar[i]) * ws / so;
+      }
+    });
+    return;
+  }
+  par(outer * n, 2 * inner, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* so = s + (r / n) * inner;
+      const int32_t* ar = acc + r * inner;
+      float* yr = y + r * inner;
+      for (int64_t j = 0; j < inner; ++j) yr[j] = static_cast<float>(ar[j]) * ws / so[j];
+    }
+  });
+}
+
 }  // namespace
 ABW_KERNEL(cpu, quantize_ternary, f32, quantize_ternary);
 ABW_KERNEL(cpu, quantize_int8, f32, quantize_int8);
 ABW_KERNEL(cpu, ternary_matmul, i8, ternary_matmul);
+ABW_KERNEL(cpu, dequantize_int32, f32, dequantize_int32);
 }  // namespace abw::cpu

@@ -1,5 +1,5 @@
-// FP64 oracle: BitNet b1.58 quantisation (quantize_ternary, quantize_int8) and the integer
-// ternary_matmul. Rounding is half-to-even (std::nearbyint in the default rounding mode, as
+// FP64 oracle: BitNet b1.58 quantisation (quantize_ternary, quantize_int8), the integer
+// ternary_matmul and the rescale of its accumulators (dequantize_int32). Rounding is half-to-even (std::nearbyint in the default rounding mode, as
 // torch.round).
 #include <cmath>
 #include <cstdint>
@@ -106,9 +106,38 @@ void ternary_matmul(KernelArgs& a) {
     }
   });
 }
+
+// y = acc · weight_scale / scale in f64 (acc exact, two roundings), scale broadcast along dim.
+void dequantize_int32(KernelArgs& a) {
+  const Tensor& acc = a.input(0, "acc");
+  detail::check_dtype(a, acc, DType::i32, "input `acc`");
+  const Tensor& scale = detail::in_f64(a, 1, "scale");
+  Tensor& y = detail::out_f64(a, 0, "y");
+  const int64_t dim = a.p.i("dim");
+  const double ws = a.p.f("weight_scale");
+  ABW_CHECK(dim >= 0 && dim < acc.ndim(), "EINVAL",
+            a.msg("parameter `dim` must be in [0, " + istr(acc.ndim()) + "), got " + istr(dim)));
+  ABW_CHECK(ws > 0.0 && std::isfinite(ws), "EINVAL", a.msg("parameter `weight_scale` must be a finite number > 0"));
+  Shape ss = acc.shape();
+  ss[dim] = 1;
+  detail::expect_shape(a, scale, ss, "input `scale`", "acc's shape with dim kept as 1");
+  detail::expect_shape(a, y, acc.shape(), "output `y`", "the shape of `acc`");
+  const int64_t n = acc.size(dim);
+  const int64_t inner = detail::prod(acc.shape(), dim + 1, acc.shape().size());
+  const int32_t* ad = acc.data<int32_t>();
+  const double* sd = scale.data<double>();
+  double* yd = y.data<double>();
+  parallel_for(acc.numel(), 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t e = begin; e < end; ++e) {
+      const int64_t row = (e / (n * inner)) * inner + e % inner;
+      yd[e] = static_cast<double>(ad[e]) * ws / sd[row];
+    }
+  });
+}
 }  // namespace
 
 ABW_KERNEL(ref, quantize_ternary, f64, quantize_ternary);
 ABW_KERNEL(ref, quantize_int8, f64, quantize_int8);
 ABW_KERNEL(ref, ternary_matmul, i8, ternary_matmul);
+ABW_KERNEL(ref, dequantize_int32, f64, dequantize_int32);
 }  // namespace abw::ref

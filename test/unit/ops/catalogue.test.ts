@@ -10,7 +10,7 @@ const EXPECTED = [
   'reshape', 'transpose', 'permute', 'concat', 'pad', 'slice',
   'add', 'mul', 'add_bias', 'complex_mul',
   'fft', 'ifft', 'rfft', 'irfft', 'stft', 'istft',
-  'quantize_ternary', 'quantize_int8', 'ternary_matmul',
+  'quantize_ternary', 'quantize_int8', 'ternary_matmul', 'dequantize_int32',
 ];
 
 const FAMILIES = ['matmul', 'conv', 'lstm', 'activation', 'pool', 'norm', 'layout', 'elementwise', 'fft', 'stft', 'quant'];
@@ -25,6 +25,7 @@ const TOLERANCE: Record<string, string> = {
   max_pool1d: 'elementwise', avg_pool1d: 'elementwise', max_pool2d: 'elementwise', avg_pool2d: 'elementwise',
   reshape: 'copy', transpose: 'copy', permute: 'copy', concat: 'copy', pad: 'copy', slice: 'copy',
   quantize_ternary: 'quantized', quantize_int8: 'quantized', ternary_matmul: 'exact',
+  dequantize_int32: 'elementwise',
 };
 
 describe('catalogue', () => {
@@ -42,7 +43,7 @@ describe('catalogue', () => {
       expect(op.torch.length).toBeGreaterThan(3);
       expect(op.outputs.length).toBeGreaterThan(0);
       if (op.name === 'ternary_matmul') expect(op.dtypes).toEqual(['int8']);
-      else if (op.name.startsWith('quantize_')) expect(op.dtypes).toEqual(['f32', 'f16', 'bf16']);
+      else if (op.name.startsWith('quantize_') || op.name === 'dequantize_int32') expect(op.dtypes).toEqual(['f32', 'f16', 'bf16']);
       else if (TF32.includes(op.name)) expect(op.dtypes).toEqual(['f32', 'tf32', 'f16', 'bf16']);
       else expect(op.dtypes).toEqual(['f32', 'f16', 'bf16']);
       for (const [name, decl] of Object.entries(op.params)) {

@@ -45,6 +45,7 @@ const CASES: Record<string, [(Shape | null)[], Record<string, unknown>]> = {
   quantize_ternary: [[[16, 16]], {}],
   quantize_int8: [[[16, 16]], {}],
   ternary_matmul: [[[4, 32], [8, 32]], {}],
+  dequantize_int32: [[[4, 32], [4, 1]], {}],
 };
 
 function allZero(a: ArrayLike<number>): boolean {
@@ -85,6 +86,16 @@ describe('Rng', () => {
 });
 
 describe('generateInputs', () => {
+  it('dequantize_int32: accumulators are int32 up to ±2^20, scales positive as quantize_int8 gives them', () => {
+    const [acc, scale] = generateInputs(getOp('dequantize_int32'), [[64, 256], [64, 1]], {}, 11);
+    expect(acc).toBeInstanceOf(Int32Array);
+    const a = Array.from(acc!);
+    expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(2 ** 20);
+    expect(Math.max(...a.map(Math.abs))).toBeGreaterThan(2 ** 19);
+    expect(a.some((v) => v < 0)).toBe(true);
+    for (const s of scale!) expect(s >= 20 && s <= 200).toBe(true);
+  });
+
   it('has a valid case for every op', () => {
     expect(Object.keys(CASES).sort()).toEqual(OPS.map((o) => o.name).sort());
   });
@@ -106,7 +117,7 @@ describe('generateInputs', () => {
         expect(t).not.toBeNull();
         const n = shape.reduce((x, y) => x * y, 1);
         expect(t!.length).toBe(n);
-        expect(t).toBeInstanceOf(inputs[i].kind === 'int8' ? Int8Array : Float64Array);
+        expect(t).toBeInstanceOf(inputs[i].kind === 'int8' ? Int8Array : inputs[i].kind === 'int32' ? Int32Array : Float64Array);
         expect(allZero(t!)).toBe(false);
         for (const v of t!) expect(Number.isFinite(v)).toBe(true);
         expect(Array.from(b[i]!)).toEqual(Array.from(t!));

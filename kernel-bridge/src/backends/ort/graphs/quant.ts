@@ -2,6 +2,7 @@
  * quantize_ternary: scale = max(ReduceMean(|w|), 1e-5), q = Cast<int8>(Clip(Round(w / scale), −1, 1)).
  * quantize_int8: scale = 127 / max(ReduceMax(|x|, dim, keepdims), 1e-5), q = Cast<int8>(Clip(Round(x·scale), −128, 127)).
  * ONNX Round is half-to-even, as torch.round. ternary_matmul: MatMulInteger(xq, Transpose(wq)), int8 × int8 → int32.
+ * dequantize_int32: Div(Mul(Cast<float>(acc), weight_scale), scale), the scale broadcast by shape (its dim kept as 1).
  */
 import { num, req, type Family } from './types';
 
@@ -30,5 +31,12 @@ export const quantGraphs: Family = {
   },
   ternary_matmul: {
     build: (c) => [c.g.node('MatMulInteger', [req(c, 0), c.g.node('Transpose', [req(c, 1)], { perm: [1, 0] })])],
+  },
+  dequantize_int32: {
+    build: (c) => {
+      const { g } = c;
+      const acc = g.node('Cast', [req(c, 0)], { to: 1 });
+      return [g.node('Div', [g.node('Mul', [acc, g.scalar('float', num(c.p, 'weight_scale'))]), req(c, 1)])];
+    },
   },
 };

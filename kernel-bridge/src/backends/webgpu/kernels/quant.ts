@@ -2,7 +2,9 @@
  * BitNet b1.58 quantisation and the int8 × ternary product. int8 tensors are packed four to a
  * u32 word (WGSL has no 8-bit storage type), so every writer produces whole words: one thread per
  * word, never two threads on one word. ternary_matmul accumulates in i32 (bit-exact).
- * Rounding is WGSL's round(), ties to even, as docs/ops.md asks.
+ * Rounding is WGSL's round(), ties to even, as docs/ops.md asks. dequantize_int32 computes in f32
+ * and rounds once to T; its weight_scale travels as f32 bits in the uniform, so the layers of a
+ * model (each with its own scale) share one pipeline.
  */
 import { numel } from '../../../tensor';
 import type { KernelFamily } from '../kernel-types';
@@ -80,6 +82,23 @@ export const quantKernels: KernelFamily = {
   q[i] = word;`,
       );
       return { passes: [scales, pack] };
+    },
+  },
+  dequantize_int32: {
+    build(c) {
+      const a = c.inputs[0]!.shape;
+      const dim = c.p.dim as number;
+      const len = a[dim];
+      const inner = numel(a.slice(dim + 1));
+      const ws = new Uint32Array(Float32Array.of(c.p.weight_scale as number).buffer)[0]!;
+      const pass = mapPass(
+        'dequantize_int32',
+        numel(a),
+        [ro('acc', inp(0), 'i32'), ro('scale', inp(1), 'f32'), rw('y', out(0))],
+        `let row = (i / ${u(len * inner)}) * ${u(inner)} + i % ${u(inner)};
+  y[i] = T((f32(acc[i]) * bitcast<f32>(U.x)) / scale[row]);`,
+      );
+      return { passes: [{ ...pass, uniforms: [ws] }] };
     },
   },
   ternary_matmul: {
