@@ -16,8 +16,13 @@ import { butterflyParts, CMUL, PlanBuilder, radices, twiddles } from './fft-radi
 
 /** Points one workgroup should hold at least: 256 radix-4 butterflies a pass for its threads. */
 const MIN_POINTS = 1024;
-/** Threads of a workgroup when there are many; with fewer groups than this, each gets more. */
+/**
+ * Threads of a workgroup when there are many, and up to how many when there are fewer groups
+ * than FEW_GROUPS (a few long lines would leave most of a large GPU idle). A guess, not tuned on
+ * a GPU; lavapipe is faster with fewer (it runs a workgroup's invocations on one CPU thread).
+ */
 const BASE_THREADS = 256;
+const FEW_THREADS = 512;
 const FEW_GROUPS = 256;
 const MAX_GROUPS = 65535;
 
@@ -40,8 +45,8 @@ export interface SharedLayout {
 
 /**
  * Lines and threads per workgroup: at least `minLines` lines and MIN_POINTS points where the
- * storage allows; as many threads as the widest pass has butterflies, up to 256, or up to 1024
- * when the groups are too few to fill a large GPU (rfft of a few long lines).
+ * storage allows; as many threads as the widest pass has butterflies, up to BASE_THREADS, or
+ * FEW_THREADS when the groups are few (rfft of a few long lines).
  */
 export function sharedLayout(n: number, count: number, limits: KernelLimits, minLines = 1): SharedLayout {
   const fit = Math.max(1, Math.floor(limits.workgroupStorage / (8 * n)));
@@ -49,7 +54,7 @@ export function sharedLayout(n: number, count: number, limits: KernelLimits, min
   const groups = Math.ceil(count / lines);
   const rs = radices(n) ?? [];
   const widest = (lines * n) / (rs.length ? Math.min(...rs) : 1);
-  const cap = Math.min(limits.invocations, groups < FEW_GROUPS ? 1024 : BASE_THREADS);
+  const cap = Math.min(limits.invocations, groups < FEW_GROUPS ? FEW_THREADS : BASE_THREADS);
   let threads = 32;
   while (threads < widest && threads < cap) threads *= 2;
   return { lines, threads: Math.min(threads, cap), groups };
