@@ -493,6 +493,13 @@ def op_quantize_int8(c):
     return run
 
 
+def op_dequantize_int32(c):
+    acc, scale = c.x
+    ws, out = c.p["weight_scale"], MX_DTYPE[c.outs[0]["dtype"]]
+    # f32 multiply and divide (a Python scalar is weakly typed: it stays f32), one rounding to storage
+    return lambda: [((acc.astype(mx.float32) * ws) / scale.astype(mx.float32)).astype(out)]
+
+
 OPS = {
     "matmul": op_matmul,
     "linear": op_linear,
@@ -528,6 +535,7 @@ OPS = {
     "istft": op_istft,
     "quantize_ternary": op_quantize_ternary,
     "quantize_int8": op_quantize_int8,
+    "dequantize_int32": op_dequantize_int32,
 }
 
 UNSUPPORTED = {

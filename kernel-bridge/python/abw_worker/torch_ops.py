@@ -318,6 +318,13 @@ def op_ternary_matmul(c):
     return lambda: [torch.matmul(xq.to(torch.int32), w32)]
 
 
+def op_dequantize_int32(c):
+    acc, scale = c.x
+    ws, out = c.p["weight_scale"], TORCH_DTYPE[c.outs[0]["dtype"]]
+    # BitLinear's rescale: f32 multiply and divide (the scalar rounds to f32), one rounding to storage
+    return lambda: [(acc.to(torch.float32) * ws / scale.to(torch.float32)).to(out)]
+
+
 OPS = {
     "matmul": op_matmul,
     "linear": op_linear,
@@ -354,6 +361,7 @@ OPS = {
     "quantize_ternary": op_quantize_ternary,
     "quantize_int8": op_quantize_int8,
     "ternary_matmul": op_ternary_matmul,
+    "dequantize_int32": op_dequantize_int32,
 }
 
 UNSUPPORTED = {}

@@ -1,7 +1,8 @@
 // cuda BitNet b1.58 quantisation: the ternary (absmean) and per-token int8 (absmax) quantisers,
-// and the int8 × ternary matmul with exact integer accumulation (dp4a on 4-byte packs; int32
-// wraps modulo 2^32 exactly as the cpu backend's two's-complement result). Quantisers compute in
-// f32 on widened inputs, round half to even (rintf), as the cpu backend does.
+// the int8 × ternary matmul with exact integer accumulation (dp4a on 4-byte packs; int32
+// wraps modulo 2^32 exactly as the cpu backend's two's-complement result), and the rescale of
+// its int32 accumulators to float. Quantisers compute in f32 on widened inputs, round half to
+// even (rintf), as the cpu backend does.
 #include <cmath>
 #include <memory>
 #include <string>
@@ -191,8 +192,65 @@ CallPtr ternary_matmul(OpArgs& a) {
   return call;
 }
 
+// y = (f32(acc) · ws) / scale[row], rounded once to T (IEEE f32 multiply and divide, as cpu).
+__device__ __forceinline__ float dequant(int32_t v, float ws, float s) { return static_cast<float>(v) * ws / s; }
+
+// Per-token scales (dim last) with rows a multiple of 4 long: 16-byte loads, four outputs a thread.
+template <class T>
+__global__ void dequant_rows4(const int4* __restrict__ acc, const float* __restrict__ scale, T* __restrict__ y, int64_t n4, int64_t row4, float ws) {
+  ABW_GRID_STRIDE(i, n4) {
+    const int4 v = acc[i];
+    const float s = scale[i / row4];
+    T* o = y + 4 * i;
+    o[0] = st<T>(dequant(v.x, ws, s));
+    o[1] = st<T>(dequant(v.y, ws, s));
+    o[2] = st<T>(dequant(v.z, ws, s));
+    o[3] = st<T>(dequant(v.w, ws, s));
+  }
+}
+
+// Any dim: the scale of element e sits at (e / (len·inner))·inner + e % inner.
+template <class T>
+__global__ void dequant_any(const int32_t* __restrict__ acc, const float* __restrict__ scale, T* __restrict__ y, int64_t n, int64_t len, int64_t inner, float ws) {
+  ABW_GRID_STRIDE(e, n) y[e] = st<T>(dequant(acc[e], ws, scale[(e / (len * inner)) * inner + e % inner]));
+}
+
+CallPtr dequantize_int32(OpArgs& a) {
+  const DevTensor& A = a.input(0, "acc");
+  const DevTensor& S = a.input(1, "scale");
+  const DevTensor& Y = a.output(0, "y");
+  ABW_CHECK(A.dtype == DType::i32 && S.dtype == DType::f32, "EDTYPE", a.msg("inputs must be int32 `acc` and f32 `scale`"));
+  const int64_t nd = A.ndim(), dim = a.p.i("dim");
+  ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + shape_str(A.shape)));
+  const float ws = static_cast<float>(a.p.f("weight_scale"));
+  ABW_CHECK(ws > 0.0f && std::isfinite(ws), "EINVAL", a.msg("parameter `weight_scale` must be a finite f32 > 0"));
+  Shape ss = A.shape;
+  ss[static_cast<size_t>(dim)] = 1;
+  a.check_shape(S, ss, "input `scale`");
+  a.check_shape(Y, A.shape, "output `y`");
+  int64_t inner = 1;
+  for (int64_t d = dim + 1; d < nd; ++d) inner *= A.shape[static_cast<size_t>(d)];
+  const int64_t len = A.shape[static_cast<size_t>(dim)], n = A.numel();
+  const int32_t* acc = A.ptr<int32_t>();
+  const float* s = S.ptr<float>();
+  void* y = Y.data;
+  const DType dt = a.dtype;
+  const bool vec4 = inner == 1 && len % 4 == 0 && reinterpret_cast<uintptr_t>(acc) % 16 == 0;
+  auto call = std::make_unique<Call>();
+  call->launch = [=](cudaStream_t st) {
+    if (n == 0) return;
+    if (vec4) {
+      ABW_FLOAT_DISPATCH(dt, dequant_rows4<T><<<blocks_for(n / 4), kThreads, 0, st>>>(reinterpret_cast<const int4*>(acc), s, static_cast<T*>(y), n / 4, len / 4, ws));
+    } else {
+      ABW_FLOAT_DISPATCH(dt, dequant_any<T><<<blocks_for(n), kThreads, 0, st>>>(acc, s, static_cast<T*>(y), n, len, inner, ws));
+    }
+  };
+  return call;
+}
+
 }  // namespace
 ABW_CUDA_OP(quantize_ternary, quantize_ternary, kFloats);
 ABW_CUDA_OP(quantize_int8, quantize_int8, kFloats);
 ABW_CUDA_OP(ternary_matmul, ternary_matmul, kI8);
+ABW_CUDA_OP(dequantize_int32, dequantize_int32, kFloats);
 }  // namespace abw::cuda
