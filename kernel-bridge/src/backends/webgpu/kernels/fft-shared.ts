@@ -14,7 +14,7 @@ import type { Binding, KernelLimits, Pass } from '../kernel-types';
 import { cst, u } from '../wgsl';
 import { butterflyParts, CMUL, PlanBuilder, radices, twiddles } from './fft-radix';
 
-/** Points one workgroup should hold at least: 256 radix-4 butterflies a pass for its threads. */
+/** Points one workgroup should hold at least, so its threads have butterflies (128–256 a pass). */
 const MIN_POINTS = 1024;
 /**
  * Threads of a workgroup when there are many, and up to how many when there are fewer groups
