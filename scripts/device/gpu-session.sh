@@ -71,10 +71,12 @@ if [ "${1:-all}" = ops ]; then
   log "exit $?"
   grep -E "ratio" "$W/cuda-vs-torch.log" | tee -a "$OUT/session.log"
   pack
-  timeout 90 node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch-2.json" >"$W/cuda-vs-torch-2.log" 2>&1
-  log "exit $?"
-  grep -E "ratio" "$W/cuda-vs-torch-2.log" | tee -a "$OUT/session.log"
-  pack
+  if [ "${BENCH_TWICE:-1}" = 1 ]; then
+    timeout 90 node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch-2.json" >"$W/cuda-vs-torch-2.log" 2>&1
+    log "exit $?"
+    grep -E "ratio" "$W/cuda-vs-torch-2.log" | tee -a "$OUT/session.log"
+    pack
+  fi
   (OUT=$W/webgpu timeout 45 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
   log "webgpu bench exit $?"
   grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
