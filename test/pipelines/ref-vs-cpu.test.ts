@@ -38,6 +38,10 @@ describe('pipelines: ref (FP64) vs cpu (f32), tiny configurations', () => {
         expect([...cpu.tally.hostStages]).toEqual(['rvq-argmin', 'rvq-gather']);
       }
       if (name === 'bitnet') {
+        // The rescale is a device op: no host stage, and only the output comes back untapped.
+        expect([...cpu.tally.hostStages]).toEqual([]);
+        expect(ref.tally.hostStages.size).toBe(0);
+        expect(cpu.tally.deviceOps.get('dequantize_int32')).toBe(4);
         // Integer matmuls: the cpu kernel and the oracle on the same int8 inputs, bit for bit.
         const taps = cpu.output.integerTaps!;
         expect(taps).toHaveLength(4);

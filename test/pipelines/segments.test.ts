@@ -18,6 +18,7 @@ import { runPipeline } from '../../kernel-bridge/src/pipelines/run';
 
 const problem = ortLoadProblem();
 const ENCODEC = { seconds: 0.05, bandwidth: 3 };
+const BITNET = { config: 'tiny', tokens: 12 };
 
 /** The same backend, minus its segment compiler: every stage runs op by op. */
 function opByOp(b: ComputeBackend): ComputeBackend {
@@ -42,6 +43,22 @@ describe.skipIf(problem !== undefined)('pipeline segments on ort:cpu', () => {
     // The same ONNX kernels in one session: the same numbers.
     expect(Array.from(graph.output.output)).toEqual(Array.from(plain.output.output));
     expect(graph.output.codes!.map((c) => Array.from(c))).toEqual(plain.output.codes!.map((c) => Array.from(c)));
+  });
+
+  it('runs each bitnet layer as one graph (int8 quantiser, integer matmul, rescale), as op by op; a tapped run goes op by op', async () => {
+    const ort = getBackend('ort:cpu');
+    const graph = await runPipeline(ort, 'f32', 'bitnet', { params: BITNET, seed: 7 });
+    const plain = await runPipeline(opByOp(ort), 'f32', 'bitnet', { params: BITNET, seed: 7 });
+    expect([...graph.tally.segments]).toEqual([
+      ['layers.0', { mode: 'one-call', ops: 10 }],
+      ['layers.1', { mode: 'one-call', ops: 10 }],
+    ]);
+    expect([...graph.tally.hostStages]).toEqual([]);
+    expect(Array.from(graph.output.output)).toEqual(Array.from(plain.output.output));
+    const tapped = await runPipeline(ort, 'f32', 'bitnet', { params: BITNET, seed: 7, run: { taps: true } });
+    expect(tapped.tally.segments.size).toBe(0);
+    expect(tapped.output.integerTaps).toHaveLength(4);
+    expect(Array.from(tapped.output.output)).toEqual(Array.from(plain.output.output));
   });
 
   it('writes each graph it builds to ABW_ORT_DUMP_DIR', async () => {
@@ -154,6 +171,13 @@ describe.skipIf(gpuProblem !== undefined)('pipeline segments on webgpu', () => {
       expect([...bands.tally.segments.keys()]).toEqual(['band 0', 'band 1']);
       expect([...bands.tally.segments.values()].every((o) => o.mode === 'one-call')).toBe(true);
       expect(Array.from(bands.output.output)).toEqual(Array.from(bandsPlain.output.output));
+      // bitnet's layers (int8 packing, i32 matmul, rescale), one submission each.
+      const bit = await runPipeline(gpu, 'f32', 'bitnet', { params: BITNET, seed: 7 });
+      const bitPlain = await runPipeline(opByOp(gpu), 'f32', 'bitnet', { params: BITNET, seed: 7 });
+      expect([...bit.tally.segments.keys()]).toEqual(['layers.0', 'layers.1']);
+      expect([...bit.tally.segments.values()].every((o) => o.mode === 'one-call')).toBe(true);
+      expect(Array.from(bit.output.output)).toEqual(Array.from(bitPlain.output.output));
+      expect(gpu.memory().currentBytes).toBe(0);
     } finally {
       gpu.dispose();
     }

@@ -2,10 +2,11 @@
  * The `bitnet` pipeline: a BitNet b1.58 MLP stack. Per layer: LayerNorm → BitLinear up →
  * squared ReLU → BitLinear down → residual. A BitLinear quantises its weights once (absmean
  * ternary, `quantize_ternary`), its input per token (absmax int8, `quantize_int8`), multiplies
- * in integers (`ternary_matmul`, int32 accumulation) and rescales to float:
- * y = acc · w_scale / x_scale. The rescale is on the host: the catalogue has no int32 → float
- * op, so the int32 product and the token scales come back once per BitLinear. The tokens stand
- * for audio frames at `frame_rate` per second (a codec's latent rate), which gives the RTF.
+ * in integers (`ternary_matmul`, int32 accumulation) and rescales to float on the device
+ * (`dequantize_int32`: y = acc · w_scale / x_scale), so a run never leaves the device between
+ * its input and its output (with `taps`, the integer operands and products are read back too).
+ * The tokens stand for audio frames at `frame_rate` per second (a codec's latent rate), which
+ * gives the RTF.
  */
 import type { DeviceTensor } from '../../backend/types';
 import type { Params } from '../../ops/types';
@@ -64,12 +65,21 @@ interface TernaryWeight {
 
 export const bitnet: PipelineSpec<BitNetConfig> = {
   name: 'bitnet',
-  summary: 'BitNet b1.58 MLP stack: absmean ternary weights, per-token int8 activations, integer matmul, float rescale',
+  summary: 'BitNet b1.58 MLP stack: absmean ternary weights, per-token int8 activations, integer matmul, float rescale on the device',
   params: PARAMS,
   quantizes: true,
   resolve: resolveBitNet,
-  ops: () => [{ op: 'layer_norm' }, { op: 'quantize_ternary' }, { op: 'quantize_int8' }, { op: 'ternary_matmul', integer: true }, { op: 'relu' }, { op: 'mul' }, { op: 'add' }],
-  hostStages: () => ['rescale: int32 accumulators × weight scale / token scale → float (no int32→float op in the catalogue)'],
+  ops: () => [
+    { op: 'layer_norm' },
+    { op: 'quantize_ternary' },
+    { op: 'quantize_int8' },
+    { op: 'ternary_matmul', integer: true },
+    { op: 'dequantize_int32' },
+    { op: 'relu' },
+    { op: 'mul' },
+    { op: 'add' },
+  ],
+  hostStages: () => [],
   weights,
   inputShape: (c) => [c.tokens, c.dim],
   input(c: BitNetConfig, seed: number): PipelineInput {
@@ -108,20 +118,14 @@ export const bitnet: PipelineSpec<BitNetConfig> = {
     const bitLinear = async (x: DeviceTensor, tw: TernaryWeight, name: string, taps: IntegerTap[] | undefined): Promise<DeviceTensor> => {
       const [xq, xs] = await ex.ops('quantize_int8', [x], { dim: -1 });
       const acc = await ex.op('ternary_matmul', [xq!, tw.q], {}, 'int8');
-      const a = (await ex.values(acc)) as Int32Array;
-      const scales = await ex.floats(xs!);
       if (taps) {
-        taps.push({ name, xq: (await ex.values(xq!)) as Int8Array, xShape: xq!.shape, wq: (await ex.values(tw.q)) as Int8Array, wShape: tw.q.shape, out: Int32Array.from(a) });
+        // The bit-exact check only: a tapped run reads the integer operands and products back.
+        const out = Int32Array.from((await ex.values(acc)) as Int32Array);
+        taps.push({ name, xq: (await ex.values(xq!)) as Int8Array, xShape: xq!.shape, wq: (await ex.values(tw.q)) as Int8Array, wShape: tw.q.shape, out });
       }
+      const y = await ex.op('dequantize_int32', [acc, xs!], { weight_scale: tw.scale, dim: -1 });
       ex.free(xq, xs, acc);
-      ex.host('rescale');
-      const [T, N] = acc.shape as [number, number];
-      const y = new Float64Array(T * N);
-      for (let t = 0; t < T; t++) {
-        const k = tw.scale / scales[t]!;
-        for (let n = 0; n < N; n++) y[t * N + n] = a[t * N + n]! * k;
-      }
-      return ex.upload(y, [T, N]);
+      return y;
     };
 
     return {
@@ -130,18 +134,25 @@ export const bitnet: PipelineSpec<BitNetConfig> = {
         let x = ex.uploadInput(input, [c.tokens, c.dim]);
         try {
           for (let l = 0; l < c.layers; l++) {
-            const h = await ex.op('layer_norm', [x, norms[l]![0], norms[l]![1]], { normalized_shape: [c.dim] });
-            const u = await bitLinear(h, up[l]!, `layers.${l}.up`, taps);
-            ex.free(h);
-            const r = await ex.op('relu', [u]);
-            ex.free(u);
-            const sq = await ex.op('mul', [r, r]);
-            ex.free(r);
-            const d = await bitLinear(sq, down[l]!, `layers.${l}.down`, taps);
-            ex.free(sq);
-            const next = await ex.op('add', [x, d]);
-            ex.free(x, d);
-            x = next;
+            const xl = x;
+            const layer = async (): Promise<DeviceTensor> => {
+              const h = await ex.op('layer_norm', [xl, norms[l]![0], norms[l]![1]], { normalized_shape: [c.dim] });
+              const u = await bitLinear(h, up[l]!, `layers.${l}.up`, taps);
+              ex.free(h);
+              const r = await ex.op('relu', [u]);
+              ex.free(u);
+              const sq = await ex.op('mul', [r, r]);
+              ex.free(r);
+              const d = await bitLinear(sq, down[l]!, `layers.${l}.down`, taps);
+              ex.free(sq);
+              const next = await ex.op('add', [xl, d]);
+              ex.free(d);
+              return next;
+            };
+            // No host step inside a layer: one compiled call where the backend has them. A tapped
+            // run reads the integer products back, so it goes op by op.
+            x = taps ? await layer() : await ex.segment(`layers.${l}`, layer);
+            ex.free(xl);
           }
           const output = await ex.floats(x);
           return { output, shape: [c.tokens, c.dim], ...(taps ? { integerTaps: taps } : {}) };
