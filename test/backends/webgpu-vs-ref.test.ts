@@ -146,6 +146,8 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[16384]]),
     c([[2, 6000]]),
     c([[882, 3]], { dim: 0 }),
+    // Half length 97: Bluestein (M = 256) under the split.
+    c([[3, 194]]),
   ],
   irfft: [
     c([[51, 2]]),
@@ -158,6 +160,7 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[8193, 2]]),
     c([[3, 1001, 2]], { n: 6000 }),
     c([[9, 3, 2]], { dim: 0, n: 16 }),
+    c([[3, 98, 2]], { n: 194 }),
   ],
   stft: [
     c([[1000]], { n_fft: 256, hop_length: 64 }),
@@ -276,7 +279,7 @@ describe.skipIf(!!problem)('webgpu against the ref oracle', () => {
   // The cases whose lines are long enough to route differently (each shader compiles for seconds
   // on lavapipe, so not all of them).
   const LIMIT_CASES: Readonly<Record<string, readonly Case[]>> = {
-    fft: [c([[8192, 2]]), c([[2, 97, 2]]), c([[3, 100, 2]])],
+    fft: [c([[8192, 2]]), c([[2, 97, 2]]), c([[3, 100, 2]]), c([[2, 1031, 2]])],
     rfft: [c([[2, 8192]]), c([[16384]]), c([[2, 6000]]), c([[882, 3]], { dim: 0 })],
     irfft: [c([[4097, 2]]), c([[3, 1001, 2]], { n: 6000 })],
     stft: [c([[2, 16000]], { n_fft: 4096, hop_length: 1024 }), c([[2, 9000]], { n_fft: 1764, hop_length: 441, center: false })],

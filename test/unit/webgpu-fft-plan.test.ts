@@ -69,6 +69,10 @@ describe('webgpu FFT plans', () => {
     ['stft', [[2, 441000]], { n_fft: 4096, hop_length: 1024 }, 1, 1],
     ['irfft', [[64, 4097, 2]], {}, 1, 3],
     ['istft', [[2, 1025, 862, 2]], { n_fft: 2048, hop_length: 512 }, 2, 2],
+    // Bluestein: M = 256 in workgroup memory, forward and inverse; M = 4096 past 16 KiB: gather,
+    // premultiply, four-step, filter, four-step, postmultiply, scatter.
+    ['fft', [[2, 97, 2]], {}, 2, 2],
+    ['fft', [[2, 1031, 2]], {}, 2, 9],
   ];
   for (const [op, shapes, params, nvidia, minimum] of CASES) {
     it(`${op} ${JSON.stringify(shapes)} ${JSON.stringify(params)}: ${nvidia} dispatch(es) at 48 KiB, ${minimum} at 16 KiB`, () => {

@@ -108,7 +108,7 @@ export function planFft(pb: PlanBuilder, limits: KernelLimits, n: number, count:
 
 /**
  * `count` FFTs of length n with the caller's load and store (SharedFft): one dispatch where the
- * lines fit workgroup memory. Longer lines: the FFT into scratch — the four-step's two dispatches
+ * lines fit workgroup memory (two for Bluestein lengths whose M fits). Longer lines: the FFT into scratch — the four-step's two dispatches
  * with the load fused into the first where n splits into two lines that fit, else a gather pass
  * (thread per point) and the FFT's passes — then a scatter pass (thread per output) whose `store`
  * reads the result through the same `z(i)`, so every route runs the same WGSL snippets.
@@ -116,6 +116,10 @@ export function planFft(pb: PlanBuilder, limits: KernelLimits, n: number, count:
 export function fftLines(pb: PlanBuilder, limits: KernelLimits, s: SharedFft): void {
   if (fitsShared(s.n, limits)) {
     pb.passes.push(sharedFftPass(pb, limits, s));
+    return;
+  }
+  if (!radices(s.n) && fitsShared(nextPow2(2 * s.n - 1), limits)) {
+    bluesteinShared(pb, limits, s, nextPow2(2 * s.n - 1));
     return;
   }
   const helpers = `${CMUL}\n${s.helpers ?? ''}`;
@@ -204,8 +208,7 @@ function hostFft(re: Float64Array, im: Float64Array, sign: 1 | -1): void {
  * M ≥ 2n − 1 against the filter conj(w) wrapped, whose spectrum (÷ M, the inverse's scaling) is
  * computed on the host in f64.
  */
-function bluestein(pb: PlanBuilder, limits: KernelLimits, n: number, count: number, sign: 1 | -1): FftWork {
-  const M = nextPow2(2 * n - 1);
+function bluesteinTables(n: number, M: number, sign: 1 | -1): { chirp: Float32Array; filter: Float32Array } {
   // Chirp w_t = exp(sign·iπ t²/n), t² reduced mod 2n in integers so large t keep their digits.
   const chirp = new Float32Array(2 * n);
   for (let t = 0; t < n; t++) {
@@ -226,11 +229,58 @@ function bluestein(pb: PlanBuilder, limits: KernelLimits, n: number, count: numb
     }
   }
   hostFft(hr, hi, -1);
-  const H = new Float32Array(2 * M);
+  const filter = new Float32Array(2 * M);
   for (let k = 0; k < M; k++) {
-    H[2 * k] = hr[k] / M;
-    H[2 * k + 1] = hi[k] / M;
+    filter[2 * k] = hr[k] / M;
+    filter[2 * k + 1] = hi[k] / M;
   }
+  return { chirp, filter };
+}
+
+/**
+ * Bluestein with M in workgroup memory, the op's load and store fused in: the forward M-point FFT
+ * of the chirped input (its spectrum times the filter's, to scratch), then the inverse FFT whose
+ * store sees each point times the chirp. Two dispatches.
+ */
+function bluesteinShared(pb: PlanBuilder, limits: KernelLimits, s: SharedFft, M: number): void {
+  const n = s.n;
+  const { chirp, filter } = bluesteinTables(n, M, s.sign);
+  const chirpC = pb.addConst(chirp);
+  const filterC = pb.addConst(filter);
+  const mid = pb.addScratch(s.count * M * 8);
+  const BW = { name: 'BW', ref: cst(chirpC), elem: 'vec2f' };
+  pb.passes.push(
+    sharedFftPass(pb, limits, {
+      label: `${s.label} bluestein M=${M} forward`,
+      n: M,
+      count: s.count,
+      sign: -1,
+      bindings: [...s.bindings, BW, { name: 'BH', ref: cst(filterC), elem: 'vec2f' }, { name: 'bmid', ref: scr(mid), elem: 'vec2f', write: true }],
+      helpers: `${s.helpers ?? ''}
+fn src_at(line: u32, t: u32) -> vec2f { return ${s.load}; }`,
+      load: `select(vec2f(0.0), cmul(src_at(line, min(t, ${u(n - 1)})), BW[min(t, ${u(n - 1)})]), t < ${u(n)})`,
+      outLen: M,
+      store: `bmid[line * ${u(M)} + k] = cmul(z(zb + k), BH[k]);`,
+      loadLineFastest: s.loadLineFastest,
+    }),
+  );
+  pb.passes.push(
+    sharedFftPass(pb, limits, {
+      ...s,
+      label: `${s.label} bluestein M=${M} inverse`,
+      n: M,
+      sign: 1,
+      bindings: [...s.bindings, BW, { name: 'bmid', ref: scr(mid), elem: 'vec2f' }],
+      load: `bmid[line * ${u(M)} + t]`,
+      loadLineFastest: false,
+      post: (v, i) => `cmul(${v}, BW[(${i}) % ${u(M)}])`,
+    }),
+  );
+}
+
+function bluestein(pb: PlanBuilder, limits: KernelLimits, n: number, count: number, sign: 1 | -1): FftWork {
+  const M = nextPow2(2 * n - 1);
+  const { chirp, filter: H } = bluesteinTables(n, M, sign);
   const chirpC = pb.addConst(chirp);
   const filterC = pb.addConst(H);
   const a = pb.addScratch(count * M * 8);

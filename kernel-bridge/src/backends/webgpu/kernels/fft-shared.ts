@@ -82,6 +82,8 @@ export interface SharedFft {
   readonly loadLineFastest?: boolean;
   /** Lines per workgroup the store wants at least (coalescing). */
   readonly minLines?: number;
+  /** WGSL: what `z(i)` returns, from the point `v` at workgroup index i (Bluestein's chirp); default v. */
+  readonly post?: (v: string, i: string) => string;
 }
 
 /** One radix-R pass in place over `lines` lines of n points in `sz`: loads, barrier, stores, barrier. */
@@ -149,7 +151,7 @@ ${s.helpers ?? ''}
 fn tw(idx: u32) -> vec2f { let w = TW[idx]; return vec2f(w.x, ${s.sign < 0 ? 'w.y' : '-w.y'}); }
 var<workgroup> sz: array<vec2f, ${lines * n}>;
 fn zi(i: u32) -> u32 { return ${swizzle ? 'i ^ (((i >> 4u) ^ (i >> 8u)) & 15u)' : 'i'}; }
-fn z(i: u32) -> vec2f { return sz[zi(i)]; }
+fn z(i: u32) -> vec2f { return ${s.post ? s.post('sz[zi(i)]', 'i') : 'sz[zi(i)]'}; }
 @compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let first = (wid.x + wid.y * ${u(gx)}) * ${u(lines)};
   for (var e = lid; e < ${u(lines * n)}; e += ${u(threads)}) {
