@@ -1,15 +1,16 @@
 /**
- * The batched complex FFT every fft-family and stft op runs between its own gather (framing,
- * padding, Hermitian extension) and scatter (layout, scaling): `count` contiguous transforms of
- * length n in vec2f scratch buffers, ping-ponged between two of them.
+ * The batched complex FFT every fft-family and stft op runs between its own load (framing,
+ * padding, packing, Hermitian extension) and store (split, layout, scaling): `fftLines` picks the
+ * route for `count` lines of length n.
  *
- * Lengths whose prime factors are all ≤ 13 use a mixed-radix Stockham autosort FFT (radix 4,
- * then 2, 3, 5, 7, 11, 13), each thread one radix-R butterfly with its twiddles read from a table
- * computed on the host in f64 (cos/sin in f32 of large angles lose digits). Lines that fit
- * workgroup memory run all passes in one dispatch (fft-shared.ts); longer ones that split into
- * two such lengths take two (fft-four-step.ts); the rest one dispatch per radix pass through
- * global memory. Other lengths use Bluestein's chirp-z: the transform as a
- * convolution of length M = 2^⌈log2(2n−1)⌉, done with the power-of-two FFT and the chirp filter's spectrum (also
+ * Lengths whose prime factors are all ≤ 13 use a mixed-radix Stockham autosort FFT (radices in
+ * fft-radix.ts), each thread whole radix-R butterflies with twiddles from tables computed on the
+ * host in f64 (cos/sin in f32 of large angles lose digits). Lines that fit workgroup memory run
+ * every pass in one dispatch with the load and store fused in (fft-shared.ts); longer lines that
+ * split into two such lengths take two (fft-four-step.ts) and a scatter; the rest a gather, one
+ * dispatch per radix pass through global memory (ping-pong between two scratch buffers) and a
+ * scatter. Other lengths use Bluestein's chirp-z: the transform as a convolution of length
+ * M = 2^⌈log2(2n−1)⌉, done with the power-of-two FFT and the chirp filter's spectrum (also
  * computed on the host in f64).
  */
 import type { Binding, KernelLimits, Pass } from '../kernel-types';
@@ -84,7 +85,7 @@ function stockham(pb: PlanBuilder, limits: KernelLimits, n: number, count: numbe
   return src;
 }
 
-export interface FftWork {
+interface FftWork {
   /** Scratch holding the input lines: count × n complex (vec2f), contiguous. */
   readonly input: number;
   /** Length of each line in `input` (n, or Bluestein's M). */
@@ -97,7 +98,7 @@ export interface FftWork {
  * Allocates the work buffers for `count` transforms of length n and returns where the gather must
  * write (`input`, lines of `stride`) and the function that adds the FFT passes. Forward: sign −1.
  */
-export function planFft(pb: PlanBuilder, limits: KernelLimits, n: number, count: number, sign: 1 | -1): FftWork {
+function planFft(pb: PlanBuilder, limits: KernelLimits, n: number, count: number, sign: 1 | -1): FftWork {
   if (radices(n)) {
     const a = pb.addScratch(count * n * 8);
     const b = pb.addScratch(count * n * 8);
@@ -108,10 +109,11 @@ export function planFft(pb: PlanBuilder, limits: KernelLimits, n: number, count:
 
 /**
  * `count` FFTs of length n with the caller's load and store (SharedFft): one dispatch where the
- * lines fit workgroup memory (two for Bluestein lengths whose M fits). Longer lines: the FFT into scratch — the four-step's two dispatches
- * with the load fused into the first where n splits into two lines that fit, else a gather pass
- * (thread per point) and the FFT's passes — then a scatter pass (thread per output) whose `store`
- * reads the result through the same `z(i)`, so every route runs the same WGSL snippets.
+ * lines fit workgroup memory, two for Bluestein lengths whose M fits. Longer lines: the FFT into
+ * scratch — the four-step's two dispatches with the load fused into the first where n splits into
+ * two lengths that fit, else a gather pass (thread per point) and the FFT's passes — then a
+ * scatter pass (thread per output) whose `store` reads the result through the same `z(i)`, so
+ * every route runs the same WGSL snippets.
  */
 export function fftLines(pb: PlanBuilder, limits: KernelLimits, s: SharedFft): void {
   if (fitsShared(s.n, limits)) {

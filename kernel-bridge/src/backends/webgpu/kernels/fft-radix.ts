@@ -183,11 +183,11 @@ fn real_split(zk: vec2f, zhk: vec2f, w: vec2f) -> vec2f {
   let d = zk - zc;
   return e + cmul(w, 0.5 * vec2f(d.y, -d.x));
 }`;
-export const REAL_SPLIT = `${CMUL}${REAL_SPLIT_FN}`;
 
 /**
- * WGSL: point k of the half-length spectrum of a real signal packed as pairs, from bins X_k and
- * X_{k+h} of its full spectrum and w = exp(−2πik/n) (the forward table, conjugated here).
+ * WGSL: the inverse of real_split, point k of the half-length spectrum of a real signal packed as
+ * pairs, from bins X_k and X_{k+h} of its full spectrum and w = exp(−2πik/n) (the forward table,
+ * conjugated here): Z_k = (X_k + X_{k+h}) + i·(X_k − X_{k+h})·conj(w). For irfft and istft.
  */
 export const MERGE_FN = `
 fn merge(a: vec2f, b: vec2f, w: vec2f) -> vec2f {

@@ -3,7 +3,7 @@
  * for irfft the Hermitian extension of the one-sided bins) and a store (back to the op's layout
  * with the norm's scale) around the shared FFT (fftLines: one dispatch where the line fits
  * workgroup memory). Real transforms of even n run at half length: rfft packs each real line as
- * n/2 complex values and splits the result (REAL_SPLIT); irfft merges the bins into the n/2-point
+ * n/2 complex values and splits the result (real_split); irfft merges the bins into the n/2-point
  * spectrum of that packing and unpacks the inverse. Odd n transforms the real line as a complex one.
  */
 import { numel } from '../../../tensor';
