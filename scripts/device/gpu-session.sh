@@ -56,7 +56,7 @@ if [ "${1:-all}" = ops ]; then
   log "ops: webgpu suite (background), cuda build + smoke + ops (foreground)"
   (OUT=$W/webgpu timeout 150 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1; echo "webgpu suite exit $?" >>"$W/webgpu-suite.out") &
   webgpu_pid=$!
-  OUT=$W/cuda CUDA_OPS_BUDGET_MS=60 timeout 200 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1
+  OUT=$W/cuda CUDA_OPS_BUDGET_MS=${CUDA_OPS_BUDGET_MS:-60} timeout 200 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1
   log "cuda suite exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
   log "smoke: $(grep -E 'fft_conv|conv1d tf32|"ok":false' "$W/cuda/smoke.jsonl" | cut -c1-600)"
   tar -xJf .webgpu-carry/webgpu-vitest.tar.xz node_modules/vitest 2>/dev/null || true
@@ -82,7 +82,7 @@ if [ "${1:-all}" = ops ]; then
   grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
   pack
   for dt in f32 f16; do
-    end=$((SESSION_END - 180)); [ $dt = f16 ] && end=$((SESSION_END - 60))
+    end=$((SESSION_END - ${MEMCHECK_S:-60} - 130)); [ $dt = f16 ] && end=$((SESSION_END - ${MEMCHECK_S:-60}))
     left=$((end - ($(date +%s) - start)))
     log "pipelines $dt: mdx23c ($left s)"
     timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype $dt \
@@ -92,10 +92,12 @@ if [ "${1:-all}" = ops ]; then
     pack
   done
   left=$((SESSION_END - ($(date +%s) - start)))
-  log "memcheck ($left s left)"
-  (OUT=$W/cuda timeout "$((left > 20 ? left : 20))" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
-  log "memcheck exit $?: $(grep -E 'memcheck exit|ERROR SUMMARY' "$W/cuda/suite.log" "$W/cuda/memcheck.log" 2>/dev/null | tail -2)"
-  pack
+  if [ "$left" -ge 40 ]; then
+    log "memcheck ($left s left)"
+    (OUT=$W/cuda timeout "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
+    log "memcheck exit $?: $(grep -E 'memcheck exit|ERROR SUMMARY' "$W/cuda/suite.log" "$W/cuda/memcheck.log" 2>/dev/null | tail -2)"
+    pack
+  fi
   exit 0
 fi
 
