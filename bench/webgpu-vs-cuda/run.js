@@ -9,9 +9,12 @@
  * measureCall. Writes results/bench/webgpu-vs-cuda/<machine>.json (or --out) and prints a table
  * of speed ratios (cuda time / webgpu time: ≥ 0.5 meets the target).
  *
- * Usage: node bench/webgpu-vs-cuda/run.js [--quick] [--out FILE] [--webgpu-only]
- *   --quick        small shapes (a CPU machine with lavapipe: checks the script, not the GPU)
- *   --webgpu-only  skip cuda (its ratio is then n/a)
+ * Usage: node bench/webgpu-vs-cuda/run.js [--quick] [--out FILE] [--webgpu-only] [--only IDS] [--webgpu-limits JSON]
+ *   --quick          small shapes (a CPU machine with lavapipe: checks the script, not the GPU)
+ *   --webgpu-only    skip cuda (its ratio is then n/a)
+ *   --only IDS       the cases whose id contains one of these comma-separated substrings
+ *   --webgpu-limits  cap the limits webgpu sizes its kernels by, e.g. '{"invocations":256}' or
+ *                    '{"workgroupStorage":16384}' (FFT workgroup shapes; recorded in the report)
  */
 const fs = require('fs');
 const path = require('path');
@@ -21,14 +24,18 @@ const kb = path.join(__dirname, '..', '..', 'kernel-bridge', 'dist');
 const { getBackend, backendEntries } = require(path.join(kb, 'backend'));
 const { measureCall } = require(path.join(kb, 'measure'));
 const { machineInfo } = require(path.join(kb, 'backend', 'machine'));
+const { WebGpuBackend } = require(path.join(kb, 'backends', 'webgpu', 'webgpu-backend'));
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'webgpu-only': { type: 'boolean', default: false },
     out: { type: 'string' },
+    only: { type: 'string' },
+    'webgpu-limits': { type: 'string' },
   },
 });
+const webgpuLimits = args['webgpu-limits'] ? JSON.parse(args['webgpu-limits']) : undefined;
 
 const FULL = [
   { id: 'matmul-f32-4096', op: 'matmul', shapes: [[4096, 4096], [4096, 4096]], params: {}, target: 0.5 },
@@ -77,8 +84,9 @@ async function timeOn(backend, c) {
 }
 
 async function main() {
-  const cases = args.quick ? QUICK : FULL;
-  const webgpu = getBackend('webgpu');
+  const only = args.only ? args.only.split(',') : undefined;
+  const cases = (args.quick ? QUICK : FULL).filter((c) => !only || only.some((o) => c.id.includes(o)));
+  const webgpu = webgpuLimits ? new WebGpuBackend({ kernelLimits: webgpuLimits }) : getBackend('webgpu');
   const cudaProblem = args['webgpu-only'] ? 'skipped (--webgpu-only)' : probe('cuda');
   const cuda = cudaProblem ? undefined : getBackend('cuda');
   const rows = [];
@@ -109,6 +117,7 @@ async function main() {
     machine,
     date: new Date().toISOString(),
     quick: args.quick,
+    ...(webgpuLimits ? { webgpuLimits } : {}),
     backends: { webgpu: webgpu.info(), cuda: cuda ? cuda.info() : null },
     rows,
   };
