@@ -87,7 +87,7 @@ if [ "${1:-all}" = ops ]; then
     log "pipelines $dt: mdx23c ($left s)"
     timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype $dt \
       --variants $([ $dt = f32 ] && echo eager-fp32 || echo eager-fp16,compile-fp16) \
-      --only mdx23c --out "$W/pipelines-mdx-$dt" >"$W/pipelines-mdx-$dt.log" 2>&1
+      --only ${SESSION_PIPELINES:-mdx23c} --out "$W/pipelines-mdx-$dt" >"$W/pipelines-mdx-$dt.log" 2>&1
     log "exit $?"; grep -E "RTF|×" "$W/pipelines-mdx-$dt.log" | tee -a "$OUT/session.log"
     pack
   done
@@ -121,7 +121,7 @@ if [ "${1:-all}" = pipelines ]; then
     log "pipelines $dt: mdx23c ($left s)"
     timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype $dt \
       --variants $([ $dt = f32 ] && echo eager-fp32 || echo eager-fp16,compile-fp16) \
-      --only mdx23c --out "$W/pipelines-mdx-$dt" >"$W/pipelines-mdx-$dt.log" 2>&1
+      --only ${SESSION_PIPELINES:-mdx23c} --out "$W/pipelines-mdx-$dt" >"$W/pipelines-mdx-$dt.log" 2>&1
     log "exit $?"; grep -E "RTF|×" "$W/pipelines-mdx-$dt.log" | tee -a "$OUT/session.log"
     pack
   done
