@@ -81,7 +81,7 @@ if [ "${1:-all}" = ops ]; then
   log "webgpu bench exit $?"
   grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
   pack
-  for dt in f32 f16; do
+  for dt in $([ "${SESSION_PIPELINES:-mdx23c}" = none ] || echo f32 f16); do
     end=$((SESSION_END - ${MEMCHECK_S:-60} - 130)); [ $dt = f16 ] && end=$((SESSION_END - ${MEMCHECK_S:-60}))
     left=$((end - ($(date +%s) - start)))
     log "pipelines $dt: mdx23c ($left s)"
