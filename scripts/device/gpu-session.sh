@@ -48,7 +48,7 @@ fi
 
 # `gpu-session.sh ops` (one call): the CUDA module's build, smoke checks and queued-launch test,
 # every op on cuda and on webgpu against the oracle, then alone on the GPU in turn:
-# bench/cuda-vs-torch (twice), bench/webgpu-vs-cuda, mdx23c in f32 and f16 beside PyTorch, and
+# bench/webgpu-vs-cuda, bench/cuda-vs-torch (twice), mdx23c in f32 and f16 beside PyTorch, and
 # compute-sanitizer memcheck over the op sweep with the time left.
 if [ "${1:-all}" = ops ]; then
   SESSION_END=${SESSION_END:-580}  # seconds after the start by which the call must be done
@@ -66,6 +66,10 @@ if [ "${1:-all}" = ops ]; then
   wait "$webgpu_pid"
   log "$(tail -1 "$W/webgpu-suite.out"): $(grep -E 'Tests ' "$W/webgpu/webgpu-vitest.log")"
   pack
+  (OUT=$W/webgpu timeout 45 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
+  log "webgpu bench exit $?"
+  grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
+  pack
   log "bench cuda-vs-torch (twice: the second run shows how far a ratio moves between runs)"
   timeout 130 node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch.json" >"$W/cuda-vs-torch.log" 2>&1
   log "exit $?"
@@ -77,10 +81,6 @@ if [ "${1:-all}" = ops ]; then
     grep -E "ratio" "$W/cuda-vs-torch-2.log" | tee -a "$OUT/session.log"
     pack
   fi
-  (OUT=$W/webgpu timeout 45 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
-  log "webgpu bench exit $?"
-  grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
-  pack
   for dt in $([ "${SESSION_PIPELINES:-mdx23c}" = none ] || echo f32 f16); do
     end=$((SESSION_END - ${MEMCHECK_S:-60} - 130)); [ $dt = f16 ] && end=$((SESSION_END - ${MEMCHECK_S:-60}))
     left=$((end - ($(date +%s) - start)))
