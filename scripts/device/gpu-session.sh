@@ -29,6 +29,19 @@ tar -xJf .webgpu-carry/webgpu-vitest.tar.xz
 export ABW_NATIVE_BUILD=native/build-device/Release
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader | tee -a "$OUT/session.log"
 
+# One bench/pipelines-vs-torch run on cuda in `dt` (f32|f16) for pipelines `only`, PyTorch's
+# variants of that precision, stopped `end` seconds after the call started; logs as `name`.
+pipelines_run() {
+  local dt=$1 only=$2 end=$3 name=$4 reps=$5 torch32=$6
+  local left=$((end - ($(date +%s) - start)))
+  log "pipelines $dt: $only ($left s)"
+  timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps "$reps" --dtype "$dt" \
+    --variants "$([ "$dt" = f32 ] && echo "$torch32" || echo eager-fp16,compile-fp16)" \
+    --only "$only" --out "$W/$name" >"$W/$name.log" 2>&1
+  log "exit $?"; grep -E "RTF|×" "$W/$name.log" | tee -a "$OUT/session.log"
+  pack
+}
+
 # `gpu-session.sh webgpu`: only the webgpu suite and bench/webgpu-vs-cuda (the CUDA module is
 # built first for the bench's cuda side), for a call with little device time left.
 if [ "${1:-all}" = webgpu ]; then
@@ -81,16 +94,10 @@ if [ "${1:-all}" = ops ]; then
     grep -E "ratio" "$W/cuda-vs-torch-2.log" | tee -a "$OUT/session.log"
     pack
   fi
-  for dt in $([ "${SESSION_PIPELINES:-mdx23c}" = none ] || echo f32 f16); do
-    end=$((SESSION_END - ${MEMCHECK_S:-60} - 130)); [ $dt = f16 ] && end=$((SESSION_END - ${MEMCHECK_S:-60}))
-    left=$((end - ($(date +%s) - start)))
-    log "pipelines $dt: mdx23c ($left s)"
-    timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype $dt \
-      --variants $([ $dt = f32 ] && echo eager-fp32 || echo eager-fp16,compile-fp16) \
-      --only ${SESSION_PIPELINES:-mdx23c} --out "$W/pipelines-mdx-$dt" >"$W/pipelines-mdx-$dt.log" 2>&1
-    log "exit $?"; grep -E "RTF|×" "$W/pipelines-mdx-$dt.log" | tee -a "$OUT/session.log"
-    pack
-  done
+  if [ "${SESSION_PIPELINES:-mdx23c}" != none ]; then
+    pipelines_run f32 "${SESSION_PIPELINES:-mdx23c}" $((SESSION_END - ${MEMCHECK_S:-60} - 130)) pipelines-mdx-f32 1 eager-fp32
+    pipelines_run f16 "${SESSION_PIPELINES:-mdx23c}" $((SESSION_END - ${MEMCHECK_S:-60})) pipelines-mdx-f16 1 -
+  fi
   left=$((SESSION_END - ($(date +%s) - start)))
   if [ "$left" -ge 40 ]; then
     log "memcheck ($left s left)"
@@ -106,25 +113,10 @@ if [ "${1:-all}" = pipelines ]; then
   log "pipelines: build the CUDA module"
   (OUT=$W/cuda timeout 80 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
   log "build exit $?"
-  for dt in f32 f16; do
-    left=$((270 - ($(date +%s) - start)))
-    log "pipelines $dt: fftconv, bitnet, encodec ($left s)"
-    timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 2 --dtype $dt \
-      --variants $([ $dt = f32 ] && echo eager-fp32,compile-fp32 || echo eager-fp16,compile-fp16) \
-      --only fftconv,bitnet,encodec --out "$W/pipelines-$dt" >"$W/pipelines-$dt.log" 2>&1
-    log "exit $?"; grep -E "RTF|×" "$W/pipelines-$dt.log" | tee -a "$OUT/session.log"
-    pack
-  done
-  for dt in f32 f16; do
-    end=575; [ $dt = f32 ] && end=420
-    left=$((end - ($(date +%s) - start)))
-    log "pipelines $dt: mdx23c ($left s)"
-    timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype $dt \
-      --variants $([ $dt = f32 ] && echo eager-fp32 || echo eager-fp16,compile-fp16) \
-      --only ${SESSION_PIPELINES:-mdx23c} --out "$W/pipelines-mdx-$dt" >"$W/pipelines-mdx-$dt.log" 2>&1
-    log "exit $?"; grep -E "RTF|×" "$W/pipelines-mdx-$dt.log" | tee -a "$OUT/session.log"
-    pack
-  done
+  pipelines_run f32 fftconv,bitnet,encodec 200 pipelines-f32 2 eager-fp32,compile-fp32
+  pipelines_run f16 fftconv,bitnet,encodec 270 pipelines-f16 2 -
+  pipelines_run f32 mdx23c 420 pipelines-mdx-f32 1 eager-fp32
+  pipelines_run f16 mdx23c 575 pipelines-mdx-f16 1 -
   exit 0
 fi
 
@@ -154,15 +146,6 @@ log "B: bench webgpu-vs-cuda"
 log "exit $?"
 pack
 
-log "B: bench pipelines-vs-torch: fftconv, bitnet, encodec (60 s of audio)"
-timeout 120 node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 2 \
-  --only fftconv,bitnet,encodec --out "$W/pipelines-a" >"$W/pipelines-a.log" 2>&1
-log "exit $?"
-pack
-log "B: bench pipelines-vs-torch: mdx23c (60 s of stereo audio)"
-left=$((575 - ($(date +%s) - start)))
-timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 \
-  --only mdx23c --variants eager-fp32,eager-fp16,compile-fp16 --out "$W/pipelines-mdx" >"$W/pipelines-mdx.log" 2>&1
-log "exit $?"
-pack
+pipelines_run f32 fftconv,bitnet,encodec 345 pipelines-a 2 eager-fp32,compile-fp32
+pipelines_run f32 mdx23c 575 pipelines-mdx 1 eager-fp32
 log "done"

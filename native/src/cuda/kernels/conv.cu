@@ -194,6 +194,25 @@ void record_graph(const OpArgs& a, const std::string& key, const dnn_graph::Plan
   r.emit(a.op + " " + mode_name(a) + " " + key + " bias " + bias);
 }
 
+// The tf32 path through cuDNN's graph API (decisions.md 20): binds `call` to a tensor-core plan
+// for `s` (`in` → `out`; dy → dx for the data gradient) with the bias added afterwards in f32,
+// records the choice, and says whether it did; false with the reason in `why` otherwise.
+bool graph_conv(const OpArgs& a, dnn_graph::ConvShape s, const void* in, const void* w, const void* bias, void* out, std::shared_ptr<Descs> d,
+                cudnnTensorDescriptor_t out_desc, Call& call, std::string* why) {
+  s.alignment = dnn_graph::pointer_alignment({in, w, out});
+  auto plan = dnn_graph::tf32_conv_plan(s, in, w, out, kWorkspaceCap, why);
+  if (!plan) return false;
+  auto conv = std::make_shared<dnn_graph::BoundConv>(plan, in, w, out);
+  call.keep = {d, conv};
+  call.launch = [=](cudaStream_t st) {
+    conv->launch(st);  // leaves the handle on `st`
+    const float one = 1.f;
+    if (bias) dnn_check(cudnnAddTensor(ctx().dnn, &one, d->bias, bias, &one, out_desc, out), "cudnnAddTensor");
+  };
+  record_graph(a, s.key(), dnn_graph::plan_info(*plan), bias ? "cudnnAddTensor after" : "none");
+  return true;
+}
+
 // out[n][c][…] = bias[c]: the prior the convolution accumulates onto (beta = 1), so the bias
 // is added before the one rounding to f16/bf16.
 template <class T>
@@ -258,18 +277,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
     s.post = {g.pb, g.pr};
     s.stride = {g.sh, g.sw};
     s.dilation = {g.dh, g.dw};
-    s.alignment = dnn_graph::pointer_alignment({x, w, y});
-    if (auto plan = dnn_graph::tf32_conv_plan(s, x, w, y, kWorkspaceCap, &graph_why)) {
-      auto conv = std::make_shared<dnn_graph::BoundConv>(plan, x, w, y);
-      call->keep = {d, conv};
-      call->launch = [=](cudaStream_t st) {
-        conv->launch(st);  // leaves the handle on `st`
-        const float one = 1.f;
-        if (bias) dnn_check(cudnnAddTensor(ctx().dnn, &one, d->bias, bias, &one, d->y, y), "cudnnAddTensor");
-      };
-      record_graph(a, s.key(), dnn_graph::plan_info(*plan), bias ? "cudnnAddTensor after" : "none");
-      return call;
-    }
+    if (graph_conv(a, s, x, w, bias, y, d, d->y, *call, &graph_why)) return call;
   }
 
   std::shared_ptr<Scratch> padded = sym ? nullptr : std::make_shared<Scratch>(static_cast<size_t>(g.N * g.Cin * Hp * Wp) * dtype_size(dt));
@@ -432,18 +440,7 @@ CallPtr conv_transpose1d(OpArgs& a) {
     s.post = {0, pad};
     s.stride = {1, stride};
     s.dilation = {1, dil};
-    s.alignment = dnn_graph::pointer_alignment({x, w, y});
-    if (auto plan = dnn_graph::tf32_conv_plan(s, x, w, y, kWorkspaceCap, &graph_why)) {
-      auto conv = std::make_shared<dnn_graph::BoundConv>(plan, x, w, y);
-      call->keep = {d, conv};
-      call->launch = [=](cudaStream_t st) {
-        conv->launch(st);  // leaves the handle on `st`
-        const float one = 1.f;
-        if (bias) dnn_check(cudnnAddTensor(ctx().dnn, &one, d->bias, bias, &one, d->x, y), "cudnnAddTensor");
-      };
-      record_graph(a, s.key(), dnn_graph::plan_info(*plan), bias ? "cudnnAddTensor after" : "none");
-      return call;
-    }
+    if (graph_conv(a, s, x, w, bias, y, d, d->x, *call, &graph_why)) return call;
   }
 
   const std::string key = "bwd " + std::to_string(static_cast<int>(dt)) + (a.tf32 ? " tf32" : "") + " " + std::to_string(N) + "," + std::to_string(Cin) +
