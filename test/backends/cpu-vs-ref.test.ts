@@ -372,6 +372,24 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[1, 1], [1, 1]], { weight_scale: 1e-3 }),
     c([[3, 2, 4096], [3, 2, 1]], { weight_scale: 0.02 }),
   ],
+  argmax: [
+    c([[4, 64]]),
+    c([[6, 5]], { dim: 0 }),
+    c([[2, 3, 8]], { dim: 1, keepdim: true }),
+    c([[300]]),
+    c([[1, 1]]),
+    c([[17, 1024]], { dim: -1 }),
+    c([[2, 40, 3]], { dim: -2 }),
+  ],
+  index_select: [
+    c([[16, 8], [5]]),
+    c([[6, 5], [9]], { dim: 1 }),
+    c([[2, 3, 8], [4]], { dim: -2 }),
+    c([[300], [1]]),
+    c([[1, 1], [3]]),
+    c([[1024, 128], [37]]),
+    c([[3, 7, 5], [20]], { dim: 1 }),
+  ],
 };
 
 const cpu = getBackend('cpu');

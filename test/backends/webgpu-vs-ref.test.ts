@@ -191,6 +191,8 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   quantize_int8: [c([[4, 32]]), c([[6, 5]], { dim: 0 }), c([[2, 3, 8]], { dim: 1 })],
   ternary_matmul: [c([[4, 64], [16, 64]]), c([[2, 3, 17], [5, 17]])],
   dequantize_int32: [c([[4, 64], [4, 1]], { weight_scale: 0.03 }), c([[6, 5], [1, 5]], { dim: 0 }), c([[2, 3, 8], [2, 1, 8]], { dim: 1, weight_scale: 0.5 })],
+  argmax: [c([[4, 64]]), c([[6, 5]], { dim: 0 }), c([[2, 3, 8]], { dim: 1, keepdim: true })],
+  index_select: [c([[16, 8], [5]]), c([[6, 5], [9]], { dim: 1 }), c([[2, 3, 8], [4]], { dim: -2 })],
 };
 
 

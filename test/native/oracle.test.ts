@@ -1162,6 +1162,48 @@ describe('oracle: quantize_ternary, quantize_int8, ternary_matmul', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// argmax, index_select
+
+describe('oracle: argmax, index_select', () => {
+  const f = (shape: Shape, data: number[]): HostTensor => ({ dtype: 'f64', shape, data: Float64Array.from(data) });
+  const i32 = (shape: Shape, data: number[]): HostTensor => ({ dtype: 'int32', shape, data: Int32Array.from(data) });
+
+  it('argmax: the first maximal index wins a tie; NaN counts as the maximum, the first NaN wins', async () => {
+    const x = f([4, 5], [1, 3, 3, 2, 3, -1, -1, -5, -1, -2, 0, NaN, 7, NaN, 1, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity]);
+    const [last] = await runOp(ref, 'argmax', [x], {}, 'f64');
+    expect(last.dtype).toBe('int32');
+    expect(last.shape).toEqual([4]);
+    expect(Array.from(last.data as Int32Array)).toEqual([1, 0, 1, 0]);
+    const [first, keep] = [
+      (await runOp(ref, 'argmax', [x], { dim: 0 }, 'f64'))[0],
+      (await runOp(ref, 'argmax', [x], { dim: 0, keepdim: true }, 'f64'))[0],
+    ];
+    // Columns: [1, −1, 0, −∞], [3, −1, NaN, −∞], [3, −5, 7, −∞], [2, −1, NaN, −∞], [3, −2, 1, −∞].
+    expect(Array.from(first.data as Int32Array)).toEqual([0, 2, 2, 2, 0]);
+    expect(keep.shape).toEqual([1, 5]);
+  });
+
+  it('index_select: gathers slices along dim, repeats allowed; an index out of range names the input and the range', async () => {
+    const x = f([3, 2], [1, 2, 3, 4, 5, 6]);
+    const [rows] = await runOp(ref, 'index_select', [x, i32([4], [2, 0, 2, 1])], {}, 'f64');
+    expect(Array.from(tensorValues(rows))).toEqual([5, 6, 1, 2, 5, 6, 3, 4]);
+    const [cols] = await runOp(ref, 'index_select', [x, i32([1], [1])], { dim: 1 }, 'f64');
+    expect(Array.from(tensorValues(cols))).toEqual([2, 4, 6]);
+    for (const [backend, dtype] of [[ref, 'f64'], [getBackend('cpu'), 'f32']] as const) {
+      const xs: HostTensor = dtype === 'f64' ? x : { dtype: 'f32', shape: [3, 2], data: Float32Array.from([1, 2, 3, 4, 5, 6]) };
+      for (const bad of [3, -1]) {
+        const err = await runOp(backend, 'index_select', [xs, i32([2], [0, bad])], {}, dtype).then(
+          () => undefined,
+          (e: unknown) => e as { code?: string; message: string },
+        );
+        expect(err?.code, `${backend.id} ${bad}`).toBe('ABW_EINVAL');
+        expect(err?.message).toContain('[index_select] input `index`: element 1 is ' + bad + ', outside [0, 3)');
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // matmul / linear
 
 describe('oracle: matmul, linear', () => {

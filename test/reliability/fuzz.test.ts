@@ -88,6 +88,8 @@ const TEMPLATES: Readonly<Record<string, Template>> = {
   quantize_int8: t([[4, 8]], { dim: -1 }),
   ternary_matmul: t([[2, 8], [3, 8]]),
   dequantize_int32: t([[2, 8], [2, 1]], { weight_scale: 0.05 }),
+  argmax: t([[3, 8]], { dim: -1 }),
+  index_select: t([[4, 6], [3]], { dim: 0 }),
 };
 
 const stats = {

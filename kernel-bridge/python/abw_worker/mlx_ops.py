@@ -500,6 +500,17 @@ def op_dequantize_int32(c):
     return lambda: [((acc.astype(mx.float32) * ws) / scale.astype(mx.float32)).astype(out)]
 
 
+def op_argmax(c):
+    x, p = c.x[0], c.p
+    # mx.argmax returns uint32 (first maximal index); the catalogue's output is int32
+    return lambda: [mx.argmax(x, axis=p["dim"], keepdims=p["keepdim"]).astype(mx.int32)]
+
+
+def op_index_select(c):
+    x, index = c.x
+    return lambda: [mx.take(x, index, axis=c.p["dim"])]
+
+
 OPS = {
     "matmul": op_matmul,
     "linear": op_linear,
@@ -536,6 +547,8 @@ OPS = {
     "quantize_ternary": op_quantize_ternary,
     "quantize_int8": op_quantize_int8,
     "dequantize_int32": op_dequantize_int32,
+    "argmax": op_argmax,
+    "index_select": op_index_select,
 }
 
 UNSUPPORTED = {

@@ -325,6 +325,17 @@ def op_dequantize_int32(c):
     return lambda: [(acc.to(torch.float32) * ws / scale.to(torch.float32)).to(out)]
 
 
+def op_argmax(c):
+    x, p = c.x[0], c.p
+    # torch.argmax: the first maximal index, NaN counts as the maximum; int64 -> int32
+    return lambda: [torch.argmax(x, dim=p["dim"], keepdim=p["keepdim"]).to(torch.int32)]
+
+
+def op_index_select(c):
+    x, index = c.x
+    return lambda: [torch.index_select(x, c.p["dim"], index)]
+
+
 OPS = {
     "matmul": op_matmul,
     "linear": op_linear,
@@ -362,6 +373,8 @@ OPS = {
     "quantize_int8": op_quantize_int8,
     "ternary_matmul": op_ternary_matmul,
     "dequantize_int32": op_dequantize_int32,
+    "argmax": op_argmax,
+    "index_select": op_index_select,
 }
 
 UNSUPPORTED = {}

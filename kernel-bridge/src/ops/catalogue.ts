@@ -40,6 +40,8 @@ import { quantize_int8 } from './quant/quantize_int8';
 import { quantize_ternary } from './quant/quantize_ternary';
 import { ternary_matmul } from './quant/ternary_matmul';
 import { dequantize_int32 } from './quant/dequantize_int32';
+import { argmax } from './indexing/argmax';
+import { index_select } from './indexing/index_select';
 import { istft } from './stft/istft';
 import { stft } from './stft/stft';
 import type { OpSpec } from './types';
@@ -89,6 +91,8 @@ export const OPS: readonly OpSpec[] = Object.freeze([
   quantize_int8,
   ternary_matmul,
   dequantize_int32,
+  argmax,
+  index_select,
 ]);
 
 const BY_NAME: ReadonlyMap<string, OpSpec> = new Map(OPS.map((op) => [op.name, op]));

@@ -69,9 +69,31 @@ function fanInOf(shape: Shape): number {
   return Math.max(1, product(shape.slice(1)));
 }
 
-function fill(init: Init, shape: Shape, rng: Rng, shapesByName: ReadonlyMap<string, Shape | null>, op: string): Float64Array | Int8Array | Int32Array {
+function fill(
+  init: Init,
+  shape: Shape,
+  rng: Rng,
+  shapesByName: ReadonlyMap<string, Shape | null>,
+  op: string,
+  params: Params,
+): Float64Array | Int8Array | Int32Array {
   const n = product(shape);
   switch (init.dist) {
+    case 'grid': {
+      const out = new Float64Array(n);
+      rng.fillNormal(out, 0, init.std);
+      for (let i = 0; i < n; i++) out[i] = Math.round(out[i] / init.step) * init.step;
+      return out;
+    }
+    case 'index': {
+      const of = shapesByName.get(init.of);
+      if (!of) throw new AbwError('ABW_EINTERNAL', `[${op}] index source input '${init.of}' has no shape`);
+      const d = params[init.dimParam] as number;
+      const size = of[d < 0 ? d + of.length : d] ?? 0;
+      const out = new Int32Array(n);
+      if (size > 0) for (let i = 0; i < n; i++) out[i] = rng.int(0, size - 1);
+      return out;
+    }
     case 'int8': {
       const out = new Int8Array(n);
       for (let i = 0; i < n; i++) out[i] = rng.int(-128, 127);
@@ -136,7 +158,9 @@ export function generateInputs(spec: OpSpec, shapes: readonly (Shape | null)[], 
     if (shape === null || shape === undefined) return null;
     const decl = decls[i];
     if (!decl) throw new AbwError('ABW_EINVAL', `[${spec.name}] inputs: too many inputs (${shapes.length})`, 'inputs');
-    const data = fill(decl.init, shape, new Rng(deriveSeed(seed, i)), byName, spec.name);
+    const data = fill(decl.init, shape, new Rng(deriveSeed(seed, i)), byName, spec.name, resolved);
+    // Indices must stay in range: index 0 is as valid as any other.
+    if (decl.init.dist === 'index') return data;
     if (data.length > 0) {
       let nonzero = false;
       for (let j = 0; j < data.length && !nonzero; j++) nonzero = data[j] !== 0;

@@ -53,7 +53,14 @@ export type Init =
   | { readonly dist: 'int8' }
   | { readonly dist: 'ternary' }
   /** Integers uniform in [−max, max] (int32 accumulators of an integer matmul). */
-  | { readonly dist: 'int32'; readonly max: number };
+  | { readonly dist: 'int32'; readonly max: number }
+  /** Normal values rounded to multiples of `step`: exact in every dtype, and ties happen (argmax's tie-breaking). */
+  | { readonly dist: 'grid'; readonly std: number; readonly step: number }
+  /**
+   * int32 indices uniform in [0, size), size = input `of`'s size along the dim that param
+   * `dimParam` names (negative counts from the end): index_select's in-range indices.
+   */
+  | { readonly dist: 'index'; readonly of: string; readonly dimParam: string };
 
 export interface InputDecl {
   readonly name: string;
@@ -91,7 +98,7 @@ export interface Plan {
 
 export interface OpSpec {
   readonly name: string;
-  /** Native file basename: matmul, conv, lstm, activation, pool, norm, layout, elementwise, fft, stft, quant. */
+  /** Native file basename: matmul, conv, lstm, activation, pool, norm, layout, elementwise, fft, stft, quant, indexing. */
   readonly family: string;
   readonly summary: string;
   /** The PyTorch function whose semantics it follows. */

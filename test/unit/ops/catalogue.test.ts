@@ -11,9 +11,10 @@ const EXPECTED = [
   'add', 'mul', 'add_bias', 'complex_mul',
   'fft', 'ifft', 'rfft', 'irfft', 'stft', 'istft',
   'quantize_ternary', 'quantize_int8', 'ternary_matmul', 'dequantize_int32',
+  'argmax', 'index_select',
 ];
 
-const FAMILIES = ['matmul', 'conv', 'lstm', 'activation', 'pool', 'norm', 'layout', 'elementwise', 'fft', 'stft', 'quant'];
+const FAMILIES = ['matmul', 'conv', 'lstm', 'activation', 'pool', 'norm', 'layout', 'elementwise', 'fft', 'stft', 'quant', 'indexing'];
 const TF32 = ['matmul', 'linear', 'conv1d', 'conv2d', 'conv_transpose1d', 'lstm_cell', 'lstm'];
 const TOLERANCE: Record<string, string> = {
   matmul: 'reduction', linear: 'reduction', conv1d: 'reduction', conv2d: 'reduction', conv_transpose1d: 'reduction',
@@ -26,6 +27,7 @@ const TOLERANCE: Record<string, string> = {
   reshape: 'copy', transpose: 'copy', permute: 'copy', concat: 'copy', pad: 'copy', slice: 'copy',
   quantize_ternary: 'quantized', quantize_int8: 'quantized', ternary_matmul: 'exact',
   dequantize_int32: 'elementwise',
+  argmax: 'exact', index_select: 'copy',
 };
 
 describe('catalogue', () => {

@@ -46,6 +46,8 @@ const CASES: Record<string, [(Shape | null)[], Record<string, unknown>]> = {
   quantize_int8: [[[16, 16]], {}],
   ternary_matmul: [[[4, 32], [8, 32]], {}],
   dequantize_int32: [[[4, 32], [4, 1]], {}],
+  argmax: [[[4, 32]], {}],
+  index_select: [[[16, 8], [5]], {}],
 };
 
 function allZero(a: ArrayLike<number>): boolean {

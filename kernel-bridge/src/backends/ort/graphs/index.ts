@@ -9,6 +9,7 @@ import { matmulGraphs } from './matmul';
 import { normGraphs } from './norm';
 import { poolGraphs } from './pool';
 import { quantGraphs } from './quant';
+import { indexingGraphs } from './indexing';
 import { stftGraphs } from './stft';
 import type { Family, OpGraph } from './types';
 
@@ -24,6 +25,7 @@ export const GRAPHS: Readonly<Record<string, OpGraph>> = {
   ...fftGraphs,
   ...stftGraphs,
   ...quantGraphs,
+  ...indexingGraphs,
 } satisfies Family;
 
 /** Catalogue ops with no ONNX graph here, and why. */

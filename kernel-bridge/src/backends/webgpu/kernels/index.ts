@@ -10,6 +10,7 @@ import { lstmKernels } from './lstm';
 import { normKernels } from './norm';
 import { poolKernels } from './pool';
 import { quantKernels } from './quant';
+import { indexingKernels } from './indexing';
 import { matmulKernels } from './matmul';
 
 export const KERNELS: Readonly<Record<string, OpKernel>> = {
@@ -24,6 +25,7 @@ export const KERNELS: Readonly<Record<string, OpKernel>> = {
   ...fftKernels,
   ...stftKernels,
   ...quantKernels,
+  ...indexingKernels,
 } satisfies KernelFamily;
 
 /** Catalogue ops with no WGSL kernel here, and why. */
