@@ -104,7 +104,8 @@ describe('pipeline cases in a matrix', () => {
       }
     }
     expect(rec('encodec tiny', 'cpu').pipeline!.codeMatch).toEqual([1, 1, 1, 1]);
-    expect(rec('encodec tiny', 'cpu').pipeline!.hostStages.join(' ')).toMatch(/rvq-argmin.*rvq-gather/);
+    // The quantiser runs on the device (argmax, index_select): no host stage left.
+    expect(rec('encodec tiny', 'cpu').pipeline!.hostStages).toEqual([]);
     expect(rec('bitnet tiny', 'cpu').pipeline!.bitExact).toEqual({ taps: 4, mismatches: 0, exact: true });
     expect(rec('bitnet tiny', 'cpu', 'bf16').pipeline!.bitExact!.exact).toBe(true);
     expect(rec('fftconv x4', 'cpu').pipeline).toMatchObject({ streams: 4, streamsEffective: 1, roundTrips: 1 });

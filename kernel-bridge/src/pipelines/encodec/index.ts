@@ -5,7 +5,7 @@ import type { PipelineExec } from '../exec';
 import type { PipelineInput, PipelineSpec, PreparedPipeline } from '../types';
 import { DeviceWeights, type WeightSet } from '../weights';
 import { decoderLayers, ENCODEC_PARAMS, encodecWeights, encoderLayers, hopLength, resolveEncodec, type EncodecConfig, type Layer } from './config';
-import { EncodecNetwork } from './model';
+import { EncodecNetwork, negHalfNormName, negHalfNorms } from './model';
 
 export { resolveEncodec, encodecWeights, type EncodecConfig } from './config';
 
@@ -35,8 +35,9 @@ export const encodec: PipelineSpec<EncodecConfig> = {
   params: ENCODEC_PARAMS,
   quantizes: true,
   resolve: (p: Params) => resolveEncodec(p),
-  ops: () => ['pad', 'conv1d', 'elu', 'add', 'permute', 'lstm', 'conv_transpose1d', 'slice', 'transpose', 'matmul'].map((op) => ({ op })),
-  hostStages: () => ['rvq-argmin: nearest codeword per frame (no argmin op in the catalogue)', 'rvq-gather: codeword lookup and residual update (no gather op)'],
+  ops: () =>
+    ['pad', 'conv1d', 'elu', 'add', 'permute', 'lstm', 'conv_transpose1d', 'slice', 'transpose', 'reshape', 'matmul', 'add_bias', 'argmax', 'index_select'].map((op) => ({ op })),
+  hostStages: () => [],
   weights: encodecWeights,
   inputShape: (c) => [1, 1, Math.max(1, Math.round(c.seconds * c.sampleRate))],
   input(c: EncodecConfig, seed: number): PipelineInput {
@@ -50,9 +51,13 @@ export const encodec: PipelineSpec<EncodecConfig> = {
   },
   async prepare(ex: PipelineExec, weights: WeightSet, c: EncodecConfig): Promise<PreparedPipeline> {
     const used = new Map([...weights].filter(([k]) => !k.startsWith('quantizer.') || Number(k.split('.')[3]) < c.codebooks));
+    // −|e|²/2 per codebook entry, computed once in f64 and uploaded beside the codebooks.
+    for (let q = 0; q < c.codebooks; q++) {
+      const cb = weights.get(`quantizer.vq.layers.${q}._codebook.embed`)!.data;
+      used.set(negHalfNormName(q), { shape: [c.bins], data: negHalfNorms(cb, c.bins, c.dimension) });
+    }
     const w = DeviceWeights.upload(ex, used);
-    const codebooks = Array.from({ length: c.codebooks }, (_, q) => weights.get(`quantizer.vq.layers.${q}._codebook.embed`)!.data);
-    const net = new EncodecNetwork(ex, w, c, codebooks);
+    const net = new EncodecNetwork(ex, w, c);
     return {
       async run(input: PipelineInput) {
         const L = input.shape[2]!;
@@ -61,13 +66,13 @@ export const encodec: PipelineSpec<EncodecConfig> = {
           // Encoder and decoder are chains of device ops: one compiled call each where the
           // backend compiles chains (ort: one ONNX graph), else op by op.
           const z = await ex.segment('encoder', () => net.encode(x));
-          const F = z.shape[2]!;
           ex.free(x);
+          // The quantiser on the device (only the codes come back), then the decoder: no host
+          // round trip between encoder and decoder.
           const { codes, quantized } = await net.quantize(z);
           ex.free(z);
-          const q = ex.upload(quantized, [1, c.dimension, F]);
-          const y = await ex.segment('decoder', () => net.decode(q));
-          ex.free(q);
+          const y = await ex.segment('decoder', () => net.decode(quantized));
+          ex.free(quantized);
           // The decoder makes frames·hop samples; the codec returns as many as it was given.
           const cut = y.shape[2]! > L ? await ex.op('slice', [y], { dim: 2, start: 0, end: L }) : y;
           if (cut !== y) ex.free(y);

@@ -1,9 +1,8 @@
 /**
  * SEANet encoder/decoder and the residual vector quantiser on a backend. Convs are causal as in
  * EnCodec 24 kHz: reflect-pad (k − stride) on the left plus what makes the last frame whole on
- * the right; transposed convs trim (k − stride) on the right. The quantiser's distance matmul
- * runs on the backend; the nearest-codeword argmin, the codebook gather and the residual update
- * run on the host (no catalogue op for an argmin or a gather): one round trip per quantiser.
+ * the right; transposed convs trim (k − stride) on the right. The residual vector quantiser runs
+ * on the device too (matmul, add_bias, argmax, index_select, add): only its codes come back.
  */
 import type { DeviceTensor } from '../../backend/types';
 import { AbwError } from '../../errors';
@@ -14,26 +13,11 @@ import { decoderLayers, encoderLayers, type EncodecConfig, type Layer } from './
 type T = DeviceTensor;
 
 export class EncodecNetwork {
-  /** |e|² per codebook entry, per quantiser: host side of the distance. */
-  private readonly codeNorms: Float64Array[] = [];
-
   constructor(
     private readonly ex: PipelineExec,
     private readonly w: DeviceWeights,
     private readonly cfg: EncodecConfig,
-    /** Codebooks on the host (the gather reads them there). */
-    private readonly codebooks: readonly Float64Array[],
-  ) {
-    for (const cb of codebooks) {
-      const n = new Float64Array(cfg.bins);
-      for (let i = 0; i < cfg.bins; i++) {
-        let s = 0;
-        for (let d = 0; d < cfg.dimension; d++) s += cb[i * cfg.dimension + d]! ** 2;
-        n[i] = s;
-      }
-      this.codeNorms.push(n);
-    }
-  }
+  ) {}
 
   private async elu(x: T): Promise<T> {
     return this.ex.op('elu', [x], { alpha: 1 });
@@ -130,52 +114,74 @@ export class EncodecNetwork {
   }
 
   /**
-   * Residual vector quantisation of a latent [1, D, F]: per quantiser, scores = r·Eᵀ on the
-   * backend, then on the host argmin over |e|² − 2·score (|r|² is the same for every entry),
-   * gather, r −= e. Returns the codes per quantiser and the quantised latent [D, F] (sum of
-   * the chosen codewords), channel-major like the latent.
+   * Residual vector quantisation of a latent [1, D, F], on the device: per quantiser,
+   * scores = r·Eᵀ − |e|²/2 (argmax of that = argmin of |e − r|², |r|² being the same for every
+   * entry), idx = argmax, e = E[idx], r −= e, quantised += e. The codes stay on the device until
+   * the loop is done. Returns the codes per quantiser and the quantised latent [1, D, F] (the sum
+   * of the chosen codewords), channel-major like the latent. Keeps the input.
    */
-  async quantize(latent: T): Promise<{ codes: Int32Array[]; quantized: Float64Array }> {
+  async quantize(latent: T): Promise<{ codes: Int32Array[]; quantized: T }> {
     const ex = this.ex;
-    const D = this.cfg.dimension;
-    const F = latent.shape[2]!;
-    const rows = await ex.op('transpose', [latent], { dim0: 1, dim1: 2 });
-    let residual = await ex.floats(rows); // [F, D]
-    ex.free(rows);
-    const quantized = new Float64Array(D * F);
-    const codes: Int32Array[] = [];
-    ex.host('rvq-argmin');
-    ex.host('rvq-gather');
-    for (let q = 0; q < this.cfg.codebooks; q++) {
-      const r = ex.upload(residual, [F, D]);
-      const scores = await ex.op('matmul', [r, this.w.get(`quantizer.vq.layers.${q}._codebook.embed`)], { transpose_b: true });
-      ex.free(r);
-      const s = await ex.floats(scores); // [F, bins]
-      ex.free(scores);
-      const cb = this.codebooks[q]!;
-      const norms = this.codeNorms[q]!;
-      const idx = new Int32Array(F);
-      const next = new Float64Array(residual.length);
-      for (let f = 0; f < F; f++) {
-        let best = 0;
-        let bestD = Infinity;
-        for (let e = 0; e < this.cfg.bins; e++) {
-          const d = norms[e]! - 2 * s[f * this.cfg.bins + e]!;
-          if (d < bestD) {
-            bestD = d;
-            best = e;
-          }
-        }
-        idx[f] = best;
-        for (let d = 0; d < D; d++) {
-          const v = cb[best * D + d]!;
-          next[f * D + d] = residual[f * D + d]! - v;
-          quantized[d * F + f] += v;
+    let residual = await ex.op('transpose', [latent], { dim0: 1, dim1: 2 }); // [1, F, D]
+    let sum: T | undefined;
+    const idxs: T[] = [];
+    try {
+      const F = residual.shape[1]!;
+      const D = residual.shape[2]!;
+      const r0 = await ex.op('reshape', [residual], { shape: [F, D] });
+      ex.free(residual);
+      residual = r0;
+      for (let q = 0; q < this.cfg.codebooks; q++) {
+        const E = this.w.get(`quantizer.vq.layers.${q}._codebook.embed`);
+        const dots = await ex.op('matmul', [residual, E], { transpose_b: true }); // [F, bins]
+        const scores = await ex.op('add_bias', [dots, this.w.get(negHalfNormName(q))], { dim: 1 });
+        ex.free(dots);
+        const idx = await ex.op('argmax', [scores], { dim: 1 }); // [F] int32
+        ex.free(scores);
+        idxs.push(idx);
+        const sel = await ex.op('index_select', [E, idx], { dim: 0 }); // [F, D]
+        const next = await ex.op('add', [residual, sel], { alpha: -1 });
+        ex.free(residual);
+        residual = next;
+        if (sum) {
+          const s2 = await ex.op('add', [sum, sel]);
+          ex.free(sum, sel);
+          sum = s2;
+        } else {
+          sum = sel;
         }
       }
-      residual = next;
-      codes.push(idx);
+      ex.free(residual);
+      const rows = await ex.op('reshape', [sum!], { shape: [1, F, D] });
+      ex.free(sum);
+      sum = undefined;
+      const quantized = await ex.op('transpose', [rows], { dim0: 1, dim1: 2 }); // [1, D, F]
+      ex.free(rows);
+      // The codes are part of the output (small: F int32 per quantiser); read after the loop.
+      const codes: Int32Array[] = [];
+      for (const idx of idxs) {
+        const v = await ex.values(idx);
+        codes.push(v instanceof Int32Array ? v : Int32Array.from(v));
+      }
+      return { codes, quantized };
+    } finally {
+      ex.free(residual, sum, ...idxs);
     }
-    return { codes, quantized };
   }
+}
+
+/** The uploaded −|e|²/2 per entry of quantiser q's codebook (computed once in f64 at prepare). */
+export function negHalfNormName(q: number): string {
+  return `quantizer.vq.layers.${q}._codebook.neg_half_norm`;
+}
+
+/** −|e|²/2 per codebook entry of a [bins, D] codebook, in f64. */
+export function negHalfNorms(codebook: Float64Array, bins: number, D: number): Float64Array {
+  const n = new Float64Array(bins);
+  for (let i = 0; i < bins; i++) {
+    let s = 0;
+    for (let d = 0; d < D; d++) s += codebook[i * D + d]! ** 2;
+    n[i] = -s / 2;
+  }
+  return n;
 }
