@@ -17,6 +17,12 @@ using Shape = std::vector<int64_t>;
 enum class Device : uint8_t { host, cuda };
 
 int64_t shape_numel(const Shape& s);
+// The product of s[begin, end) (clipped to the rank): the outer or inner extent around a dim.
+inline int64_t shape_prod(const Shape& s, size_t begin, size_t end) {
+  int64_t n = 1;
+  for (size_t i = begin; i < end && i < s.size(); ++i) n *= s[i];
+  return n;
+}
 std::string shape_str(const Shape& s);
 // Row-major strides in elements.
 std::vector<int64_t> shape_strides(const Shape& s);

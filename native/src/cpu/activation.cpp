@@ -55,7 +55,7 @@ void softmax(KernelArgs& a) {
     return;
   }
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` = " + std::to_string(dim) + " out of range for " + sstr(X.shape())));
-  const int64_t outer = prod(X.shape(), 0, dim), n = X.size(dim), inner = prod(X.shape(), dim + 1, nd);
+  const int64_t outer = shape_prod(X.shape(), 0, dim), n = X.size(dim), inner = shape_prod(X.shape(), dim + 1, nd);
   if (X.numel() == 0) return;
   if (inner == 1) {
     par(outer, 6 * n, [&](int64_t r0, int64_t r1) {

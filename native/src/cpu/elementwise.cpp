@@ -110,7 +110,7 @@ void add_bias(KernelArgs& a) {
   Tensor& Y = a.output(0, "out");
   const int64_t nd = X.ndim(), dim = a.p.i("dim");
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + sstr(X.shape())));
-  const int64_t n = X.shape()[dim], inner = prod(X.shape(), dim + 1, nd);
+  const int64_t n = X.shape()[dim], inner = shape_prod(X.shape(), dim + 1, nd);
   check_shape(a, B, {n}, "input `bias`");
   check_shape(a, Y, X.shape(), "output `out`");
   const float* x = fin(a, X, "input `input`");

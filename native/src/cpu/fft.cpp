@@ -33,7 +33,7 @@ Dims get_dims(KernelArgs& a, const Shape& cshape) {
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` = " + std::to_string(dim) + " out of range for " +
                                                   std::to_string(nd) + " dims"));
   ABW_CHECK(n >= 1, "EINVAL", a.msg("parameter `n` must be >= 1, got " + std::to_string(n)));
-  return {prod(cshape, 0, dim), cshape[dim], prod(cshape, dim + 1, nd), n};
+  return {shape_prod(cshape, 0, dim), cshape[dim], shape_prod(cshape, dim + 1, nd), n};
 }
 
 Shape complex_dims(KernelArgs& a, const Tensor& X, const char* what) {

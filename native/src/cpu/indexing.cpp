@@ -22,7 +22,7 @@ void argmax(KernelArgs& a) {
   const int64_t nd = X.ndim(), dim = a.p.i("dim");
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + sstr(X.shape())));
   check_shape(a, Y, argmax_shape(X.shape(), dim, a.p.b("keepdim")), "output `indices`");
-  const int64_t outer = prod(X.shape(), 0, dim), n = X.shape()[dim], inner = prod(X.shape(), dim + 1, nd);
+  const int64_t outer = shape_prod(X.shape(), 0, dim), n = X.shape()[dim], inner = shape_prod(X.shape(), dim + 1, nd);
   ABW_CHECK(n > 0, "ESHAPE", a.msg("input `x` has size 0 along dim " + std::to_string(dim) + ": an empty dim has no maximum"));
   const float* x = fin(a, X, "input `x`");
   int32_t* y = Y.data<int32_t>();
@@ -82,7 +82,7 @@ void index_select(KernelArgs& a) {
     ABW_CHECK(idx[k] >= 0 && idx[k] < n, "EINVAL",
               a.msg("input `index`: element " + std::to_string(k) + " is " + std::to_string(idx[k]) + ", outside [0, " +
                     std::to_string(n) + ") (x's size along dim " + std::to_string(dim) + ")"));
-  const int64_t outer = prod(X.shape(), 0, dim), inner = prod(X.shape(), dim + 1, nd);
+  const int64_t outer = shape_prod(X.shape(), 0, dim), inner = shape_prod(X.shape(), dim + 1, nd);
   const size_t es = dtype_size(X.dtype());
   const size_t slab = static_cast<size_t>(inner) * es;
   const char* x = static_cast<const char*>(X.raw());

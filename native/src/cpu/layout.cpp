@@ -131,7 +131,7 @@ void concat(KernelArgs& a) {
   os[dim] = 0;
   std::vector<const float*> src(k);
   std::vector<int64_t> chunk(k);
-  const int64_t inner = prod(X0.shape(), dim + 1, nd);
+  const int64_t inner = shape_prod(X0.shape(), dim + 1, nd);
   for (size_t i = 0; i < k; ++i) {
     const std::string name = "tensors[" + std::to_string(i) + "]";
     const Tensor& Xi = a.input(i, name.c_str());
@@ -145,7 +145,7 @@ void concat(KernelArgs& a) {
   }
   check_shape(a, Y, os, "output `out`");
   float* y = fout(a, Y, "output `out`");
-  const int64_t outer = prod(os, 0, dim), row = os[dim] * inner;
+  const int64_t outer = shape_prod(os, 0, dim), row = os[dim] * inner;
   if (Y.numel() == 0) return;
   par(outer, row, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
@@ -249,7 +249,7 @@ void slice(KernelArgs& a) {
   check_shape(a, Y, os, "output `out`");
   const float* x = fin(a, X, "input `input`");
   float* y = fout(a, Y, "output `out`");
-  const int64_t outer = prod(os, 0, dim), inner = prod(os, dim + 1, nd), m = os[dim];
+  const int64_t outer = shape_prod(os, 0, dim), inner = shape_prod(os, dim + 1, nd), m = os[dim];
   if (Y.numel() == 0) return;
   par(outer * m, inner, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {

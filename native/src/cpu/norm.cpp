@@ -38,7 +38,7 @@ void layer_norm(KernelArgs& a) {
     ABW_CHECK(X.shape()[nd - k + i] == ns[i], "ESHAPE",
               a.msg("input " + sstr(X.shape()) + " does not end with normalized_shape " + sstr(Shape(ns.begin(), ns.end()))));
   check_shape(a, Y, X.shape(), "output `out`");
-  const int64_t D = prod(X.shape(), nd - k, nd);
+  const int64_t D = shape_prod(X.shape(), nd - k, nd);
   const Tensor* Wt = a.optional(1);
   const Tensor* Bt = a.optional(2);
   if (Wt) check_shape(a, *Wt, Shape(ns.begin(), ns.end()), "input `weight`");
@@ -72,7 +72,7 @@ struct NC {
 NC nc_dims(KernelArgs& a, const Tensor& X, const Tensor& Y) {
   ABW_CHECK(X.ndim() >= 2, "ESHAPE", a.msg("input `input` must be at least 2-D [N, C, ...], got " + sstr(X.shape())));
   check_shape(a, Y, X.shape(), "output `out`");
-  return {X.size(0), X.size(1), prod(X.shape(), 2, X.shape().size())};
+  return {X.size(0), X.size(1), shape_prod(X.shape(), 2, X.shape().size())};
 }
 
 // Per-channel affine from running statistics (batch_norm, instance_norm without input stats).

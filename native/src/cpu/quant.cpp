@@ -69,7 +69,7 @@ void quantize_int8(KernelArgs& a) {
   const float* x = fin(a, X, "input `x`");
   int8_t* q = Q.data<int8_t>();
   float* s = fout(a, S, "output `scale`");
-  const int64_t outer = prod(X.shape(), 0, dim), n = X.shape()[dim], inner = prod(X.shape(), dim + 1, nd);
+  const int64_t outer = shape_prod(X.shape(), 0, dim), n = X.shape()[dim], inner = shape_prod(X.shape(), dim + 1, nd);
   if (X.numel() == 0) {
     // amax over an empty dim has no value; keep the (possibly non-empty) scale defined.
     for (int64_t i = 0; i < S.numel(); ++i) s[i] = std::numeric_limits<float>::quiet_NaN();
@@ -185,7 +185,7 @@ void dequantize_int32(KernelArgs& a) {
   const int32_t* acc = A.data<int32_t>();
   const float* s = fin(a, S, "input `scale`");
   float* y = fout(a, Y, "output `y`");
-  const int64_t outer = prod(A.shape(), 0, dim), n = A.shape()[dim], inner = prod(A.shape(), dim + 1, nd);
+  const int64_t outer = shape_prod(A.shape(), 0, dim), n = A.shape()[dim], inner = shape_prod(A.shape(), dim + 1, nd);
   if (A.numel() == 0) return;
   if (inner == 1) {  // the scale's dim is last (per-token scales): one scale per contiguous row
     par(outer, 2 * n, [&](int64_t o0, int64_t o1) {

@@ -76,8 +76,8 @@ void softmax(KernelArgs& a) {
   ABW_CHECK((nd == 0 && dim == 0) || (dim >= 0 && dim < nd), "EINVAL",
             a.msg("parameter `dim` must be in [0, " + std::to_string(nd) + "), got " + std::to_string(dim)));
   const int64_t n = nd == 0 ? 1 : x.size(dim);
-  const int64_t outer = nd == 0 ? 1 : detail::prod(x.shape(), 0, dim);
-  const int64_t inner = nd == 0 ? 1 : detail::prod(x.shape(), dim + 1, x.shape().size());
+  const int64_t outer = nd == 0 ? 1 : shape_prod(x.shape(), 0, dim);
+  const int64_t inner = nd == 0 ? 1 : shape_prod(x.shape(), dim + 1, x.shape().size());
   const double* xd = x.data<double>();
   double* yd = y.data<double>();
   // Independent lines along dim: parallel over them changes nothing.

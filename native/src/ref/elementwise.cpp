@@ -45,7 +45,7 @@ void add_bias(KernelArgs& a) {
   const int64_t n = x.size(dim);
   detail::expect_shape(a, b, {n}, "input `bias`", "[input.shape[dim]]");
   detail::expect_shape(a, y, x.shape(), "output `out`", "the input's shape");
-  const int64_t inner = detail::prod(x.shape(), dim + 1, x.shape().size());
+  const int64_t inner = shape_prod(x.shape(), dim + 1, x.shape().size());
   const double* xd = x.data<double>();
   const double* bd = b.data<double>();
   double* yd = y.data<double>();

@@ -54,8 +54,8 @@ void run(KernelArgs& a, Kind kind) {
   if (complex_out) os.push_back(2);
   detail::expect_shape(a, y, os, "output `out`");
 
-  const int64_t outer = detail::prod(ls, 0, dim);
-  const int64_t inner = detail::prod(ls, dim + 1, ls.size());
+  const int64_t outer = shape_prod(ls, 0, dim);
+  const int64_t inner = shape_prod(ls, dim + 1, ls.size());
   const bool inverse = kind == Kind::c2c_inverse || kind == Kind::c2r;
   const double scale = norm_scale(a, norm, inverse, n);
   const DftPlan plan(n, inverse);

@@ -28,7 +28,7 @@ void argmax(KernelArgs& a) {
     if (d != dim) os.push_back(x.size(d));
     else if (keepdim) os.push_back(1);
   detail::expect_shape(a, y, os, "output `indices`", "x's shape without dim (kept as 1 with keepdim)");
-  const int64_t inner = detail::prod(x.shape(), dim + 1, x.shape().size());
+  const int64_t inner = shape_prod(x.shape(), dim + 1, x.shape().size());
   const double* xd = x.data<double>();
   int32_t* yd = y.data<int32_t>();
   parallel_for(y.numel(), 64, [&](int64_t begin, int64_t end) {
@@ -66,8 +66,8 @@ void index_select(KernelArgs& a) {
     ABW_CHECK(id[k] >= 0 && id[k] < n, "EINVAL",
               a.msg("input `index`: element " + istr(k) + " is " + istr(id[k]) + ", outside [0, " + istr(n) +
                     ") (x's size along dim " + istr(dim) + ")"));
-  const int64_t outer = detail::prod(x.shape(), 0, dim);
-  const int64_t inner = detail::prod(x.shape(), dim + 1, x.shape().size());
+  const int64_t outer = shape_prod(x.shape(), 0, dim);
+  const int64_t inner = shape_prod(x.shape(), dim + 1, x.shape().size());
   const double* xd = x.data<double>();
   double* yd = y.data<double>();
   for (int64_t o = 0; o < outer; ++o)

@@ -119,8 +119,8 @@ void concat(KernelArgs& a) {
     os[dim] += si[dim];
   }
   detail::expect_shape(a, y, os, "output `out`", "the concatenated shape");
-  const int64_t outer = detail::prod(s0, 0, dim);
-  const int64_t inner = detail::prod(s0, dim + 1, s0.size());
+  const int64_t outer = shape_prod(s0, 0, dim);
+  const int64_t inner = shape_prod(s0, dim + 1, s0.size());
   double* yd = y.data<double>();
   int64_t pos = 0;
   for (int64_t o = 0; o < outer; ++o) {
@@ -214,8 +214,8 @@ void slice(KernelArgs& a) {
   Shape os = x.shape();
   os[dim] = n;
   detail::expect_shape(a, y, os, "output `out`", "the sliced shape");
-  const int64_t outer = detail::prod(x.shape(), 0, dim);
-  const int64_t inner = detail::prod(x.shape(), dim + 1, x.shape().size());
+  const int64_t outer = shape_prod(x.shape(), 0, dim);
+  const int64_t inner = shape_prod(x.shape(), dim + 1, x.shape().size());
   const double* xd = x.data<double>();
   double* yd = y.data<double>();
   for (int64_t o = 0; o < outer; ++o)

@@ -97,7 +97,7 @@ void normalize_channels(const double* xd, double* yd, int64_t N, int64_t C, int6
 void batch_norm(KernelArgs& a) {
   const Tensor& x = detail::in_f64(a, 0, "input");
   check_nc(a, x);
-  const int64_t N = x.size(0), C = x.size(1), S = detail::prod(x.shape(), 2, x.shape().size());
+  const int64_t N = x.size(0), C = x.size(1), S = shape_prod(x.shape(), 2, x.shape().size());
   const Tensor& rm = detail::in_f64(a, 1, "running_mean");
   const Tensor& rv = detail::in_f64(a, 2, "running_var");
   detail::expect_shape(a, rm, {C}, "input `running_mean`", "[C]");
@@ -114,7 +114,7 @@ void batch_norm(KernelArgs& a) {
 void instance_norm(KernelArgs& a) {
   const Tensor& x = detail::in_f64(a, 0, "input");
   check_nc(a, x);
-  const int64_t N = x.size(0), C = x.size(1), S = detail::prod(x.shape(), 2, x.shape().size());
+  const int64_t N = x.size(0), C = x.size(1), S = shape_prod(x.shape(), 2, x.shape().size());
   const Tensor* rm = opt_channel(a, 1, "running_mean", C);
   const Tensor* rv = opt_channel(a, 2, "running_var", C);
   const Tensor* w = opt_channel(a, 3, "weight", C);
@@ -146,7 +146,7 @@ void instance_norm(KernelArgs& a) {
 void group_norm(KernelArgs& a) {
   const Tensor& x = detail::in_f64(a, 0, "input");
   check_nc(a, x);
-  const int64_t N = x.size(0), C = x.size(1), S = detail::prod(x.shape(), 2, x.shape().size());
+  const int64_t N = x.size(0), C = x.size(1), S = shape_prod(x.shape(), 2, x.shape().size());
   const Tensor* w = opt_channel(a, 1, "weight", C);
   const Tensor* b = opt_channel(a, 2, "bias", C);
   Tensor& y = detail::out_f64(a, 0, "out");

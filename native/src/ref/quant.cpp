@@ -51,8 +51,8 @@ void quantize_int8(KernelArgs& a) {
   detail::expect_shape(a, q, x.shape(), "output `q`", "the shape of `x`");
   detail::expect_shape(a, scale, ss, "output `scale`", "x's shape with dim kept as 1");
   const int64_t n = x.size(dim);
-  const int64_t outer = detail::prod(x.shape(), 0, dim);
-  const int64_t inner = detail::prod(x.shape(), dim + 1, x.shape().size());
+  const int64_t outer = shape_prod(x.shape(), 0, dim);
+  const int64_t inner = shape_prod(x.shape(), dim + 1, x.shape().size());
   const double* xd = x.data<double>();
   double* sd = scale.data<double>();
   int8_t* qd = q.data<int8_t>();
@@ -123,7 +123,7 @@ void dequantize_int32(KernelArgs& a) {
   detail::expect_shape(a, scale, ss, "input `scale`", "acc's shape with dim kept as 1");
   detail::expect_shape(a, y, acc.shape(), "output `y`", "the shape of `acc`");
   const int64_t n = acc.size(dim);
-  const int64_t inner = detail::prod(acc.shape(), dim + 1, acc.shape().size());
+  const int64_t inner = shape_prod(acc.shape(), dim + 1, acc.shape().size());
   const int32_t* ad = acc.data<int32_t>();
   const double* sd = scale.data<double>();
   double* yd = y.data<double>();

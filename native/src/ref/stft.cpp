@@ -64,7 +64,7 @@ void stft(KernelArgs& a) {
             a.msg("parameter `pad_mode` must be 'reflect' or 'constant', got '" + pad_mode + "'"));
   ABW_CHECK(x.ndim() >= 1, "ESHAPE", a.msg("input `input` must be [..., L], got " + shape_str(x.shape())));
   const int64_t L = x.shape().back();
-  const int64_t batch = detail::prod(x.shape(), 0, x.shape().size() - 1);
+  const int64_t batch = shape_prod(x.shape(), 0, x.shape().size() - 1);
   const int64_t pad = s.center ? s.n_fft / 2 : 0;
   if (s.center && pad_mode == "reflect")
     ABW_CHECK(pad < L, "ESHAPE",
@@ -135,7 +135,7 @@ void istft(KernelArgs& a) {
             a.msg("input `input` " + shape_str(x.shape()) + " must have n_freq = " + std::to_string(want_freq) +
                   (s.onesided ? " (n_fft/2+1, onesided)" : " (n_fft, two-sided)")));
   ABW_CHECK(n_frames >= 1, "ESHAPE", a.msg("input `input` " + shape_str(x.shape()) + " has no frames"));
-  const int64_t batch = detail::prod(x.shape(), 0, nd - 3);
+  const int64_t batch = shape_prod(x.shape(), 0, nd - 3);
   Shape os(x.shape().begin(), x.shape().end() - 3);
   os.push_back(length);
   detail::expect_shape(a, y, os, "output `out`", "[..., length]");

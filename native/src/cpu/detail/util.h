@@ -51,12 +51,6 @@ inline float* fout(const KernelArgs& a, Tensor& t, const char* what) {
   return t.data<float>();
 }
 
-inline int64_t prod(const Shape& s, size_t b, size_t e) {
-  int64_t n = 1;
-  for (size_t i = b; i < e && i < s.size(); ++i) n *= s[i];
-  return n;
-}
-
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // parallel_for over n items where each item costs `work` elementary operations.

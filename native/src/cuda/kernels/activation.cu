@@ -121,9 +121,8 @@ CallPtr softmax(OpArgs& a) {
   const int64_t nd = X.ndim();
   int64_t dim = a.p.i("dim");
   ABW_CHECK(nd == 0 || (dim >= 0 && dim < nd), "EINVAL", a.msg("parameter `dim` out of range for " + shape_str(X.shape)));
-  int64_t outer = 1, n = nd ? X.shape[static_cast<size_t>(dim)] : 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= X.shape[static_cast<size_t>(d)];
-  for (int64_t d = dim + 1; d < nd; ++d) inner *= X.shape[static_cast<size_t>(d)];
+  const size_t k = nd ? static_cast<size_t>(dim) : 0;
+  const int64_t outer = shape_prod(X.shape, 0, k), n = nd ? X.shape[k] : 1, inner = nd ? shape_prod(X.shape, k + 1, X.shape.size()) : 1;
   const void* x = X.data;
   void* y = Y.data;
   const DType dt = a.dtype;

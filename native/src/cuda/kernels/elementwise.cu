@@ -114,8 +114,7 @@ CallPtr add_bias(OpArgs& a) {
   const int64_t nd = X.ndim(), dim = a.p.i("dim");
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + shape_str(X.shape)));
   const int64_t n = X.shape[static_cast<size_t>(dim)];
-  int64_t inner = 1;
-  for (int64_t d = dim + 1; d < nd; ++d) inner *= X.shape[static_cast<size_t>(d)];
+  const int64_t inner = shape_prod(X.shape, static_cast<size_t>(dim) + 1, static_cast<size_t>(nd));
   a.check_shape(Bv, {n}, "input `bias`");
   a.check_shape(Y, X.shape, "output `out`");
   const int64_t total = X.numel();

@@ -36,10 +36,8 @@ FDims get_dims(OpArgs& a, const Shape& cshape) {
   const int64_t nd = static_cast<int64_t>(cshape.size()), dim = a.p.i("dim"), n = a.p.i("n");
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` = " + std::to_string(dim) + " out of range for " + std::to_string(nd) + " dims"));
   ABW_CHECK(n >= 1, "EINVAL", a.msg("parameter `n` must be >= 1, got " + std::to_string(n)));
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= cshape[static_cast<size_t>(d)];
-  for (int64_t d = dim + 1; d < nd; ++d) inner *= cshape[static_cast<size_t>(d)];
-  return {outer, cshape[static_cast<size_t>(dim)], inner, n};
+  const size_t k = static_cast<size_t>(dim);
+  return {shape_prod(cshape, 0, k), cshape[k], shape_prod(cshape, k + 1, cshape.size()), n};
 }
 
 Shape complex_dims(OpArgs& a, const DevTensor& X) {

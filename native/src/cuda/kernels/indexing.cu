@@ -64,12 +64,11 @@ CallPtr argmax(OpArgs& a) {
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + shape_str(X.shape)));
   const bool keepdim = a.p.b("keepdim");
   Shape os;
-  int64_t inner = 1;
   for (int64_t d = 0; d < nd; ++d) {
     if (d != dim) os.push_back(X.shape[static_cast<size_t>(d)]);
     else if (keepdim) os.push_back(1);
-    if (d > dim) inner *= X.shape[static_cast<size_t>(d)];
   }
+  const int64_t inner = shape_prod(X.shape, static_cast<size_t>(dim) + 1, X.shape.size());
   a.check_shape(Y, os, "output `indices`");
   const int64_t n = X.shape[static_cast<size_t>(dim)], lines = Y.numel();
   ABW_CHECK(n > 0, "ESHAPE", a.msg("input `x` has size 0 along dim " + std::to_string(dim) + ": an empty dim has no maximum"));
@@ -115,8 +114,7 @@ CallPtr index_select(OpArgs& a) {
   Shape os = X.shape;
   os[static_cast<size_t>(dim)] = K;
   a.check_shape(Y, os, "output `out`");
-  int64_t inner = 1;
-  for (int64_t d = dim + 1; d < nd; ++d) inner *= X.shape[static_cast<size_t>(d)];
+  const int64_t inner = shape_prod(X.shape, static_cast<size_t>(dim) + 1, static_cast<size_t>(nd));
   const int64_t slab = inner * static_cast<int64_t>(dtype_size(X.dtype));  // bytes
   const uintptr_t align = reinterpret_cast<uintptr_t>(X.data) | reinterpret_cast<uintptr_t>(Y.data);
   int vec = 16;

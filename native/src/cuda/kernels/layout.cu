@@ -136,8 +136,7 @@ CallPtr concat(OpArgs& a) {
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + shape_str(X0.shape)));
   Shape os = X0.shape;
   os[static_cast<size_t>(dim)] = 0;
-  int64_t inner = 1;
-  for (int64_t d = dim + 1; d < nd; ++d) inner *= X0.shape[static_cast<size_t>(d)];
+  const int64_t inner = shape_prod(X0.shape, static_cast<size_t>(dim) + 1, static_cast<size_t>(nd));
   std::vector<std::pair<const void*, int64_t>> parts;  // (data, chunk elements per outer row)
   for (size_t i = 0; i < k; ++i) {
     const DevTensor& Xi = a.in[i];
@@ -149,8 +148,7 @@ CallPtr concat(OpArgs& a) {
     parts.push_back({Xi.data, Xi.shape[static_cast<size_t>(dim)] * inner});
   }
   a.check_shape(Y, os, "output `out`");
-  int64_t outer = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= os[static_cast<size_t>(d)];
+  const int64_t outer = shape_prod(os, 0, static_cast<size_t>(dim));
   const size_t es = dtype_size(a.dtype);
   const int64_t row = os[static_cast<size_t>(dim)] * inner;
   void* y = Y.data;

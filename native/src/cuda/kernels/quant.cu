@@ -106,9 +106,7 @@ CallPtr quantize_int8(OpArgs& a) {
   Shape ss = X.shape;
   ss[static_cast<size_t>(dim)] = 1;
   a.check_shape(S, ss, "output `scale`");
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= X.shape[static_cast<size_t>(d)];
-  for (int64_t d = dim + 1; d < nd; ++d) inner *= X.shape[static_cast<size_t>(d)];
+  const int64_t outer = shape_prod(X.shape, 0, static_cast<size_t>(dim)), inner = shape_prod(X.shape, static_cast<size_t>(dim) + 1, X.shape.size());
   const int64_t n = X.shape[static_cast<size_t>(dim)];
   const void* x = X.data;
   int8_t* q = Q.ptr<int8_t>();
@@ -228,8 +226,7 @@ CallPtr dequantize_int32(OpArgs& a) {
   ss[static_cast<size_t>(dim)] = 1;
   a.check_shape(S, ss, "input `scale`");
   a.check_shape(Y, A.shape, "output `y`");
-  int64_t inner = 1;
-  for (int64_t d = dim + 1; d < nd; ++d) inner *= A.shape[static_cast<size_t>(d)];
+  const int64_t inner = shape_prod(A.shape, static_cast<size_t>(dim) + 1, static_cast<size_t>(nd));
   const int64_t len = A.shape[static_cast<size_t>(dim)], n = A.numel();
   const int32_t* acc = A.ptr<int32_t>();
   const float* s = S.ptr<float>();

@@ -59,12 +59,6 @@ inline Shape broadcast_shapes(const KernelArgs& a, const Shape& x, const Shape& 
   return r;
 }
 
-inline int64_t prod(const Shape& s, size_t begin, size_t end) {
-  int64_t n = 1;
-  for (size_t k = begin; k < end && k < s.size(); ++k) n *= s[k];
-  return n;
-}
-
 inline std::string istr(int64_t v) { return std::to_string(v); }
 
 // Size-like integer parameters (strides, paddings, kernel sizes, FFT lengths, …) are bounded so
