@@ -11,7 +11,7 @@ import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
-import type { DType, HostTensor, Shape } from '../../tensor';
+import type { HostTensor } from '../../tensor';
 import type {
   BackendInfo,
   ComputeBackend,
@@ -23,12 +23,8 @@ import type {
   Support,
 } from '../../backend/types';
 import { addon, addonLoadProblem } from './addon';
+import { handleOf, nativeHandle, wrapNative, type NativeDeviceTensor } from './native-tensor';
 
-const OWNER = Symbol('abw.cudaTensor');
-
-interface CudaDeviceTensor extends DeviceTensor {
-  readonly [OWNER]: NativeTensor;
-}
 
 /** What the module reports about the device (cudaStatus().device, parsed). */
 export interface CudaDeviceInfo {
@@ -116,7 +112,7 @@ export class CudaBackend implements ComputeBackend {
 
   upload(t: HostTensor): DeviceTensor {
     this.checkAlive();
-    return wrap(t.dtype, t.shape, addon().tensor(t.dtype, [...t.shape], t.data, 'cuda'));
+    return wrapNative('cuda', t.dtype, t.shape, addon().tensor(t.dtype, [...t.shape], t.data, 'cuda'));
   }
 
   async download(t: DeviceTensor): Promise<HostTensor> {
@@ -143,13 +139,13 @@ export class CudaBackend implements ComputeBackend {
     const { planned, outputs: outs } = planForBackend(this, op, inputs, params, dtype);
     const handles = inputs.map((t, i) => (t ? this.own(t, `[${op}] inputs[${i}]`) : null));
     const n = addon();
-    const outputs: CudaDeviceTensor[] = [];
+    const outputs: NativeDeviceTensor[] = [];
     let prepared: PreparedOp;
     try {
-      for (const o of outs) outputs.push(wrap(o.dtype, o.shape, n.tensor(o.dtype, [...o.shape], null, 'cuda')));
-      prepared = new n.PreparedOp('cuda', op, nativeDType(dtype), handles, outputs.map((t) => t[OWNER]), planned.plan.native);
+      for (const o of outs) outputs.push(wrapNative('cuda', o.dtype, o.shape, n.tensor(o.dtype, [...o.shape], null, 'cuda')));
+      prepared = new n.PreparedOp('cuda', op, nativeDType(dtype), handles, outputs.map(handleOf), planned.plan.native);
     } catch (e) {
-      outputs.forEach((t) => t[OWNER].free());
+      outputs.forEach((t) => handleOf(t).free());
       throw e;
     }
     return {
@@ -169,7 +165,7 @@ export class CudaBackend implements ComputeBackend {
       },
       dispose: () => {
         prepared.release();
-        outputs.forEach((t) => t[OWNER].free());
+        outputs.forEach((t) => handleOf(t).free());
       },
     };
   }
@@ -195,14 +191,8 @@ export class CudaBackend implements ComputeBackend {
   }
 
   private own(t: DeviceTensor | null | undefined, what: string): NativeTensor {
-    const h = t && (t as Partial<CudaDeviceTensor>)[OWNER];
-    if (!t || !h) throw new AbwError('ABW_EINVAL', `${what} is not a tensor of the cuda backend`, what);
-    return h;
+    return nativeHandle(t, what, 'cuda', 'the cuda backend');
   }
-}
-
-function wrap(dtype: DType, shape: Shape, handle: NativeTensor): CudaDeviceTensor {
-  return Object.freeze({ backend: 'cuda', dtype, shape: Object.freeze([...shape]), [OWNER]: handle });
 }
 
 /** tf32 crosses as its own native dtype string: f32 storage, TF32 math, on cuda only. */

@@ -10,7 +10,7 @@ import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
-import type { DType, HostTensor, Shape } from '../../tensor';
+import type { DType, HostTensor } from '../../tensor';
 import type {
   BackendInfo,
   ComputeBackend,
@@ -22,13 +22,8 @@ import type {
   Support,
 } from '../../backend/types';
 import { addon } from './addon';
+import { handleOf, nativeHandle, wrapNative } from './native-tensor';
 
-const OWNER = Symbol('abw.nativeTensor');
-
-/** A tensor owned by a native backend (tagged, so a foreign handle is a clear error). */
-interface NativeDeviceTensor extends DeviceTensor {
-  readonly [OWNER]: NativeTensor;
-}
 
 /** Cache-eviction buffer for cold measurements: larger than any last-level cache we target. */
 const FLUSH_BYTES = 64 * 1024 * 1024;
@@ -94,7 +89,7 @@ export class NativeBackend implements ComputeBackend {
   upload(t: HostTensor): DeviceTensor {
     this.checkAlive();
     const handle = addon().tensor(t.dtype, [...t.shape], t.data);
-    return wrap(this.id, t.dtype, t.shape, handle);
+    return wrapNative(this.id, t.dtype, t.shape, handle);
   }
 
   async download(t: DeviceTensor): Promise<HostTensor> {
@@ -117,8 +112,8 @@ export class NativeBackend implements ComputeBackend {
     const { planned, outputs: outs } = planForBackend(this, op, inputs, params, dtype);
     const handles = inputs.map((t, i) => (t ? this.own(t, `[${op}] inputs[${i}]`) : null));
     const n = addon();
-    const outputs = outs.map((o) => wrap(this.id, o.dtype, o.shape, n.tensor(o.dtype, [...o.shape])));
-    const outHandles = outputs.map((t) => t[OWNER]);
+    const outputs = outs.map((o) => wrapNative(this.id, o.dtype, o.shape, n.tensor(o.dtype, [...o.shape])));
+    const outHandles = outputs.map(handleOf);
     let prepared: PreparedOp;
     try {
       prepared = new n.PreparedOp(this.id, op, nativeDType(dtype), handles, outHandles, planned.plan.native);
@@ -160,15 +155,8 @@ export class NativeBackend implements ComputeBackend {
   }
 
   private own(t: DeviceTensor | null | undefined, what: string): NativeTensor {
-    const h = t && (t as Partial<NativeDeviceTensor>)[OWNER];
-    if (!t || !h) throw new AbwError('ABW_EINVAL', `${what} is not a tensor of a native backend`, what);
-    if (t.backend !== this.id) throw new AbwError('ABW_EINVAL', `${what} belongs to backend ${t.backend}, not ${this.id}`, what);
-    return h;
+    return nativeHandle(t, what, this.id, 'a native backend');
   }
-}
-
-function wrap(backend: string, dtype: DType, shape: Shape, handle: NativeTensor): NativeDeviceTensor {
-  return Object.freeze({ backend, dtype, shape: Object.freeze([...shape]), [OWNER]: handle });
 }
 
 /** The storage dtype of float tensors in a case of compute dtype `dt`. */
@@ -184,7 +172,6 @@ export function floatStorage(dt: ComputeDType): DType {
       return dt;
   }
 }
-
 
 function nativeDType(dt: ComputeDType): NativeDType {
   return dt === 'tf32' ? 'f32' : dt;
