@@ -181,7 +181,6 @@ CallPtr stft(OpArgs& a) {
   auto dwin = upload_floats(win);
   const bool cplx = !p.onesided;
   auto frbuf = std::make_shared<Scratch>(static_cast<size_t>(batch * frames * p.n_fft * (cplx ? 2 : 1)) * 4);
-  std::shared_ptr<Scratch> sout = dt != DType::f32 ? std::make_shared<Scratch>(static_cast<size_t>(count) * 4) : nullptr;
   if (!cplx) {
     // Framed: windowed frames contiguous, one contiguous R2C per signal, then the transpose to
     // [freq, frame] (cuFFT's own strided output is far slower than a tiled transpose).
@@ -204,7 +203,8 @@ CallPtr stft(OpArgs& a) {
     return call;
   }
   // Two-sided: `frames` C2C transforms per signal; bin k of frame f lands at k·frames + f.
-  auto plan = FftPlan::shared(p.n_fft, cplx ? CUFFT_C2C : CUFFT_R2C, frames, 1, p.n_fft, frames, 1, p.n_fft, nfreq);
+  std::shared_ptr<Scratch> sout = dt != DType::f32 ? std::make_shared<Scratch>(static_cast<size_t>(count) * 4) : nullptr;
+  auto plan = FftPlan::shared(p.n_fft, CUFFT_C2C, frames, 1, p.n_fft, frames, 1, p.n_fft, nfreq);
   call->keep = {dwin, frbuf, sout, plan};
   const void* x = X.data;
   void* y = Y.data;
@@ -212,11 +212,9 @@ CallPtr stft(OpArgs& a) {
   call->launch = [=](cudaStream_t s) {
     const int64_t total = batch * frames * nfft;
     ABW_FLOAT_DISPATCH(dt, frame_kernel<T><<<blocks_for(total), kThreads, 0, s>>>(static_cast<const T*>(x), dwin->as<float>(), frbuf->as<float>(), batch, L,
-                                                                                 frames, nfft, hop, pad, reflect, cplx));
+                                                                                 frames, nfft, hop, pad, reflect, true));
     float* out = sout ? sout->as<float>() : static_cast<float*>(y);
-    const size_t in_es = cplx ? 8 : 4;
-    for (int64_t b = 0; b < batch; ++b)
-      plan->exec(s, frbuf->as<char>() + b * frames * nfft * static_cast<int64_t>(in_es), out + 2 * b * nfreq * frames, false);
+    for (int64_t b = 0; b < batch; ++b) plan->exec(s, frbuf->as<float2>() + b * frames * nfft, out + 2 * b * nfreq * frames, false);
     if (sout) ABW_FLOAT_DISPATCH(dt, narrow_kernel<T><<<blocks_for(count), kThreads, 0, s>>>(out, static_cast<T*>(y), count));
   };
   return call;
