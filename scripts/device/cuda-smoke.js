@@ -45,6 +45,7 @@ function hostInputs(spec, shapes, params, dtype, seed) {
       const shape = shapes[i];
       if (!d || !shape) return null;
       if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
+      if (d instanceof Int32Array) return { dtype: 'int32', shape, data: d };
       return { dtype: storage, shape, data: roundToDType(d, storage) };
     }),
   };
