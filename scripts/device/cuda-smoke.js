@@ -3,7 +3,7 @@
 // compiled kernel-bridge in kernel-bridge/dist and the addon + CUDA module at ABW_NATIVE_BUILD):
 //   sweep   every catalogue op × dtype once at small shapes (what compute-sanitizer memcheck runs)
 //   checks  TF32 is a separate mode (matmul, conv1d), device timer + CUDA graphs + L2 flush, memory statistics,
-//           out-of-memory becomes ABW_ENOMEM and the backend keeps working.
+//           out-of-memory becomes ABW_ENOMEM and the backend keeps working, the BitNet ops equal cpu bit for bit.
 // Prints one JSON line per check and exits non-zero when any check fails.
 'use strict';
 const path = require('node:path');
@@ -187,6 +187,90 @@ async function checks() {
   }
   [tx, th, tb].forEach((t) => t.free());
   report('fft_conv equals rfft → complex_mul → irfft → add_bias', Object.values(errs).every((e) => typeof e === 'number' && e < 1e-5), { maxRelErr: errs });
+
+  await bitnetChecks(cuda);
+}
+
+// Deterministic integers in [0, 2^32) (LCG), for inputs that must be the same on both backends.
+function lcg(seed) {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
+}
+
+// How many elements of two outputs differ (NaN equals NaN; -0 equals 0, as the cpu compares).
+function differing(a, b) {
+  const x = tensorValues(a), y = tensorValues(b);
+  if (x.length !== y.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < x.length; i++) if (!(x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i])))) d++;
+  return d;
+}
+
+// The BitNet ops against the cpu backend, bit for bit: ternary_matmul on both of its paths
+// (cuBLASLt's int8 IMMA GEMM; the dp4a kernel where K or N is not a multiple of 4) with ternary
+// and full-range int8 weights, and quantize_int8's block-per-row kernel (dim last, 4-element and
+// 1-element loads) and its strided kernel (another dim), NaN and ±Inf rows included. The record
+// says which path each matmul shape took.
+async function bitnetChecks(cuda) {
+  const cpu = getBackend('cpu');
+  const rnd = lcg(11);
+  const int8 = (shape, ternary) => ({
+    dtype: 'int8',
+    shape,
+    data: Int8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (ternary ? (rnd() % 3) - 1 : (rnd() >>> 24) - 128)),
+  });
+  const mm = {};
+  // [x shape, N]: cuBLASLt shapes (BitNet's, M = 1, M = 16, a leading batch dim), then K % 4 != 0 and N % 4 != 0 (dp4a).
+  const mmCases = [[[257, 2560], 384], [[1, 2560], 6912], [[16, 6912], 2560], [[2, 3, 64], 96], [[33, 37], 40], [[5, 64], 30], [[3, 1], 7]];
+  for (const [xs, N] of mmCases) {
+    const K = xs[xs.length - 1];
+    for (const ternary of [true, false]) {
+      const xq = int8(xs, false), wq = int8([N, K], ternary);
+      const key = `${xs.join('x')}·${N}x${K}${ternary ? ' ternary' : ' int8'}`;
+      try {
+        const [want] = await runOp(cpu, 'ternary_matmul', [xq, wq], {}, 'int8');
+        const [got] = await runOp(cuda, 'ternary_matmul', [xq, wq], {}, 'int8');
+        mm[key] = differing(got, want);
+      } catch (e) {
+        mm[key] = `${e.code} ${e.message}`;
+      }
+    }
+  }
+  const paths = choices().filter((ch) => ch.op === 'ternary_matmul').map((ch) => `${ch.key}: ${ch.summary}`);
+  report('ternary_matmul equals cpu bit for bit (cuBLASLt and dp4a paths)', Object.values(mm).every((d) => d === 0), { differing: mm, paths });
+
+  const qspec = OPS.find((o) => o.name === 'quantize_int8');
+  const q = {};
+  // [shape, dim, dtypes]: BitNet's per-token rows (4-element loads), odd rows (1-element loads), a middle dim.
+  const qCases = [[[4500, 2560], -1], [[64, 6912], -1], [[7, 1001], -1], [[3, 5], -1], [[3, 50, 8], 1], [[6, 33], 0]];
+  for (const [shape, dim] of qCases) {
+    for (const dt of ['f32', 'bf16']) {
+      if (!cpu.supports('quantize_int8', dt, { dim }).ok) continue;
+      const planned = planCall(qspec, [shape], { dim });
+      const n = shape.reduce((a, b) => a * b, 1);
+      const v = Float32Array.from({ length: n }, (_, i) => (((rnd() >>> 8) / 2 ** 24) * 2 - 1) * (1 + (i % 97)));
+      // Specials: a NaN in the first row / line, ±Inf in the second, the third all zeros (the 1e-5 clamp).
+      const len = shape[dim < 0 ? shape.length + dim : dim];
+      const stride = dim < 0 || dim === shape.length - 1 ? 1 : shape.slice((dim < 0 ? shape.length + dim : dim) + 1).reduce((a, b) => a * b, 1);
+      const lineStart = (o) => (stride === 1 ? o * len : o);
+      if (n >= 3 * len) {
+        v[lineStart(0) + stride * Math.floor(len / 2)] = NaN;
+        v[lineStart(1)] = Infinity;
+        v[lineStart(1) + stride * (len - 1)] = -Infinity;
+        for (let i = 0; i < len; i++) v[lineStart(2) + stride * i] = 0;
+      }
+      const x = { dtype: dt, shape, data: roundToDType(v, dt) };
+      const key = `${shape.join('x')} dim ${dim} ${dt}`;
+      try {
+        const want = await runOp(cpu, 'quantize_int8', [x], planned.params, dt);
+        const got = await runOp(cuda, 'quantize_int8', [x], planned.params, dt);
+        q[key] = { q: differing(got[0], want[0]), scale: differing(got[1], want[1]) };
+      } catch (e) {
+        q[key] = `${e.code} ${e.message}`;
+      }
+    }
+  }
+  report('quantize_int8 equals cpu bit for bit (row and strided kernels, NaN/Inf rows)', Object.values(q).every((d) => d.q === 0 && d.scale === 0), { differing: q });
 }
 
 (mode === 'sweep' ? sweep(process.argv[3]) : checks()).then(

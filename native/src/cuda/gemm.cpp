@@ -1,5 +1,6 @@
 #include "cuda/gemm.h"
 
+#include <initializer_list>
 #include <string>
 
 #include "common/error.h"
@@ -20,7 +21,39 @@ cudaDataType_t data_type(DType t) {
     default: return CUDA_R_32F;
   }
 }
+
+// The heuristic's best algorithm for these descriptors within the context's workspace, for
+// operands aligned to `align` bytes (256 is cuBLASLt's own assumption). False where it has none.
+bool best_algo(cublasLtMatmulDesc_t op, cublasLtMatrixLayout_t la, cublasLtMatrixLayout_t lb, cublasLtMatrixLayout_t lc, uint32_t align,
+               cublasLtMatmulHeuristicResult_t* res) {
+  Context& c = ctx();
+  cublasLtMatmulPreference_t pref = nullptr;
+  lt_check(cublasLtMatmulPreferenceCreate(&pref), "preference");
+  uint64_t ws = c.lt_workspace_bytes;
+  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
+  for (auto attr : {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
+                    CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
+    cublasLtMatmulPreferenceSetAttribute(pref, attr, &align, sizeof align);
+  int found = 0;
+  const cublasStatus_t hs = cublasLtMatmulAlgoGetHeuristic(c.lt, op, la, lb, lc, lc, pref, 1, res, &found);
+  cublasLtMatmulPreferenceDestroy(pref);
+  return hs == CUBLAS_STATUS_SUCCESS && found > 0;
+}
+
+void destroy(cublasLtMatmulDesc_t op, cublasLtMatrixLayout_t la, cublasLtMatrixLayout_t lb, cublasLtMatrixLayout_t lc) {
+  if (la) cublasLtMatrixLayoutDestroy(la);
+  if (lb) cublasLtMatrixLayoutDestroy(lb);
+  if (lc) cublasLtMatrixLayoutDestroy(lc);
+  if (op) cublasLtMatmulDescDestroy(op);
+}
 }  // namespace
+
+unsigned address_alignment(const void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  unsigned al = 1;
+  while (al < 256 && a % (2u * al) == 0) al *= 2;
+  return al;
+}
 
 // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ: cuBLASLt's "A" is our B and its "B" our A, with
 // m = N, n = M. A row-major [R, C] matrix is a column-major [C, R] one with leading dim C.
@@ -58,33 +91,64 @@ Gemm::Gemm(const GemmShape& s, DType dtype, bool tf32, const void* bias, float b
     lt_check(cublasLtMatrixLayoutSetAttribute(lb_, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &sb, sizeof sb), "stride B");
     lt_check(cublasLtMatrixLayoutSetAttribute(lc_, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &sc, sizeof sc), "stride C");
   }
-  Context& c = ctx();
-  cublasLtMatmulPreference_t pref = nullptr;
-  lt_check(cublasLtMatmulPreferenceCreate(&pref), "preference");
-  uint64_t ws = c.lt_workspace_bytes;
-  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
-  cublasLtMatmulHeuristicResult_t res[1];
-  int found = 0;
-  cublasStatus_t hs = cublasLtMatmulAlgoGetHeuristic(c.lt, op_, la_, lb_, lc_, lc_, pref, 1, res, &found);
-  cublasLtMatmulPreferenceDestroy(pref);
-  if (hs != CUBLAS_STATUS_SUCCESS || found == 0)
+  cublasLtMatmulHeuristicResult_t res{};
+  if (!best_algo(op_, la_, lb_, lc_, 256, &res))
     fail("EINTERNAL", "cuBLASLt found no algorithm for this GEMM (M " + std::to_string(s.M) + ", N " + std::to_string(s.N) + ", K " +
                           std::to_string(s.K) + ", " + dtype_name(dtype) + (tf32 ? " tf32" : "") + ")");
-  algo_ = res[0].algo;
+  algo_ = res.algo;
 }
 
-Gemm::~Gemm() {
-  if (la_) cublasLtMatrixLayoutDestroy(la_);
-  if (lb_) cublasLtMatrixLayoutDestroy(lb_);
-  if (lc_) cublasLtMatrixLayoutDestroy(lc_);
-  if (op_) cublasLtMatmulDescDestroy(op_);
-}
+Gemm::~Gemm() { destroy(op_, la_, lb_, lc_); }
 
 void Gemm::run(cudaStream_t s, const void* a, const void* b, void* c) const {
   if (empty_) return;
   Context& cx = ctx();
   lt_check(cublasLtMatmul(cx.lt, op_, &alpha_, b, la_, a, lb_, &beta_, c, lc_, c, lc_, &algo_, cx.lt_workspace, cx.lt_workspace_bytes, s),
            "cublasLtMatmul");
+}
+
+// Row-major C[M, N] = X · Wᵀ is column-major Cᵀ[N, M] = op(W)[N, K] · X[K, M]: W's rows are the
+// columns of a column-major K×N matrix (ld K) taken transposed, X's rows those of a K×M one
+// (ld K) taken as is, C a column-major N×M (ld N). That is cuBLASLt's "TN" layout, the only one
+// its IMMA kernels take; they also want m (= N) and k (= K) and the leading dimensions multiples
+// of 4 and every pointer 4-byte aligned.
+//
+// Exact: each int8 product is at most 2^14 in magnitude (at most 2^7 with ternary weights) and
+// the tensor cores add products in int32 without rounding; with K <= kMaxExactK no partial sum,
+// in whatever order or split-K reduction, leaves int32, and alpha = 1, beta = 0 (int32 scale
+// type) leave the accumulator as it is. So C is the integer sum, bit for bit.
+GemmI8::GemmI8(int64_t M, int64_t N, int64_t K, unsigned align) { why_ = plan(M, N, K, align); }
+
+std::string GemmI8::plan(int64_t M, int64_t N, int64_t K, unsigned align) {
+  constexpr int64_t kI32 = INT32_MAX;
+  if (M <= 0 || N <= 0 || K <= 0) return "an empty dimension";
+  if (M > kI32 || N > kI32 || K > kI32) return "M, N or K beyond int32";
+  if (K > kMaxExactK) return "K > " + std::to_string(kMaxExactK) + ": int32 sums could overflow, and IMMA overflow is unspecified";
+  if (K % 4 != 0 || N % 4 != 0) return "K and N must be multiples of 4 for IMMA";
+  if (align < 4) return "an operand is not 4-byte aligned";
+  lt_check(cublasLtMatmulDescCreate(&op_, CUBLAS_COMPUTE_32I, CUDA_R_32I), "cublasLtMatmulDescCreate");
+  const cublasOperation_t opA = CUBLAS_OP_T, opB = CUBLAS_OP_N;
+  lt_check(cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA), "set TRANSA");
+  lt_check(cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof opB), "set TRANSB");
+  const uint64_t m = static_cast<uint64_t>(N), n = static_cast<uint64_t>(M), k = static_cast<uint64_t>(K);
+  lt_check(cublasLtMatrixLayoutCreate(&la_, CUDA_R_8I, k, m, K), "layout W");
+  lt_check(cublasLtMatrixLayoutCreate(&lb_, CUDA_R_8I, k, n, K), "layout X");
+  lt_check(cublasLtMatrixLayoutCreate(&lc_, CUDA_R_32I, m, n, N), "layout C");
+  cublasLtMatmulHeuristicResult_t res{};
+  if (!best_algo(op_, la_, lb_, lc_, align, &res)) return "cuBLASLt has no int8 algorithm for this shape and alignment";
+  algo_ = res.algo;
+  workspace_ = res.workspaceSize;
+  size_t written = 0;
+  cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_ID, &algo_id_, sizeof algo_id_, &written);
+  return "";
+}
+
+GemmI8::~GemmI8() { destroy(op_, la_, lb_, lc_); }
+
+void GemmI8::run(cudaStream_t s, const int8_t* x, const int8_t* w, int32_t* c) const {
+  Context& cx = ctx();
+  lt_check(cublasLtMatmul(cx.lt, op_, &alpha_, w, la_, x, lb_, &beta_, c, lc_, c, lc_, &algo_, cx.lt_workspace, cx.lt_workspace_bytes, s),
+           "cublasLtMatmul (int8)");
 }
 
 }  // namespace abw::cuda

@@ -1,12 +1,13 @@
-// One cuBLASLt GEMM, planned once: descriptors and the heuristic's algorithm are chosen at
-// prepare time; run() only enqueues. Row-major operands as the ops see them; the column-major
-// mapping lives in gemm.cpp.
+// cuBLASLt GEMMs, planned once: descriptors and the heuristic's algorithm are chosen at prepare
+// time; run() only enqueues. Row-major operands as the ops see them; the column-major mapping
+// lives in gemm.cpp. Gemm: floating point; GemmI8: int8 × int8 → int32 on the tensor cores.
 #pragma once
 #include <cublasLt.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "common/dtype.h"
 
@@ -39,5 +40,40 @@ class Gemm {
   float alpha_ = 1.0f, beta_ = 0.0f;
   bool empty_ = false;
 };
+
+// C[M, N] (int32) = X[M, K] · W[N, K]ᵀ (int8) through cuBLASLt's int8 tensor-core (IMMA) GEMM,
+// alpha = 1, beta = 0: exact, see gemm.cpp. Planned for operands aligned to at least `align`
+// bytes (address_alignment of each pointer). Where cuBLASLt cannot take the shape or finds no
+// algorithm, ok() is false and why() says which condition failed; the caller falls back.
+class GemmI8 {
+ public:
+  // Longest K whose sums stay inside int32 whatever the int8 values: |x·w| <= 2^14, and
+  // 131071 · 2^14 < 2^31. Beyond it the result must wrap like int32, which IMMA does not promise.
+  static constexpr int64_t kMaxExactK = 131071;
+
+  GemmI8(int64_t M, int64_t N, int64_t K, unsigned align);
+  ~GemmI8();
+  GemmI8(const GemmI8&) = delete;
+  GemmI8& operator=(const GemmI8&) = delete;
+  bool ok() const { return why_.empty(); }
+  const std::string& why() const { return why_; }
+  int algo_id() const { return algo_id_; }
+  size_t workspace_bytes() const { return workspace_; }
+  void run(cudaStream_t s, const int8_t* x, const int8_t* w, int32_t* c) const;
+
+ private:
+  std::string plan(int64_t M, int64_t N, int64_t K, unsigned align);  // "" or why not
+  cublasLtMatmulDesc_t op_ = nullptr;
+  cublasLtMatrixLayout_t la_ = nullptr, lb_ = nullptr, lc_ = nullptr;
+  cublasLtMatmulAlgo_t algo_{};
+  int32_t alpha_ = 1, beta_ = 0;
+  int algo_id_ = -1;
+  size_t workspace_ = 0;
+  std::string why_;
+};
+
+// The largest power of two (at most 256) that divides the address: the alignment cuBLASLt's
+// heuristic is told, so that it only offers algorithms the pointers can run.
+unsigned address_alignment(const void* p);
 
 }  // namespace abw::cuda
