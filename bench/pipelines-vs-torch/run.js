@@ -17,6 +17,7 @@
  *        [--torch-io host|device]   (host, the default: PyTorch's timed call includes the input's
  *                                    copy in and the output's copy out, as the workbench's does)
  *        [--config full|tiny]   (tiny: the test configurations, to check the set-up in seconds)
+ *        [--profile]   (one more run with each op waited for and timed: the heaviest ops, the host's share)
  *   CPU comparison (the 2-core machine): --backend cpu --device cpu --seconds 3 --only mdx23c --no-torch
  */
 const { spawn } = require('child_process');
@@ -44,6 +45,8 @@ const { values: args } = parseArgs({
     python: { type: 'string', default: process.env.ABW_PYTHON || 'python3' },
     variants: { type: 'string', default: 'eager-fp32,eager-fp16,compile-fp32,compile-fp16' },
     'no-torch': { type: 'boolean', default: false },
+    // One more run after the timed ones with every op waited for and timed: where the time goes.
+    profile: { type: 'boolean', default: false },
     // PyTorch's timed call: 'host' moves the input from and the output to host memory inside it,
     // as the workbench's timed run does; 'device' keeps both on the device.
     'torch-io': { type: 'string', default: 'host' },
@@ -105,6 +108,13 @@ async function workbench(c, dir) {
     else delete job.referenceCodes;
     backend.resetPeak();
     const m = await pipelines.measurePipeline(prepared, input, { minSamples: reps, maxSamples: reps, budgetMs: 1e9, warmupMs: 0, target: 1e-9 });
+    let opProfile;
+    if (args.profile) {
+      ex.startProfile();
+      await prepared.run(input);
+      opProfile = ex.stopProfile();
+      console.log(pipelines.formatProfile(opProfile));
+    }
     prepared.dispose();
     const streams = spec.streams ? spec.streams(config) : undefined;
     return {
@@ -117,6 +127,7 @@ async function workbench(c, dir) {
         xRealTime: m.xRealTime,
         nativePeakBytes: backend.memory().peakBytes,
         hostStages: spec.hostStages(config),
+        ...(opProfile ? { opProfile: { ...opProfile, entries: opProfile.entries.slice(0, 30) } } : {}),
         ...(streams ? { streams, streamsEffective: pipelines.effectiveStreams(backend.info().features, streams) } : {}),
       },
     };

@@ -37,8 +37,8 @@ pipelines_run() {
   log "pipelines $dt: $only ($left s)"
   timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps "$reps" --dtype "$dt" \
     --variants "$([ "$dt" = f32 ] && echo "$torch32" || echo eager-fp16,compile-fp16)" \
-    --only "$only" --out "$W/$name" >"$W/$name.log" 2>&1
-  log "exit $?"; grep -E "RTF|×" "$W/$name.log" | tee -a "$OUT/session.log"
+    --only "$only" --out "$W/$name" ${PROFILE:+--profile} ${NO_TORCH:+--no-torch} >"$W/$name.log" 2>&1
+  log "exit $?"; grep -E "RTF|×|profiled run|^    " "$W/$name.log" | tee -a "$OUT/session.log"
   pack
 }
 
@@ -105,6 +105,23 @@ if [ "${1:-all}" = ops ]; then
     log "memcheck exit $?: $(grep -E 'memcheck exit|ERROR SUMMARY' "$W/cuda/suite.log" "$W/cuda/memcheck.log" 2>/dev/null | tail -2)"
     pack
   fi
+  exit 0
+fi
+
+# `gpu-session.sh profile`: where each pipeline's time goes — the build and smoke checks, then
+# every pipeline in f32 and f16 beside PyTorch, each with one more run whose ops are timed one by
+# one (bench/pipelines-vs-torch --profile); mdx23c without PyTorch unless MDX_TORCH=1.
+if [ "${1:-all}" = profile ]; then
+  export PROFILE=1
+  log "profile: build the CUDA module, smoke checks"
+  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda timeout 100 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  log "build exit $?: $(grep -E '"ok":false|ternary|quantize_int8' "$W/cuda/smoke.jsonl" | cut -c1-500)"
+  pack
+  pipelines_run f32 fftconv,bitnet,encodec 230 pipelines-f32 2 eager-fp32
+  pipelines_run f16 fftconv,bitnet,encodec 340 pipelines-f16 2 -
+  [ "${MDX_TORCH:-0}" = 1 ] || export NO_TORCH=1
+  pipelines_run f32 mdx23c 430 pipelines-mdx-f32 1 eager-fp32
+  pipelines_run f16 mdx23c 560 pipelines-mdx-f16 1 -
   exit 0
 fi
 

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ComputeBackend, ComputeDType, DeviceTensor, PreparedCall } from '../backend/types';
 import { AbwError } from '../errors';
 import { isStandIn, NotTraceable, SegmentRecorder } from './segment-trace';
+import { OpProfiler, type OpProfile } from './op-profile';
 import type { Params } from '../ops/types';
 import type { PipelineInput } from './types';
 import { kindStorage } from '../ops/tensor-kind';
@@ -38,6 +39,7 @@ export class PipelineExec {
    * is not, and a segment inside a body records into the outer one.
    */
   private readonly recording = new AsyncLocalStorage<SegmentRecorder>();
+  private profiler: OpProfiler | undefined;
 
   private get recorder(): SegmentRecorder | undefined {
     return this.recording.getStore();
@@ -90,7 +92,8 @@ export class PipelineExec {
 
   async ops(name: string, inputs: readonly (DeviceTensor | null)[], params: Params = {}, opDtype?: ComputeDType): Promise<DeviceTensor[]> {
     if (this.recorder) return this.recorder.record(name, inputs, params, opDtype ?? this.dtype);
-    const outs = await this.backend.run(name, inputs, params, opDtype ?? this.dtype);
+    const dtype = opDtype ?? this.dtype;
+    const outs = this.profiler ? await this.profiledRun(this.profiler, name, inputs, params, dtype) : await this.backend.run(name, inputs, params, dtype);
     this.tally.deviceOps.set(name, (this.tally.deviceOps.get(name) ?? 0) + 1);
     return outs.map((t) => this.track(t));
   }
@@ -178,6 +181,26 @@ export class PipelineExec {
     this.free(...rec.deferredFrees);
     this.tally.segments.set(name, { mode: 'one-call', ops: rec.ops.length });
     return this.track(call.outputs[0]!);
+  }
+
+  /** From now on each op is waited for and timed (see op-profile.ts) until `stopProfile`. */
+  startProfile(): void {
+    this.profiler = new OpProfiler();
+  }
+
+  stopProfile(): OpProfile | undefined {
+    const p = this.profiler?.finish();
+    this.profiler = undefined;
+    return p;
+  }
+
+  private async profiledRun(p: OpProfiler, name: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): Promise<DeviceTensor[]> {
+    await this.backend.sync();
+    const t0 = process.hrtime.bigint();
+    const outs = await this.backend.run(name, inputs, params, dtype);
+    await this.backend.sync();
+    p.add(name, dtype, Number(process.hrtime.bigint() - t0));
+    return outs;
   }
 
   /** Frees every tensor this exec still holds (end of a run, or after an error). */
