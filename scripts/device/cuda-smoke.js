@@ -39,6 +39,9 @@ function hostInputs(spec, shapes, params, dtype, seed) {
   const planned = planCall(spec, shapes, params);
   const gen = generateInputs(spec, shapes, planned.params, seed);
   const storage = dtype === 'tf32' ? 'f32' : dtype === 'int8' ? 'f32' : dtype;
+  // Per-input storage where the declarations line up with the inputs (not variadic): a 'wide'
+  // input (dequantize_int32's scale) stays f32 in an f16 case.
+  const decls = spec.inputs(planned.params);
   return {
     planned,
     inputs: gen.map((d, i) => {
@@ -46,7 +49,8 @@ function hostInputs(spec, shapes, params, dtype, seed) {
       if (!d || !shape) return null;
       if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
       if (d instanceof Int32Array) return { dtype: 'int32', shape, data: d };
-      return { dtype: storage, shape, data: roundToDType(d, storage) };
+      const st = decls.length === gen.length && decls[i].kind === 'wide' ? 'f32' : storage;
+      return { dtype: st, shape, data: roundToDType(d, st) };
     }),
   };
 }

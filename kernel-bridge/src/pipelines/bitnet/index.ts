@@ -154,8 +154,15 @@ export const bitnet: PipelineSpec<BitNetConfig> = {
             x = taps ? await layer() : await ex.segment(`layers.${l}`, layer);
             ex.free(xl);
           }
-          const output = await ex.floats(x);
-          return { output, shape: [c.tokens, c.dim], ...(taps ? { integerTaps: taps } : {}) };
+          // The timed run ends with the values on the host in their storage dtype (decision 22).
+          const output = await ex.outputFloats(x);
+          return {
+            get output() {
+              return output();
+            },
+            shape: [c.tokens, c.dim],
+            ...(taps ? { integerTaps: taps } : {}),
+          };
         } finally {
           ex.free(x);
         }

@@ -1,7 +1,8 @@
 /** The `mdx23c` pipeline: chunked TFC-TDF v3 source separation of stereo 44.1 kHz audio. */
 import type { Params } from '../../ops/types';
 import { syntheticAudio } from '../audio';
-import { overlapAdd, planChunks } from '../chunking';
+import { planChunks } from '../chunking';
+import { ChunkWeights, deviceOverlapAdd } from '../chunked-device';
 import type { PipelineExec } from '../exec';
 import type { PipelineInput, PipelineSpec, PreparedPipeline } from '../types';
 import { DeviceWeights, type WeightSet } from '../weights';
@@ -57,7 +58,7 @@ export const mdx23c: PipelineSpec<MdxConfig> = {
   params: MDX_PARAMS,
   resolve: (p: Params) => resolveMdx(p),
   ops: () => OPS.map((op) => ({ op })),
-  hostStages: () => ['chunk-split: reflect padding and chunk cutting', 'overlap-add: linear fades, weighted sum, division by the summed weights'],
+  hostStages: () => [],
   weights: mdxWeights,
   inputShape: (c) => [c.audioChannels, Math.max(1, Math.round(c.seconds * c.sampleRate))],
   input(c: MdxConfig, seed: number): PipelineInput {
@@ -68,25 +69,37 @@ export const mdx23c: PipelineSpec<MdxConfig> = {
   async prepare(ex: PipelineExec, weights: WeightSet, c: MdxConfig): Promise<PreparedPipeline> {
     const w = DeviceWeights.upload(ex, weights);
     const net = new MdxNetwork(ex, w, c);
+    // Windows and summed weights depend only on the length: made once per length.
+    const chunkWeights = new Map<number, ChunkWeights>();
     return {
       async run(input: PipelineInput) {
         const [channels, frames] = input.shape as [number, number];
-        ex.host('chunk-split');
-        const out = await overlapAdd(input.data, channels, frames, { chunk: c.chunk, overlaps: c.overlaps, batch: c.batch, outChannels: c.instruments * channels }, async (chunks, b) => {
-          const x = ex.upload(chunks, [b, channels, c.chunk]);
-          try {
-            const y = await net.forward(x);
-            const v = await ex.floats(y);
-            ex.free(y);
-            return v;
-          } finally {
-            ex.free(x);
-          }
-        });
-        ex.host('overlap-add');
-        return { output: out, shape: [c.instruments, channels, frames] };
+        let cw = chunkWeights.get(frames);
+        if (!cw) {
+          cw = new ChunkWeights(ex, planChunks(frames, c.chunk, c.overlaps), frames);
+          chunkWeights.set(frames, cw);
+        }
+        const x = ex.uploadInput(input, [channels, frames]);
+        try {
+          const y = await deviceOverlapAdd(ex, x, cw, { chunk: c.chunk, overlaps: c.overlaps, batch: c.batch, outChannels: c.instruments * channels }, (chunks) => net.forward(chunks));
+          // The timed run ends with the values on the host in their storage dtype (decision 22).
+          const output = await ex.outputFloats(y);
+          ex.free(y);
+          return {
+            get output() {
+              return output();
+            },
+            shape: [c.instruments, channels, frames],
+          };
+        } finally {
+          ex.free(x);
+        }
       },
-      dispose: () => w.free(),
+      dispose: () => {
+        for (const cw of chunkWeights.values()) cw.free();
+        chunkWeights.clear();
+        w.free();
+      },
     };
   },
 };
