@@ -95,3 +95,9 @@ export declare function cudaMemory(): {
 export declare function cudaResetPeak(): void;
 export declare function cudaSync(): void;
 export declare function cudaSetStreams(n: number): number;
+/**
+ * A zeroed typed array on page-locked host memory (copies to and from the device at the bus's
+ * speed), or undefined where the CUDA module has none to give (no CUDA, under 1 MiB, pinning
+ * failed). Its block returns to the module's cache when the array is collected.
+ */
+export declare function cudaHostArray(dtype: NativeDType, n: number): Float64Array | Float32Array | Uint16Array | Int8Array | Int32Array | undefined;

@@ -14,8 +14,10 @@
  *   node bench/pipelines-vs-torch/run.js [--backend cuda] [--device cuda] [--seconds 60]
  *        [--only mdx23c,fftconv,encodec,bitnet] [--reps 3] [--mdx-batch 4] [--python python3]
  *        [--variants eager-fp32,eager-fp16,compile-fp32,compile-fp16] [--no-torch] [--out DIR]
- *        [--torch-io host|device]   (host, the default: PyTorch's timed call includes the input's
- *                                    copy in and the output's copy out, as the workbench's does)
+ *        [--torch-io host|pinned|device]   (host, the default: PyTorch's timed call includes the
+ *                                    input's copy in and the output's copy out, as the workbench's
+ *                                    does; pinned: the same from and to page-locked memory, as the
+ *                                    workbench's cuda backend copies)
  *        [--config full|tiny]   (tiny: the test configurations, to check the set-up in seconds)
  *        [--profile]   (one more run with each op waited for and timed: the heaviest ops, the host's share)
  *   CPU comparison (the 2-core machine): --backend cpu --device cpu --seconds 3 --only mdx23c --no-torch
@@ -141,7 +143,7 @@ async function workbench(c, dir) {
 function runTorch(jobs, dir) {
   return new Promise((resolve, reject) => {
     const jobFile = path.join(dir, 'job.json');
-    if (!['host', 'device'].includes(args['torch-io'])) throw new Error(`--torch-io must be 'host' or 'device', got '${args['torch-io']}'`);
+    if (!['host', 'pinned', 'device'].includes(args['torch-io'])) throw new Error(`--torch-io must be 'host', 'pinned' or 'device', got '${args['torch-io']}'`);
     fs.writeFileSync(jobFile, JSON.stringify({ device: args.device, variants: args.variants.split(','), warmup: 2, reps, io: args['torch-io'], cases: jobs }));
     const child = spawn(args.python, [path.join(__dirname, 'torch_pipelines.py'), jobFile], { stdio: ['ignore', 'pipe', 'inherit'] });
     const out = [];

@@ -275,6 +275,59 @@ async function bitnetChecks(cuda) {
     }
   }
   report('quantize_int8 equals cpu bit for bit (row and strided kernels, NaN/Inf rows)', Object.values(q).every((d) => d.q === 0 && d.scale === 0), { differing: q });
+
+  await pinnedCopies(cuda);
+}
+
+// Page-locked host copies (decision 24): a staged array from cudaHostArray and every download of
+// 1 MiB or more use the module's pinned blocks. Values survive the round trip at every size
+// (pinned and pageable), a pinned upload may be overwritten as soon as upload() returns, blocks
+// come back through the garbage collector, and the bandwidth is reported beside a pageable copy.
+async function pinnedCopies(cuda) {
+  const sizes = [1000, (1 << 18) - 3, 1 << 20, 3 * (1 << 20) + 5];
+  const bad = [];
+  for (const n of sizes) {
+    const pinned = cuda.hostArray('f32', n);
+    const plain = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 1000);
+    const src = pinned ?? new Float32Array(n);
+    src.set(plain);
+    const t = cuda.upload({ dtype: 'f32', shape: [n], data: src });
+    src.fill(7); // after upload() returns the buffer is the caller's again
+    const back = (await cuda.download(t)).data;
+    cuda.free(t);
+    let diff = 0;
+    for (let i = 0; i < n; i++) if (back[i] !== plain[i]) diff++;
+    if (diff) bad.push({ n, pinned: !!pinned, differing: diff });
+  }
+  const small = cuda.hostArray('f32', 1000);
+  const big = 1 << 26; // 256 MiB of f32
+  const host = cuda.hostArray('f32', big);
+  const pageable = new Float32Array(big).fill(1);
+  if (host) host.fill(1);
+  const gbps = (bytes, ns) => bytes / ns;
+  const time = async (data) => {
+    const t0 = process.hrtime.bigint();
+    const d = cuda.upload({ dtype: 'f32', shape: [big], data });
+    const t1 = process.hrtime.bigint();
+    await cuda.download(d);
+    const t2 = process.hrtime.bigint();
+    cuda.free(d);
+    return { uploadGBps: gbps(4 * big, Number(t1 - t0)), downloadGBps: gbps(4 * big, Number(t2 - t1)) };
+  };
+  await time(pageable); // first touch, plan caches
+  const rates = { pageable: await time(pageable), pinned: host ? await time(host) : null };
+  // Blocks return to the cache when collected: 20 downloads of 256 MiB must not pin 5 GiB.
+  let gcOk = null;
+  if (global.gc) {
+    const d = cuda.upload({ dtype: 'f32', shape: [big], data: pageable });
+    for (let i = 0; i < 20; i++) {
+      await cuda.download(d);
+      global.gc();
+    }
+    cuda.free(d);
+    gcOk = true;
+  }
+  report('page-locked host copies', bad.length === 0 && small === undefined && host !== undefined, { bad, rates, gcLoop: gcOk });
 }
 
 (mode === 'sweep' ? sweep(process.argv[3]) : checks()).then(

@@ -37,7 +37,7 @@ log "abw list backends"
 node kernel-bridge/bin/abw.js list backends 2>&1 | grep -E "^(backend|cuda|cpu|ref) " | tee -a "$OUT/suite.log"
 
 log "smoke checks"
-node scripts/device/cuda-smoke.js checks 2>&1 | tee "$OUT/smoke.jsonl"
+node --expose-gc scripts/device/cuda-smoke.js checks 2>&1 | tee "$OUT/smoke.jsonl"
 MATRIX=bench/cuda-vs-torch/cuda-ops.matrix.json
 node scripts/device/cuda-smoke.js sweep $MATRIX 2>&1 | tail -30 | tee -a "$OUT/smoke.jsonl"
 

@@ -42,6 +42,10 @@ describe.skipIf(status.available)('without CUDA (CPU machines, CI)', () => {
     expect(codeOf(() => native.cudaMemory())).toBe('ABW_ENOKERNEL');
     expect(codeOf(() => native.cudaSync())).toBe('ABW_ENOKERNEL');
     expect(native.cudaHasOp('matmul', 'f32')).toMatch(/^cuda is unavailable: /);
+    // No page-locked memory to give: callers fall back to plain arrays.
+    expect(native.cudaHostArray('f32', 1 << 22)).toBeUndefined();
+    expect(codeOf(() => native.cudaHostArray('f32', -1))).toBe('ABW_EINVAL');
+    expect(codeOf(() => native.cudaHostArray('f48' as never, 4))).toBe('ABW_EDTYPE');
     const x = native.tensor('f32', [2, 2], new Float32Array(4));
     expect(codeOf(() => new native.PreparedOp('cuda', 'matmul', 'f32', [x, x], [x], {}))).toBe('ABW_ENOKERNEL');
   });
@@ -66,6 +70,22 @@ describe.runIf(status.available)('with CUDA (the GPU machine)', () => {
     expect(Array.from(t.read())).toEqual([1.5, -2, 3.25]);
     t.free();
     expect(native.cudaMemory().currentBytes).toBe(before);
+  });
+
+  it('page-locked host arrays: zeroed, and a large download comes back right from a pinned upload', () => {
+    const n = 1 << 20;
+    const h = native.cudaHostArray('f32', n) as Float32Array;
+    expect(h).toBeInstanceOf(Float32Array);
+    expect(h.length).toBe(n);
+    expect(h.every((v) => v === 0)).toBe(true);
+    for (let i = 0; i < n; i++) h[i] = i;
+    const t = native.tensor('f32', [n], h, 'cuda');
+    h.fill(-1); // the upload has finished reading by the time it returns
+    const back = t.read() as Float32Array;
+    t.free();
+    expect(back[0]).toBe(0);
+    expect(back[n - 1]).toBe(n - 1);
+    expect(native.cudaHostArray('f32', 16)).toBeUndefined(); // under 1 MiB: not worth pinning
   });
 
   it('queued calls: inputs freed and their blocks reused before the kernels ran still give the right result', () => {

@@ -3,7 +3,7 @@
  * results or matrices: they run ops on tensors and time them.
  */
 import type { Params } from '../ops/types';
-import type { CaseDType, DType, HostTensor, Shape } from '../tensor';
+import type { CaseDType, DType, HostTensor, Shape, TypedData } from '../tensor';
 
 /** The precision a backend computes in: a case dtype, or f64 for the oracle. */
 export type ComputeDType = CaseDType | 'f64';
@@ -97,6 +97,12 @@ export interface ComputeBackend {
    */
   prepareSegment?(trace: SegmentTrace): PreparedCall;
   sync(): Promise<void>;
+  /**
+   * Optional: a zeroed host array for data that will be uploaded more than once (a pipeline's
+   * staged input), on memory the backend copies from fastest (cuda: page-locked), or undefined
+   * where it has none to give.
+   */
+  hostArray?(dtype: DType, n: number): TypedData | undefined;
   memory(): MemoryStats;
   resetPeak(): void;
   dispose(): void;

@@ -73,7 +73,11 @@ export class PipelineExec {
       if (input.data.length !== numel(shape)) {
         throw new AbwError('ABW_EINTERNAL', `pipeline input: ${input.data.length} values for shape ${shapeStr(shape)}`);
       }
-      t = { dtype: st, shape, data: st === 'f64' ? input.data : roundToDType(input.data, st) };
+      const rounded = st === 'f64' ? input.data : roundToDType(input.data, st);
+      // Staged where the backend copies from fastest (cuda: page-locked memory), once per input.
+      const fast = this.backend.hostArray?.(st, rounded.length);
+      if (fast) fast.set(rounded);
+      t = { dtype: st, shape, data: fast ?? rounded };
       this.staged.set(input, t);
     }
     return this.uploaded(this.backend.upload(t));

@@ -2,6 +2,7 @@
 // information about the build. Everything else lives in kernel-bridge (TypeScript).
 #include <napi.h>
 
+#include "addon/host_memory.h"
 #include "addon/prepared_op.h"
 #include "addon/tensor_handle.h"
 
@@ -41,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaSync", Napi::Function::New(env, CudaSync, "cudaSync"));
   exports.Set("cudaHasOp", Napi::Function::New(env, CudaHasOp, "cudaHasOp"));
   exports.Set("cudaSetStreams", Napi::Function::New(env, CudaSetStreams, "cudaSetStreams"));
+  exports.Set("cudaHostArray", Napi::Function::New(env, CudaHostArray, "cudaHostArray"));
   return exports;
 }
 }  // namespace abw::addon

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "addon/errors.h"
+#include "addon/host_memory.h"
 #include "common/cuda_module.h"
 
 namespace abw::addon {
@@ -154,21 +155,19 @@ Napi::Value TensorHandle::Read(const Napi::CallbackInfo& info) {
   ABW_NAPI_GUARD(env, {
     TensorPtr t = FromValue(info.This(), "tensor");
     if (pins) throw to_js_error(env, "EINVAL", "tensor is being written by a running op; await it first");
-    Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, t->nbytes());
-    if (t->nbytes() && t->device() == Device::host) std::memcpy(buf.Data(), t->raw(), t->nbytes());
+    const size_t n = static_cast<size_t>(t->numel());
     if (t->nbytes() && t->device() == Device::cuda) {
+      // Into a page-locked block where the module has one (a DMA at the bus's speed), else a
+      // plain buffer (the driver stages the copy).
+      Napi::Value pinned = pinned_buffer(env, t->nbytes());
+      Napi::ArrayBuffer buf = pinned.IsUndefined() ? Napi::ArrayBuffer::New(env, t->nbytes()) : pinned.As<Napi::ArrayBuffer>();
       abw_cuda_status st{};
       if (cuda_required().copy(buf.Data(), t->raw(), t->nbytes(), 2, &st) != 0) raise_cuda_status(st);
+      return typed_view(env, t->dtype(), n, buf);
     }
-    size_t n = static_cast<size_t>(t->numel());
-    switch (t->dtype()) {
-      case DType::f64: return Napi::Float64Array::New(env, n, buf, 0);
-      case DType::f32: return Napi::Float32Array::New(env, n, buf, 0);
-      case DType::f16: case DType::bf16: return Napi::Uint16Array::New(env, n, buf, 0);
-      case DType::i8: return Napi::Int8Array::New(env, n, buf, 0);
-      case DType::i32: return Napi::Int32Array::New(env, n, buf, 0);
-    }
-    return env.Undefined();
+    Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, t->nbytes());
+    if (t->nbytes()) std::memcpy(buf.Data(), t->raw(), t->nbytes());
+    return typed_view(env, t->dtype(), n, buf);
   })
 }
 

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define ABW_CUDA_API_VERSION 2
+#define ABW_CUDA_API_VERSION 3
 #define ABW_CUDA_MAX_DIMS 8
 
 // dtype codes: the values of abw::DType (common/dtype.h).
@@ -62,7 +62,8 @@ typedef struct abw_cuda_api {
   // still reads it runs before any later use (every user is ordered on that stream).
   void (*free)(void* p, size_t bytes);
   // kind: 1 host→device (returns once the host buffer may be reused; the copy is ordered on the
-  // compute stream), 2 device→host (waits for the stream, then the copy).
+  // compute stream; from page-locked memory that means once the copy is done), 2 device→host
+  // (waits for the stream, then the copy).
   int (*copy)(void* dst, const void* src, size_t bytes, int kind, abw_cuda_status* st);
   // Zero-fills device memory (new tensors start zeroed), ordered on the compute stream.
   int (*zero)(void* p, size_t bytes, abw_cuda_status* st);
@@ -84,6 +85,12 @@ typedef struct abw_cuda_api {
   void (*reset_peak)(void);
   // Number of streams the module spreads independent work over (banded pipelines); 1..16.
   int (*set_streams)(int32_t n, abw_cuda_status* st);
+  // Page-locked host memory (copies at the bus's speed) from a cache, for downloads and staged
+  // uploads; nullptr when none can be had or `bytes` is too small to gain (pageable then).
+  void* (*host_alloc)(size_t bytes);
+  // Returns a host_alloc block to the cache. Safe at any time: no copy still uses a block once
+  // the addon has it back (downloads wait, uploads from page-locked memory wait).
+  void (*host_free)(void* p);
 } abw_cuda_api;
 
 // The one exported symbol of libabw_cuda.so.

@@ -14,6 +14,7 @@
 #include "cuda/api.h"
 #include "cuda/check.h"
 #include "cuda/context.h"
+#include "cuda/host_cache.h"
 #include "cuda/op.h"
 
 namespace abw::cuda {
@@ -232,10 +233,14 @@ int api_copy(void* dst, const void* src, size_t bytes, int kind, abw_cuda_status
   return guarded(st, [&] {
     if (kind != 1 && kind != 2) fail("EINVAL", "copy kind must be 1 (to device) or 2 (to host)");
     cudaStream_t s = ctx().stream();
+    cudaPointerAttributes attr{};
+    const bool pinned_src = kind == 1 && cudaPointerGetAttributes(&attr, src) == cudaSuccess && attr.type == cudaMemoryTypeHost;
+    cudaGetLastError();  // a pageable pointer may leave an error behind on older runtimes
     ABW_CU(cudaMemcpyAsync(dst, src, bytes, kind == 1 ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost, s));
-    // From pageable memory the driver has staged the source when the call returns; a download
+    // From pageable memory the driver has staged the source when the call returns; from
+    // page-locked memory the DMA still reads it, and the caller may reuse it at once. A download
     // must wait for its bytes.
-    if (kind == 2) ABW_CU(cudaStreamSynchronize(s));
+    if (kind == 2 || pinned_src) ABW_CU(cudaStreamSynchronize(s));
   });
 }
 
@@ -360,9 +365,25 @@ int api_set_streams(int32_t n, abw_cuda_status* st) {
   });
 }
 
+void* api_host_alloc(size_t bytes) {
+  try {
+    ctx();
+    return host_cache().alloc(bytes);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void api_host_free(void* p) {
+  try {
+    host_cache().free(p);
+  } catch (...) {
+  }
+}
+
 const abw_cuda_api kApi = {ABW_CUDA_API_VERSION, api_init,    api_describe, api_alloc,   api_free,   api_copy,
                            api_zero,             api_has_op,           api_prepare, api_run,      api_measure, api_release, api_sync,
-                           api_memory,           api_reset_peak, api_set_streams};
+                           api_memory,           api_reset_peak, api_set_streams, api_host_alloc, api_host_free};
 
 }  // namespace
 }  // namespace abw::cuda

@@ -11,7 +11,7 @@ import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
-import type { HostTensor } from '../../tensor';
+import type { DType, HostTensor, TypedData } from '../../tensor';
 import type {
   BackendInfo,
   ComputeBackend,
@@ -113,6 +113,12 @@ export class CudaBackend implements ComputeBackend {
   upload(t: HostTensor): DeviceTensor {
     this.checkAlive();
     return wrapNative('cuda', t.dtype, t.shape, addon().tensor(t.dtype, [...t.shape], t.data, 'cuda'));
+  }
+
+  /** Page-locked (cudaHostArray): uploads from it, and every download, move at the bus's speed. */
+  hostArray(dtype: DType, n: number): TypedData | undefined {
+    this.checkAlive();
+    return addon().cudaHostArray(dtype, n);
   }
 
   async download(t: DeviceTensor): Promise<HostTensor> {
