@@ -37,7 +37,7 @@ pipelines_run() {
   log "pipelines $dt: $only ($left s)"
   timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps "$reps" --dtype "$dt" \
     --variants "$([ "$dt" = f32 ] && echo "$torch32" || echo eager-fp16,compile-fp16)" \
-    --only "$only" --out "$W/$name" ${PROFILE:+--profile} ${NO_TORCH:+--no-torch} >"$W/$name.log" 2>&1
+    --only "$only" --out "$W/$name" --torch-io "${TORCH_IO:-host}" ${PROFILE:+--profile} ${NO_TORCH:+--no-torch} >"$W/$name.log" 2>&1
   log "exit $?"; grep -E "RTF|×|profiled run|^    " "$W/$name.log" | tee -a "$OUT/session.log"
   pack
 }
@@ -122,6 +122,39 @@ if [ "${1:-all}" = profile ]; then
   [ "${MDX_TORCH:-0}" = 1 ] || export NO_TORCH=1
   pipelines_run f32 mdx23c 430 pipelines-mdx-f32 1 eager-fp32
   pipelines_run f16 mdx23c 560 pipelines-mdx-f16 1 -
+  exit 0
+fi
+
+# `gpu-session.sh final` (one call): the build and smoke checks (page-locked copies off if their
+# check fails), then every pipeline in f32 and f16 beside PyTorch with page-locked I/O on both
+# sides and an op profile, then bench/cuda-vs-torch once; stops SESSION_END seconds in.
+if [ "${1:-all}" = final ]; then
+  SESSION_END=${SESSION_END:-520}
+  export PROFILE=1 TORCH_IO=pinned
+  log "final: build the CUDA module, smoke checks"
+  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda timeout 100 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  log "build exit $?: $(grep -E '"ok":false|page-locked|conv2d f16|graph' "$W/cuda/smoke.jsonl" | cut -c1-700)"
+  if ! grep -q '"check":"page-locked host copies","ok":true' "$W/cuda/smoke.jsonl"; then
+    export ABW_CUDA_PINNED=0 TORCH_IO=host
+    log "page-locked copies off for this call (their smoke check did not pass)"
+  fi
+  pack
+  pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 370)) pipelines-f32 2 eager-fp32
+  pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 220)) pipelines-f16 2 -
+  pipelines_run f32 mdx23c $((SESSION_END - 130)) pipelines-mdx-f32 1 eager-fp32
+  log "pipelines f16: mdx23c (eager-fp16 only)"
+  left=$((SESSION_END - 40 - ($(date +%s) - start)))
+  timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype f16 \
+    --variants eager-fp16 --only mdx23c --out "$W/pipelines-mdx-f16" --torch-io "$TORCH_IO" --profile >"$W/pipelines-mdx-f16.log" 2>&1
+  log "exit $?"; grep -E "RTF|×|profiled run|^    " "$W/pipelines-mdx-f16.log" | tee -a "$OUT/session.log"
+  pack
+  left=$((SESSION_END - ($(date +%s) - start)))
+  if [ "$left" -ge 25 ]; then
+    timeout "$left" node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch.json" >"$W/cuda-vs-torch.log" 2>&1
+    log "cuda-vs-torch exit $?"
+    grep -E "ratio" "$W/cuda-vs-torch.log" | tee -a "$OUT/session.log"
+    pack
+  fi
   exit 0
 fi
 
