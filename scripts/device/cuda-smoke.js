@@ -2,8 +2,9 @@
 // Checks of the cuda backend that the op matrix does not make, on the GPU machine (needs the
 // compiled kernel-bridge in kernel-bridge/dist and the addon + CUDA module at ABW_NATIVE_BUILD):
 //   sweep   every catalogue op × dtype once at small shapes (what compute-sanitizer memcheck runs)
-//   checks  TF32 is a separate mode (matmul, conv1d), device timer + CUDA graphs + L2 flush, memory statistics,
-//           out-of-memory becomes ABW_ENOMEM and the backend keeps working, the BitNet ops equal cpu bit for bit.
+//   checks  TF32 is a separate mode (matmul, conv1d), f16/bf16 convolutions (legacy API against graph API) equal cpu,
+//           device timer + CUDA graphs + L2 flush, memory statistics, out-of-memory becomes ABW_ENOMEM and the
+//           backend keeps working, the BitNet ops equal cpu bit for bit.
 // Prints one JSON line per check and exits non-zero when any check fails.
 'use strict';
 const path = require('node:path');
@@ -15,6 +16,7 @@ const { OPS } = require(path.join(dist, 'ops/catalogue'));
 const { generateInputs } = require(path.join(dist, 'ops/generate'));
 const { planCall } = require(path.join(dist, 'ops/plan-call'));
 const { roundToDType, tensorValues } = require(path.join(dist, 'precision/dtype-values'));
+const { UNIT_ROUNDOFF } = require(path.join(dist, 'precision/tolerance'));
 const { addon } = require(path.join(dist, 'backends/native/addon'));
 
 const mode = process.argv[2] || 'checks';
@@ -122,6 +124,8 @@ async function checks() {
     report('conv1d tf32 is a separate mode (tensor cores)', ce32 < 1e-5 && cetf > 10 * ce32 && cetf < 1e-2, { f32MaxRelErr: ce32, tf32MaxRelErr: cetf, choices: picked });
   }
 
+  await halfConvChecks(cuda);
+
   // Device timer, graph replay and cold (L2-flushed) samples all give positive per-call times.
   const x = cuda.upload({ dtype: 'f32', shape: [2048, 2048], data: new Float32Array(2048 * 2048).fill(0.5) });
   const call = cuda.prepare('matmul', [x, x], {}, 'f32');
@@ -199,6 +203,59 @@ async function checks() {
 function lcg(seed) {
   let s = seed >>> 0;
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
+}
+
+// f16/bf16 convolutions without a bias run the faster of the legacy API's algorithm and the graph
+// API's best engine (docs/decisions.md, 25). Whichever runs must match the cpu backend: both
+// accumulate in f32 and round once, so an element may be a rounding off either way (4·u of the
+// largest output covers two roundings at the top of its binade). Cases: conv2d on an MDX23C-like
+// shape, conv1d with 'same' padding and an even kernel (asymmetric: the graph API takes it as
+// pre/post padding, the legacy path zero-pads a copy), and conv_transpose1d (the data-gradient
+// path). The record says which API ran, with both times (legacyMs, graphMs) and, where a side
+// had no candidate, why (graphFallback, legacyFallback).
+async function halfConvChecks(cuda) {
+  const cpu = getBackend('cpu');
+  const cases = [
+    ['conv2d', [[4, 128, 64, 64], [128, 128, 3, 3], null], { padding: 1 }, ['f16', 'bf16']],
+    ['conv1d', [[4, 128, 2048], [128, 128, 4], null], { padding: 'same' }, ['f16']],
+    ['conv_transpose1d', [[4, 128, 512], [128, 64, 8], null], { stride: 4, padding: 2 }, ['f16', 'bf16']],
+  ];
+  const errs = {};
+  const tolerance = {};
+  let ok = true;
+  for (const [op, shapes, params, dtypes] of cases) {
+    const ospec = OPS.find((o) => o.name === op);
+    for (const dt of dtypes) {
+      const label = `${op} ${shapes[0].join('x')} w ${shapes[1].join('x')} ${JSON.stringify(params)} ${dt}`;
+      tolerance[dt] = 4 * UNIT_ROUNDOFF[dt];
+      try {
+        const { planned, inputs } = hostInputs(ospec, shapes, params, dt, 13);
+        const want = tensorValues((await runOp(cpu, op, inputs, planned.params, dt))[0]);
+        const got = tensorValues((await runOp(cuda, op, inputs, planned.params, dt))[0]);
+        const e = got.length === want.length ? maxRelErr(got, want) : NaN;
+        errs[label] = e;
+        if (!(e <= tolerance[dt])) ok = false; // NaN fails too
+      } catch (e) {
+        errs[label] = `${e.code} ${e.message}`;
+        ok = false;
+      }
+    }
+  }
+  const picked = choices()
+    .filter((ch) => ['conv1d', 'conv2d', 'conv_transpose1d'].includes(ch.op) && (ch.mode === 'f16' || ch.mode === 'bf16'))
+    .map((ch) => ({
+      op: ch.op,
+      mode: ch.mode,
+      api: ch.api,
+      legacyMs: ch.legacyMs,
+      graphMs: ch.graphMs,
+      summary: ch.summary,
+      ...(ch.graphFallback ? { graphFallback: ch.graphFallback } : {}),
+      ...(ch.legacyFallback ? { legacyFallback: ch.legacyFallback } : {}),
+      key: ch.key,
+    }));
+  const raced = picked.filter((ch) => ch.legacyMs !== undefined || ch.graphMs !== undefined).length;
+  report('f16/bf16 conv without bias (faster of legacy and graph API) equals cpu', ok && raced > 0, { maxRelErr: errs, tolerance, raced, choices: picked });
 }
 
 // How many elements of two outputs differ (NaN equals NaN; -0 equals 0, as the cpu compares).

@@ -62,6 +62,15 @@ int64_t pointer_alignment(std::initializer_list<const void*> ptrs) {
   return static_cast<int64_t>(bits & (~bits + 1));  // lowest set bit, at most 16
 }
 
+const char* mode_name(ConvMode m) {
+  switch (m) {
+    case ConvMode::tf32: return "tf32";
+    case ConvMode::f16: return "f16";
+    case ConvMode::bf16: return "bf16";
+  }
+  return "?";
+}
+
 class ConvPlan {
  public:
   cudnnHandle_t handle = nullptr;
@@ -78,11 +87,17 @@ namespace {
 // The unique ids of the graph's three tensors, in the variant pack too.
 constexpr int64_t kX = 1, kW = 2, kY = 3;
 // Candidate plans timed per shape: the heuristics' order is good enough beyond the first few.
-constexpr int kMaxTimed = 6;
+// f16/bf16 time a few more: there the plan races the legacy API's best algorithm (conv.cu), and
+// the search runs once per geometry.
+int max_timed(ConvMode m) { return m == ConvMode::tf32 ? 6 : 10; }
 
-Desc tensor(int64_t uid, const std::array<int64_t, 4>& dims, int64_t alignment) {
+// The data type of x, w and y.
+cudnnDataType_t data_type(ConvMode m) {
+  return m == ConvMode::f16 ? CUDNN_DATA_HALF : m == ConvMode::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
+}
+
+Desc tensor(int64_t uid, const std::array<int64_t, 4>& dims, int64_t alignment, cudnnDataType_t dt) {
   Desc t(CUDNN_BACKEND_TENSOR_DESCRIPTOR, "cudnnBackendCreateDescriptor(TENSOR)");
-  const cudnnDataType_t dt = CUDNN_DATA_FLOAT;
   t.set(CUDNN_ATTR_TENSOR_DATA_TYPE, CUDNN_TYPE_DATA_TYPE, 1, &dt, "cudnnBackendSetAttribute(TENSOR_DATA_TYPE)");
   t.set_ints(CUDNN_ATTR_TENSOR_DIMENSIONS, {dims[0], dims[1], dims[2], dims[3]}, "cudnnBackendSetAttribute(TENSOR_DIMENSIONS)");
   // Contiguous NCHW.
@@ -93,12 +108,14 @@ Desc tensor(int64_t uid, const std::array<int64_t, 4>& dims, int64_t alignment) 
   return t;
 }
 
-// x, w, y, the convolution, its operation and the operation graph, in that order.
-std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s) {
+// x, w, y, the convolution, its operation and the operation graph, in that order. The tensors
+// are of `conv_mode`'s data type; the convolution computes in f32 whatever the mode.
+std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s, ConvMode conv_mode) {
   std::vector<Desc> g;
-  g.push_back(tensor(kX, s.x, s.alignment));
-  g.push_back(tensor(kW, s.w, s.alignment));
-  g.push_back(tensor(kY, s.y, s.alignment));
+  const cudnnDataType_t dt = data_type(conv_mode);
+  g.push_back(tensor(kX, s.x, s.alignment, dt));
+  g.push_back(tensor(kW, s.w, s.alignment, dt));
+  g.push_back(tensor(kY, s.y, s.alignment, dt));
 
   Desc conv(CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR, "cudnnBackendCreateDescriptor(CONVOLUTION)");
   const cudnnDataType_t comp = CUDNN_DATA_FLOAT;
@@ -255,14 +272,26 @@ std::map<std::string, CacheEntry>& cache() {
   return *m;
 }
 
-std::shared_ptr<const ConvPlan> search(const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap, std::string* why) {
+// Whether `mode` may run an engine with these notes.
+bool acceptable(ConvMode mode, const EngineNotes& notes) {
+  // Inputs down-converted to a narrower type, or a reduction (accumulation, split-K partial
+  // sums) in reduced precision, are coarser than the mode promises, whatever the mode.
+  if (notes.down_convert || notes.reduced_reduction) return false;
+  // TF32 on float data is the tensor-core note; a float engine without it is the FMA f32 that
+  // the f32 mode already runs. f16/bf16 take tensor-core engines and any other.
+  return mode != ConvMode::tf32 || notes.tensor_core;
+}
+
+std::shared_ptr<const ConvPlan> search(ConvMode conv_mode, const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap,
+                                       std::string* why) {
   Context& c = ctx();
   auto best = std::make_shared<ConvPlan>();
   best->handle = c.dnn;
   best->kind = s.kind;
-  best->graph = build_graph(c.dnn, s);
+  best->graph = build_graph(c.dnn, s, conv_mode);
   const Desc& graph = best->graph.back();
-  int offered = 0, tensor_core = 0, built = 0;
+  const int limit = max_timed(conv_mode);
+  int offered = 0, accepted = 0, built = 0;
   std::string refusals;
   float best_ms = 0.f;
   for (cudnnBackendHeurMode_t mode : {CUDNN_HEUR_MODE_A, CUDNN_HEUR_MODE_FALLBACK}) {
@@ -275,17 +304,15 @@ std::shared_ptr<const ConvPlan> search(const ConvShape& s, const void* in, const
     }
     offered += static_cast<int>(cfgs.size());
     for (auto& cfg : cfgs) {
-      if (best->info.timed >= kMaxTimed) break;
+      if (best->info.timed >= limit) break;
       EngineNotes notes;
       try {
         notes = engine_notes(*cfg);
       } catch (const Error&) {
         continue;  // a config that cannot describe itself is not a candidate
       }
-      // TF32 on float data is the tensor-core note; inputs down-converted to f16/bf16 or a
-      // reduced-precision reduction would be another, coarser mode.
-      if (!notes.tensor_core || notes.down_convert || notes.reduced_reduction) continue;
-      ++tensor_core;
+      if (!acceptable(conv_mode, notes)) continue;
+      ++accepted;
       auto plan = std::make_unique<Desc>(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR, "cudnnBackendCreateDescriptor(EXECUTION_PLAN)");
       plan->set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &c.dnn, "cudnnBackendSetAttribute(EXECUTION_PLAN_HANDLE)");
       plan->set_desc(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, *cfg, "cudnnBackendSetAttribute(EXECUTION_PLAN_ENGINE_CONFIG)");
@@ -315,8 +342,10 @@ std::shared_ptr<const ConvPlan> search(const ConvShape& s, const void* in, const
     if (best->plan) break;
   }
   if (!best->plan) {
-    *why = "the graph API had no TF32 tensor-core plan: " + std::to_string(offered) + " engine configs offered, " + std::to_string(tensor_core) +
-           " with the tensor-core note, " + std::to_string(built) + " built within the workspace cap" + (refusals.empty() ? "" : " (" + refusals + ")");
+    const std::string what = conv_mode == ConvMode::tf32 ? "TF32 tensor-core plan" : std::string(mode_name(conv_mode)) + " plan with f32 accumulation";
+    const std::string filter = conv_mode == ConvMode::tf32 ? " with the tensor-core note, " : " without reduced-precision reduction or down-converted inputs, ";
+    *why = "the graph API had no " + what + ": " + std::to_string(offered) + " engine configs offered, " + std::to_string(accepted) + filter +
+           std::to_string(built) + " built within the workspace cap" + (refusals.empty() ? "" : " (" + refusals + ")");
     return nullptr;
   }
   return best;
@@ -324,8 +353,9 @@ std::shared_ptr<const ConvPlan> search(const ConvShape& s, const void* in, const
 
 }  // namespace
 
-std::shared_ptr<const ConvPlan> tf32_conv_plan(const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap, std::string* why) {
-  const std::string key = "tf32 " + s.key() + " cap " + std::to_string(workspace_cap);
+std::shared_ptr<const ConvPlan> conv_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap,
+                                          std::string* why) {
+  const std::string key = std::string(mode_name(mode)) + " " + s.key() + " cap " + std::to_string(workspace_cap);
   {
     std::lock_guard<std::mutex> lock(cache_mu);
     auto it = cache().find(key);
@@ -336,7 +366,7 @@ std::shared_ptr<const ConvPlan> tf32_conv_plan(const ConvShape& s, const void* i
   }
   CacheEntry e;
   try {
-    e.plan = search(s, in, w, out, workspace_cap, &e.why);
+    e.plan = search(mode, s, in, w, out, workspace_cap, &e.why);
   } catch (const Error& err) {
     // Out of memory is the case's result, not a reason to change API.
     if (err.code() == "ENOMEM") throw;

@@ -1,7 +1,9 @@
 // cuDNN's graph ("backend") API for one convolution: RAII backend descriptors, and an execution
-// plan per convolution geometry, chosen among the heuristics' engine configs by timing on the
-// real buffers and kept for the process. kernels/conv.cu uses it for tf32, where the legacy
-// API has no TF32 tensor-core algorithm for float data (docs/decisions.md, 20).
+// plan per convolution geometry and mode, chosen among the heuristics' engine configs by timing
+// on the real buffers and kept for the process. kernels/conv.cu uses it for tf32, where the
+// legacy API has no TF32 tensor-core algorithm for float data (docs/decisions.md, 20), and as a
+// timed candidate beside the legacy algorithm for f16/bf16 without a bias, where the legacy
+// API's NCHW algorithms fall far behind the graph API's engines (docs/decisions.md, 25).
 #pragma once
 #include <cudnn.h>
 
@@ -62,13 +64,23 @@ struct PlanInfo {
 
 class ConvPlan;
 
-// The TF32 tensor-core plan for a float convolution: heuristics (mode A, else FALLBACK), engine
-// configs with the tensor-core note and without down-converted inputs or reduced-precision
-// reduction, the first few that build with a workspace of at most `workspace_cap` timed on the
-// op's real input `in`, weight `w` and output `out` (x, w, y forward; dy, w, dx backward data;
-// `out` is overwritten). Made once per shape in this process; nullptr with `*why` when none
-// builds (older cuDNN, a shape without such an engine), also kept. Throws only ENOMEM.
-std::shared_ptr<const ConvPlan> tf32_conv_plan(const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap, std::string* why);
+// What a plan computes: the data type of x, w and y, and which engines may compute it. Every
+// mode accumulates in f32 (the convolution's compute type is FLOAT).
+//   tf32       float tensors on TF32 tensor cores: engines with the tensor-core note only.
+//   f16, bf16  half / bfloat16 tensors: any engine, tensor cores included, except those whose
+//              notes say reduced-precision reduction (accumulation or split-K partial sums in
+//              f16/bf16) or down-converted inputs.
+enum class ConvMode { tf32, f16, bf16 };
+const char* mode_name(ConvMode m);
+
+// The plan for a convolution in `mode`: heuristics (mode A, else FALLBACK), the engine configs
+// that the mode accepts, the first few that build with a workspace of at most `workspace_cap`
+// timed on the op's real input `in`, weight `w` and output `out` (x, w, y forward; dy, w, dx
+// backward data; `out` is overwritten). Made once per mode and shape in this process; nullptr
+// with `*why` when none builds (older cuDNN, a shape without such an engine), also kept.
+// Throws only ENOMEM.
+std::shared_ptr<const ConvPlan> conv_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap,
+                                          std::string* why);
 
 const PlanInfo& plan_info(const ConvPlan& p);
 

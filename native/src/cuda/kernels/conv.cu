@@ -1,21 +1,26 @@
 // cuda conv1d / conv2d / conv_transpose1d through cuDNN 9: the legacy convolution API
-// (cudnnConvolutionForward / BackwardData) for f32, f16 and bf16, and the graph (backend) API
-// (dnn_graph.h) for tf32. The legacy API covers every case the catalogue has (groups,
-// dilation, strides) in a few descriptors and needs no extra C++ dependency, but for float data
-// it offers only FMA algorithms in every math mode, so TF32 would never reach tensor cores;
-// PyTorch runs TF32 convolutions through the graph API's tensor-core engines
-// (docs/decisions.md, 20). conv1d is a 2-D convolution of height 1.
+// (cudnnConvolutionForward / BackwardData) and the graph (backend) API (dnn_graph.h). The
+// legacy API covers every case the catalogue has (groups, dilation, strides) in a few
+// descriptors and needs no extra C++ dependency, but for float data it offers only FMA
+// algorithms in every math mode, so TF32 would never reach tensor cores, and its f16/bf16 NCHW
+// algorithms fall far behind the graph API's engines; PyTorch runs convolutions through the
+// graph API (docs/decisions.md, 20 and 23). conv1d is a 2-D convolution of height 1.
 //
-// Math modes: f32 uses CUDNN_FMA_MATH (no TF32, ever); tf32 takes the fastest graph-API engine
-// with the tensor-core note, or when none builds the legacy search over CUDNN_DEFAULT_MATH and
-// CUDNN_TENSOR_OP_MATH on f32 data; f16/bf16 use tensor cores with f32 accumulation (compute type
-// FLOAT). The algorithm or engine is chosen by timing on the bound tensors (cuDNN's Find…Ex, or
-// ours for graph plans), once per geometry per process, and recorded (choices.h). Asymmetric
-// padding (odd 'same' padding): the graph API takes pre/post paddings; the legacy path zero-pads
-// into scratch, since its descriptors take one pad per side pair.
+// Math modes: f32 uses the legacy API with CUDNN_FMA_MATH (no TF32, ever); tf32 takes the
+// fastest graph-API engine with the tensor-core note, or when none builds the legacy search over
+// CUDNN_DEFAULT_MATH and CUDNN_TENSOR_OP_MATH on f32 data. f16/bf16 accumulate in f32 (compute
+// type FLOAT): without a bias, the legacy API's best tensor-op algorithm and the graph API's best
+// engine (none with reduced-precision reduction) race and the faster runs; with a bias, the
+// legacy path, for its fused conv+bias (one rounding). The algorithm or engine is chosen by
+// timing on the bound tensors (cuDNN's Find…Ex, or ours for graph plans), once per geometry per
+// process, and recorded (choices.h), a race with both times. Asymmetric padding (odd 'same'
+// padding): the graph API takes pre/post paddings; the legacy path zero-pads into scratch, since
+// its descriptors take one pad per side pair.
 #include <cudnn.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -173,25 +178,98 @@ const char* bwd_data_algo_name(int algo) {
 
 std::string mode_name(const OpArgs& a) { return a.tf32 ? "tf32" : dtype_name(a.dtype); }
 
+std::string ms_text(float ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f ms", ms);
+  return buf;
+}
+
+// f16/bf16 without a bias: the legacy API's best algorithm and the graph API's best plan, each
+// timed on the bound tensors, and the faster one runs. What each side offered, for the record;
+// a side without a candidate has NaN and says why.
+struct Race {
+  float legacy_ms = NAN, graph_ms = NAN;
+  std::string legacy, graph;          // "algo 1 (IMPLICIT_PRECOMP_GEMM)", "engine 12 (tensor core)"
+  std::string legacy_why, graph_why;  // why that side has no candidate
+  bool has_legacy() const { return !std::isnan(legacy_ms); }
+  bool has_graph() const { return !std::isnan(graph_ms); }
+  void put(ChoiceRecord& r) const {
+    r.num("legacyMs", legacy_ms).num("graphMs", graph_ms);
+    if (!legacy.empty()) r.str("legacyCandidate", legacy);
+    if (!graph.empty()) r.str("graphCandidate", graph);
+    if (!legacy_why.empty()) r.str("legacyFallback", legacy_why);
+    if (!graph_why.empty()) r.str("graphFallback", graph_why);
+  }
+  // "; faster than the graph API (engine 12 (tensor core), 0.300 ms)", or why there was no race.
+  std::string versus(bool graph_won) const {
+    if (graph_won) return has_legacy() ? "; faster than the legacy API (" + legacy + ", " + ms_text(legacy_ms) + ")" : "; the legacy API found no algorithm";
+    return has_graph() ? "; faster than the graph API (" + graph + ", " + ms_text(graph_ms) + ")" : ", graph API unavailable";
+  }
+};
+
 // The record of a choice (choices.h): which API, algorithm or engine, math, and how the bias
-// is added. `graph_why`: why a tf32 case is on the legacy path.
+// is added. `graph_why`: why a tf32 case is on the legacy path. `race`: f16/bf16 without a
+// bias, both times (and why a side had no candidate).
 void record_legacy(const OpArgs& a, const std::string& key, const AlgoChoice& c, const char* algo_name, const std::string& bias,
-                   const std::string& graph_why) {
+                   const std::string& graph_why, const Race* race = nullptr) {
   ChoiceRecord r;
   r.str("op", a.op).str("mode", mode_name(a)).str("api", "legacy").num("algo", c.algo).str("algoName", algo_name).str("math", math_name(c.math));
   r.num("ms", c.ms).num("workspaceBytes", static_cast<double>(c.memory)).str("bias", bias);
   if (!graph_why.empty()) r.str("graphFallback", graph_why);
-  r.str("summary", "legacy API algo " + std::to_string(c.algo) + " (" + algo_name + "), " + math_name(c.math) + " math" +
-                       (graph_why.empty() ? "" : ", graph API unavailable"));
+  if (race) race->put(r);
+  const std::string what = "legacy API algo " + std::to_string(c.algo) + " (" + algo_name + "), " + math_name(c.math) + " math";
+  r.str("summary", what + (race ? race->versus(false) : graph_why.empty() ? "" : ", graph API unavailable"));
   r.emit(a.op + " " + mode_name(a) + " " + key + " bias " + bias);
 }
 
-void record_graph(const OpArgs& a, const std::string& key, const dnn_graph::PlanInfo& p, const std::string& bias) {
+void record_graph(const OpArgs& a, const std::string& key, const dnn_graph::PlanInfo& p, const std::string& bias, const Race* race = nullptr) {
   ChoiceRecord r;
   r.str("op", a.op).str("mode", mode_name(a)).str("api", "graph").num("engine", static_cast<double>(p.engine)).str("notes", p.notes);
   r.num("ms", p.ms).num("timed", p.timed).num("workspaceBytes", static_cast<double>(p.workspace)).str("bias", bias);
-  r.str("summary", "graph API engine " + std::to_string(p.engine) + ", tensor cores (TF32)");
+  if (race) {
+    race->put(r);
+    r.str("summary", "graph API engine " + std::to_string(p.engine) + " (" + (p.notes.empty() ? "no notes" : p.notes) + "), f32 accumulation" +
+                         race->versus(true));
+  } else {
+    r.str("summary", "graph API engine " + std::to_string(p.engine) + ", tensor cores (TF32)");
+  }
   r.emit(a.op + " " + mode_name(a) + " " + key + " bias " + bias);
+}
+
+// The graph API's mode for a case: tf32, or the f16/bf16 data type (f32 accumulation in all).
+dnn_graph::ConvMode graph_mode(const OpArgs& a) {
+  if (a.tf32) return dnn_graph::ConvMode::tf32;
+  return a.dtype == DType::bf16 ? dnn_graph::ConvMode::bf16 : dnn_graph::ConvMode::f16;
+}
+
+// The graph plan for `s` (`in` → `out`; dy → dx for the data gradient) in the case's mode,
+// found by timing on these buffers (`out` is overwritten), or nullptr with the reason in
+// `why`. Sets s.alignment. Throws only ENOMEM.
+std::shared_ptr<const dnn_graph::ConvPlan> graph_plan(const OpArgs& a, dnn_graph::ConvShape& s, const void* in, const void* w, void* out,
+                                                      std::string* why) {
+  s.alignment = dnn_graph::pointer_alignment({in, w, out});
+  return dnn_graph::conv_plan(graph_mode(a), s, in, w, out, kWorkspaceCap, why);
+}
+
+// Binds `call` to `plan` with the bias (if any) added afterwards, and says whether it did;
+// false with the reason in `why` when the binding fails (never an error, except ENOMEM).
+bool bind_graph(std::shared_ptr<const dnn_graph::ConvPlan> plan, const void* in, const void* w, const void* bias, void* out, std::shared_ptr<Descs> d,
+                cudnnTensorDescriptor_t out_desc, Call& call, std::string* why) {
+  std::shared_ptr<dnn_graph::BoundConv> conv;
+  try {
+    conv = std::make_shared<dnn_graph::BoundConv>(std::move(plan), in, w, out);
+  } catch (const Error& e) {
+    if (e.code() == "ENOMEM") throw;
+    *why = std::string("binding the graph plan failed: ") + e.what();
+    return false;
+  }
+  call.keep = {d, conv};
+  call.launch = [=](cudaStream_t st) {
+    conv->launch(st);  // leaves the handle on `st`
+    const float one = 1.f;
+    if (bias) dnn_check(cudnnAddTensor(ctx().dnn, &one, d->bias, bias, &one, out_desc, out), "cudnnAddTensor");
+  };
+  return true;
 }
 
 // The tf32 path through cuDNN's graph API (decisions.md 20): binds `call` to a tensor-core plan
@@ -199,18 +277,50 @@ void record_graph(const OpArgs& a, const std::string& key, const dnn_graph::Plan
 // records the choice, and says whether it did; false with the reason in `why` otherwise.
 bool graph_conv(const OpArgs& a, dnn_graph::ConvShape s, const void* in, const void* w, const void* bias, void* out, std::shared_ptr<Descs> d,
                 cudnnTensorDescriptor_t out_desc, Call& call, std::string* why) {
-  s.alignment = dnn_graph::pointer_alignment({in, w, out});
-  auto plan = dnn_graph::tf32_conv_plan(s, in, w, out, kWorkspaceCap, why);
+  auto plan = graph_plan(a, s, in, w, out, why);
   if (!plan) return false;
-  auto conv = std::make_shared<dnn_graph::BoundConv>(plan, in, w, out);
-  call.keep = {d, conv};
-  call.launch = [=](cudaStream_t st) {
-    conv->launch(st);  // leaves the handle on `st`
-    const float one = 1.f;
-    if (bias) dnn_check(cudnnAddTensor(ctx().dnn, &one, d->bias, bias, &one, out_desc, out), "cudnnAddTensor");
-  };
-  record_graph(a, s.key(), dnn_graph::plan_info(*plan), bias ? "cudnnAddTensor after" : "none");
+  const dnn_graph::PlanInfo info = dnn_graph::plan_info(*plan);
+  if (!bind_graph(plan, in, w, bias, out, d, out_desc, call, why)) return false;
+  record_graph(a, s.key(), info, bias ? "cudnnAddTensor after" : "none");
   return true;
+}
+
+// f16/bf16 without a bias (decisions.md 25): the legacy choice `pick()` (Find…Ex's timing) and
+// `plan` (ours) race; when the graph plan is faster, or the legacy API has nothing, binds `call`
+// to the plan, records the choice and returns true. Otherwise returns false with `*choice` set
+// and `race` filled in for the legacy record; a legacy failure is rethrown only when the graph
+// side has nothing either (and ENOMEM always).
+template <class Pick>
+bool race_graph(const OpArgs& a, const dnn_graph::ConvShape& s, std::shared_ptr<const dnn_graph::ConvPlan> plan, const void* in, const void* w, void* out,
+                std::shared_ptr<Descs> d, cudnnTensorDescriptor_t out_desc, Call& call, const char* (*algo_name)(int), Pick pick, AlgoChoice* choice,
+                Race* race) {
+  if (plan) {
+    const dnn_graph::PlanInfo& info = dnn_graph::plan_info(*plan);
+    race->graph_ms = info.ms;
+    race->graph = "engine " + std::to_string(info.engine) + (info.notes.empty() ? "" : " (" + info.notes + ")");
+  }
+  try {
+    *choice = pick();
+    race->legacy_ms = choice->ms;
+    race->legacy = "algo " + std::to_string(choice->algo) + " (" + algo_name(choice->algo) + ")";
+  } catch (const Error& e) {
+    // Without a graph plan, the legacy failure is the op's, as before.
+    if (e.code() == "ENOMEM" || !plan) throw;
+    race->legacy_why = e.what();
+  }
+  if (!plan) return false;
+  if (race->has_legacy() && !(race->graph_ms < race->legacy_ms)) return false;
+  const dnn_graph::PlanInfo info = dnn_graph::plan_info(*plan);
+  std::string why;
+  if (bind_graph(plan, in, w, nullptr, out, d, out_desc, call, &why)) {
+    record_graph(a, s.key(), info, "none", race);
+    return true;
+  }
+  // The plan would not bind: the legacy algorithm runs if there is one.
+  if (!race->has_legacy()) fail("EINTERNAL", a.msg("cuDNN found no convolution algorithm for this case: " + race->legacy_why + "; " + why));
+  race->graph_why = why;
+  race->graph_ms = NAN;
+  return false;
 }
 
 // out[n][c][…] = bias[c]: the prior the convolution accumulates onto (beta = 1), so the bias
@@ -264,21 +374,30 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
   const void* bias = B ? B->data : nullptr;
   void* y = Y.data;
 
+  // The graph API's view of the convolution: the unpadded input with pre/post paddings, so
+  // its plans need no zero-padded copy.
+  dnn_graph::ConvShape shape;
+  shape.kind = dnn_graph::ConvShape::forward;
+  shape.x = {g.N, g.Cin, g.H, g.W};
+  shape.w = {g.Cout, g.Cin / g.groups, g.kh, g.kw};
+  shape.y = {g.N, g.Cout, g.Ho, g.Wo};
+  shape.pre = {g.pt, g.pl};
+  shape.post = {g.pb, g.pr};
+  shape.stride = {g.sh, g.sw};
+  shape.dilation = {g.dh, g.dw};
+
   // tf32: the graph API's TF32 tensor-core engines (the legacy API has none for float data),
   // the bias added afterwards in f32 as PyTorch does. Without a plan, the legacy path below.
   std::string graph_why;
   if (a.tf32 && dt == DType::f32) {
-    dnn_graph::ConvShape s;
-    s.kind = dnn_graph::ConvShape::forward;
-    s.x = {g.N, g.Cin, g.H, g.W};
-    s.w = {g.Cout, g.Cin / g.groups, g.kh, g.kw};
-    s.y = {g.N, g.Cout, g.Ho, g.Wo};
-    s.pre = {g.pt, g.pl};
-    s.post = {g.pb, g.pr};
-    s.stride = {g.sh, g.sw};
-    s.dilation = {g.dh, g.dw};
-    if (graph_conv(a, s, x, w, bias, y, d, d->y, *call, &graph_why)) return call;
+    if (graph_conv(a, shape, x, w, bias, y, d, d->y, *call, &graph_why)) return call;
   }
+  // f16/bf16 without a bias: the graph API's best plan races the legacy algorithm below
+  // (decisions.md 25). With a bias the legacy fused conv+bias keeps its one rounding.
+  const bool racing = !a.tf32 && (dt == DType::f16 || dt == DType::bf16) && !bias;
+  Race race;
+  std::shared_ptr<const dnn_graph::ConvPlan> plan;
+  if (racing) plan = graph_plan(a, shape, x, w, y, &race.graph_why);
 
   std::shared_ptr<Scratch> padded = sym ? nullptr : std::make_shared<Scratch>(static_cast<size_t>(g.N * g.Cin * Hp * Wp) * dtype_size(dt));
   const void* xin = padded ? padded->get() : x;
@@ -294,7 +413,9 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
                           std::to_string(g.kh) + "," + std::to_string(g.kw) + " g " + std::to_string(g.groups) + " s " + std::to_string(g.sh) + "," +
                           std::to_string(g.sw) + " d " + std::to_string(g.dh) + "," + std::to_string(g.dw) + " p " +
                           (sym ? std::to_string(g.pt) + "," + std::to_string(g.pl) : std::string("0,0"));
-  const AlgoChoice choice = choose_algo(a, key, math_candidates(dt, a.tf32), [&](cudnnMathType_t m, int* algo, size_t* memory, float* ms) {
+  // Its time leaves out the zero-pad kernel that asymmetric padding adds, which only favours
+  // the legacy side of a race.
+  auto find = [&](cudnnMathType_t m, int* algo, size_t* memory, float* ms) {
     dnn_check(cudnnSetConvolutionMathType(d->conv, m), "cudnnSetConvolutionMathType");
     pad_input(c.stream());
     cudnnSetStream(c.dnn, c.stream());
@@ -306,7 +427,14 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
                                                      probe_ws.get(), ws_limit),
               "cudnnFindConvolutionForwardAlgorithmEx");
     return first_acceptable(perf, found, m, algo, memory, ms);
-  });
+  };
+  auto pick = [&] { return choose_algo(a, key, math_candidates(dt, a.tf32), find); };
+  AlgoChoice choice{};
+  if (racing) {
+    if (race_graph(a, shape, plan, x, w, y, d, d->y, *call, fwd_algo_name, pick, &choice, &race)) return call;
+  } else {
+    choice = pick();
+  }
   dnn_check(cudnnSetConvolutionMathType(d->conv, choice.math), "cudnnSetConvolutionMathType");
   const cudnnConvolutionFwdAlgo_t algo = static_cast<cudnnConvolutionFwdAlgo_t>(choice.algo);
   auto ws = std::make_shared<Scratch>(choice.memory);
@@ -349,7 +477,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
     dnn_check(cudnnConvolutionForward(cx.dnn, &one, d->x, xin, d->w, w, d->conv, algo, ws->get(), ws->bytes(), &zero, d->y, y), "cudnnConvolutionForward");
     if (bias) dnn_check(cudnnAddTensor(cx.dnn, &one, d->bias, bias, &one, d->y, y), "cudnnAddTensor");
   };
-  record_legacy(a, key, choice, fwd_algo_name(choice.algo), bias ? "cudnnAddTensor after" : "none", graph_why);
+  record_legacy(a, key, choice, fwd_algo_name(choice.algo), bias ? "cudnnAddTensor after" : "none", graph_why, racing ? &race : nullptr);
   return call;
 }
 
@@ -428,25 +556,32 @@ CallPtr conv_transpose1d(OpArgs& a) {
   const void* bias = B ? B->data : nullptr;
   void* y = Y.data;
 
+  dnn_graph::ConvShape shape;
+  shape.kind = dnn_graph::ConvShape::backward_data;
+  shape.x = {N, Cout, 1, Lout};  // dx = our output
+  shape.w = {Cin, Cout / G, 1, K};
+  shape.y = {N, Cin, 1, L};  // dy = our input
+  shape.pre = {0, pad};
+  shape.post = {0, pad};
+  shape.stride = {1, stride};
+  shape.dilation = {1, dil};
+
   // tf32: the graph API's TF32 tensor-core engines for the data gradient (see conv_forward).
   std::string graph_why;
   if (a.tf32 && dt == DType::f32) {
-    dnn_graph::ConvShape s;
-    s.kind = dnn_graph::ConvShape::backward_data;
-    s.x = {N, Cout, 1, Lout};  // dx = our output
-    s.w = {Cin, Cout / G, 1, K};
-    s.y = {N, Cin, 1, L};  // dy = our input
-    s.pre = {0, pad};
-    s.post = {0, pad};
-    s.stride = {1, stride};
-    s.dilation = {1, dil};
-    if (graph_conv(a, s, x, w, bias, y, d, d->x, *call, &graph_why)) return call;
+    if (graph_conv(a, shape, x, w, bias, y, d, d->x, *call, &graph_why)) return call;
   }
+  // f16/bf16 without a bias: the graph plan races the legacy algorithm (see conv_forward). With
+  // a bias, the legacy path accumulates onto the bias-filled output (one rounding).
+  const bool racing = !a.tf32 && (dt == DType::f16 || dt == DType::bf16) && !bias;
+  Race race;
+  std::shared_ptr<const dnn_graph::ConvPlan> plan;
+  if (racing) plan = graph_plan(a, shape, x, w, y, &race.graph_why);
 
   const std::string key = "bwd " + std::to_string(static_cast<int>(dt)) + (a.tf32 ? " tf32" : "") + " " + std::to_string(N) + "," + std::to_string(Cin) +
                           "," + std::to_string(L) + " w " + std::to_string(Cout) + "," + std::to_string(K) + " g " + std::to_string(G) + " s " +
                           std::to_string(stride) + " d " + std::to_string(dil) + " p " + std::to_string(pad) + " o " + std::to_string(Lout);
-  const AlgoChoice choice = choose_algo(a, key, math_candidates(dt, a.tf32), [&](cudnnMathType_t m, int* algo, size_t* memory, float* ms) {
+  auto find = [&](cudnnMathType_t m, int* algo, size_t* memory, float* ms) {
     dnn_check(cudnnSetConvolutionMathType(d->conv, m), "cudnnSetConvolutionMathType");
     cudnnSetStream(c.dnn, c.stream());
     int found = 0;
@@ -457,7 +592,14 @@ CallPtr conv_transpose1d(OpArgs& a) {
                                                           probe_ws.get(), ws_limit),
               "cudnnFindConvolutionBackwardDataAlgorithmEx");
     return first_acceptable(perf, found, m, algo, memory, ms);
-  });
+  };
+  auto pick = [&] { return choose_algo(a, key, math_candidates(dt, a.tf32), find); };
+  AlgoChoice choice{};
+  if (racing) {
+    if (race_graph(a, shape, plan, x, w, y, d, d->x, *call, bwd_data_algo_name, pick, &choice, &race)) return call;
+  } else {
+    choice = pick();
+  }
   dnn_check(cudnnSetConvolutionMathType(d->conv, choice.math), "cudnnSetConvolutionMathType");
   const cudnnConvolutionBwdDataAlgo_t algo = static_cast<cudnnConvolutionBwdDataAlgo_t>(choice.algo);
   auto ws = std::make_shared<Scratch>(choice.memory);
@@ -471,7 +613,7 @@ CallPtr conv_transpose1d(OpArgs& a) {
     dnn_check(cudnnConvolutionBackwardData(cx.dnn, &one, d->w, w, d->y, x, d->conv, algo, ws->get(), ws->bytes(), bias ? &one : &zero, d->x, y),
               "cudnnConvolutionBackwardData");
   };
-  record_legacy(a, key, choice, bwd_data_algo_name(choice.algo), bias ? "prefilled, beta 1" : "none", graph_why);
+  record_legacy(a, key, choice, bwd_data_algo_name(choice.algo), bias ? "prefilled, beta 1" : "none", graph_why, racing ? &race : nullptr);
   return call;
 }
 
