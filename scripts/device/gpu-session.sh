@@ -140,6 +140,8 @@ if [ "${1:-all}" = final ]; then
   fi
   pack
   pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 370)) pipelines-f32 2 eager-fp32
+  # The same without page-locked copies (the workbench alone): what decision 24 changes.
+  (export ABW_CUDA_PINNED=0 NO_TORCH=1; pipelines_run f32 fftconv,bitnet $((SESSION_END - 340)) pipelines-f32-pageable 2 -)
   pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 220)) pipelines-f16 2 -
   pipelines_run f32 mdx23c $((SESSION_END - 130)) pipelines-mdx-f32 1 eager-fp32
   log "pipelines f16: mdx23c (eager-fp16 only)"
