@@ -129,7 +129,7 @@ fi
 # check fails), then every pipeline in f32 and f16 beside PyTorch with page-locked I/O on both
 # sides and an op profile, then bench/cuda-vs-torch once; stops SESSION_END seconds in.
 if [ "${1:-all}" = final ]; then
-  SESSION_END=${SESSION_END:-520}
+  SESSION_END=${SESSION_END:-450}
   export PROFILE=1 TORCH_IO=pinned
   log "final: build the CUDA module, smoke checks"
   (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda timeout 100 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
@@ -139,13 +139,13 @@ if [ "${1:-all}" = final ]; then
     log "page-locked copies off for this call (their smoke check did not pass)"
   fi
   pack
-  pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 370)) pipelines-f32 2 eager-fp32
+  pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 330)) pipelines-f32 2 eager-fp32
   # The same without page-locked copies (the workbench alone): what decision 24 changes.
-  (export ABW_CUDA_PINNED=0 NO_TORCH=1; pipelines_run f32 fftconv,bitnet $((SESSION_END - 340)) pipelines-f32-pageable 2 -)
-  pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 220)) pipelines-f16 2 -
-  pipelines_run f32 mdx23c $((SESSION_END - 130)) pipelines-mdx-f32 1 eager-fp32
+  (export ABW_CUDA_PINNED=0 NO_TORCH=1; pipelines_run f32 fftconv,bitnet $((SESSION_END - 305)) pipelines-f32-pageable 2 -)
+  pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 150)) pipelines-f16 2 -
+  pipelines_run f32 mdx23c $((SESSION_END - 75)) pipelines-mdx-f32 1 eager-fp32
   log "pipelines f16: mdx23c (eager-fp16 only)"
-  left=$((SESSION_END - 40 - ($(date +%s) - start)))
+  left=$((SESSION_END - 10 - ($(date +%s) - start)))
   timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype f16 \
     --variants eager-fp16 --only mdx23c --out "$W/pipelines-mdx-f16" --torch-io "$TORCH_IO" --profile >"$W/pipelines-mdx-f16.log" 2>&1
   log "exit $?"; grep -E "RTF|×|profiled run|^    " "$W/pipelines-mdx-f16.log" | tee -a "$OUT/session.log"
