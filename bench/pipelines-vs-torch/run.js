@@ -105,6 +105,13 @@ async function workbench(c, dir) {
   try {
     const prepared = await spec.prepare(ex, weights, config);
     const first = await prepared.run(input);
+    // An output that overflowed its dtype is not a result to time against a peer.
+    let nonFinite = 0;
+    for (const v of first.output) if (!Number.isFinite(v)) nonFinite++;
+    if (nonFinite > 0) {
+      prepared.dispose();
+      return { job, rec: { ...rec, status: 'invalid', reason: `output has ${nonFinite} non-finite values of ${first.output.length} (${args.dtype} range exceeded)`, outputNonFinite: nonFinite } };
+    }
     writeF32(files.reference, first.output);
     if (first.codes) fs.writeFileSync(files.referenceCodes, Buffer.from(Int32Array.from(first.codes.flatMap((q) => [...q])).buffer));
     else delete job.referenceCodes;
@@ -151,7 +158,9 @@ function runTorch(jobs, dir) {
       try {
         const r = JSON.parse(l);
         out.push(r);
-        console.log(`  torch ${r.case} ${r.variant}: ${r.error ? `error ${r.error}` : `RTF ${r.rtf.toFixed(4)}${r.snrVsWorkbenchDb !== undefined ? `, ${r.snrVsWorkbenchDb.toFixed(1)} dB vs workbench` : ''}`}`);
+        const snr = typeof r.snrVsWorkbenchDb === 'number' ? `, ${r.snrVsWorkbenchDb.toFixed(1)} dB vs workbench` : '';
+        const bad = r.outputNonFinite ? ` (output has ${r.outputNonFinite} non-finite values: left out of the verdict)` : '';
+        console.log(`  torch ${r.case} ${r.variant}: ${r.error ? `error ${r.error}` : `RTF ${r.rtf.toFixed(4)}${snr}${bad}`}`);
       } catch {
         console.log(`  torch: ${l}`);
       }
@@ -176,7 +185,7 @@ async function main() {
   const verdicts = {};
   for (const c of cases()) {
     const abw = results.find((r) => r.case === c.id && r.variant.startsWith('abw-') && r.rtf);
-    const torch = results.filter((r) => r.case === c.id && !r.variant.startsWith('abw-') && r.rtf);
+    const torch = results.filter((r) => r.case === c.id && !r.variant.startsWith('abw-') && r.rtf && !r.outputNonFinite);
     if (!abw || torch.length === 0) continue;
     const best = torch.reduce((a, b) => (b.rtf < a.rtf ? b : a));
     verdicts[c.id] = { abwRtf: abw.rtf, bestTorch: best.variant, bestTorchRtf: best.rtf, speedup: best.rtf / abw.rtf, ahead: abw.rtf < best.rtf };

@@ -463,10 +463,13 @@ def main():
                 med = statistics.median(times)
                 rec.update(medianS=med, samplesS=times, rtf=med / case['audioSeconds'])
                 out = out.float().flatten().cpu()
+                # A variant whose output overflowed is not a peer: the verdict leaves it out.
+                rec['outputNonFinite'] = int((~torch.isfinite(out)).sum().item())
                 if ref is not None and ref.numel() == out.numel():
                     err = (out.double() - ref.double()).pow(2).sum().item()
                     sig = ref.double().pow(2).sum().item()
-                    rec['snrVsWorkbenchDb'] = 999.0 if err == 0 else 10 * math.log10(sig / err)
+                    snr = 999.0 if err == 0 else 10 * math.log10(sig / err) if err > 0 and sig > 0 else float('nan')
+                    rec['snrVsWorkbenchDb'] = snr if math.isfinite(snr) else None  # JSON has no NaN
                 if codes is not None and case.get('referenceCodes'):
                     want = np.fromfile(case['referenceCodes'], dtype=np.int32).reshape(codes.shape)
                     rec['codeMatchVsWorkbench'] = (codes.cpu().numpy() == want).mean(axis=1).tolist()

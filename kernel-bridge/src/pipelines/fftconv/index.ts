@@ -99,11 +99,14 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
 
     const band = async (x: DeviceTensor, b: number): Promise<DeviceTensor> => {
       const xs = await ex.op('slice', [x], { dim: 1, start: b * per, end: (b + 1) * per });
-      const X = await ex.op('rfft', [xs], { n: c.nFft, dim: -1 });
+      // 'ortho' on both transforms: the same product as 1/n on the inverse, but the spectrum is
+      // scaled by 1/√n, so a minute of audio (n = 2²²) stays inside f16's range (65504); with
+      // 'backward' its peaks reach ~10⁶ and an f16 run's output is all inf.
+      const X = await ex.op('rfft', [xs], { n: c.nFft, dim: -1, norm: 'ortho' });
       ex.free(xs);
       const Y = await ex.op('complex_mul', [X, bandH[b]!]);
       ex.free(X);
-      const y = await ex.op('irfft', [Y], { n: c.nFft, dim: -1 });
+      const y = await ex.op('irfft', [Y], { n: c.nFft, dim: -1, norm: 'ortho' });
       ex.free(Y);
       const cut = await ex.op('slice', [y], { dim: 2, start: 0, end: c.length });
       ex.free(y);
