@@ -3,12 +3,18 @@
 // inference mode); the weights the op receives are copied into cuDNN's weight space at every
 // launch (cheap next to T steps, and always the bound tensors' current values). Gate order i, f,
 // g, o is cuDNN's linear-layer order 0..3 (input) and 4..7 (recurrent), PyTorch's layout too.
+// The RNN algorithm (standard or persistent) is chosen per geometry by timing both (see `lstm`).
 #include <cudnn.h>
 
+#include <cmath>
+#include <cstdio>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "cuda/choices.h"
 #include "cuda/context.h"
 #include "cuda/gemm.h"
 #include "cuda/kernels/common.cuh"
@@ -282,9 +288,85 @@ CallPtr lstm_with(OpArgs& a, cudnnRNNAlgo_t algo) {
   return call;
 }
 
-// The standard algorithm: cuDNN's persistent-kernel one (PERSIST_STATIC) was measured slower
-// for the benchmark's 2 layers × H512 × B16 × T512 on an H200 (16.0 ms against 10.8–12.6 ms).
-CallPtr lstm(OpArgs& a) { return lstm_with(a, CUDNN_RNN_ALGO_STANDARD); }
+// Mean time of one launch of `c` on `s` (one warm-up, then `reps`), in ms.
+float time_launch(const Call& c, cudaStream_t s, int reps) {
+  cudaEvent_t e0 = nullptr, e1 = nullptr;
+  ABW_CU(cudaEventCreate(&e0));
+  std::unique_ptr<CUevent_st, cudaError_t (*)(cudaEvent_t)> g0(e0, cudaEventDestroy);
+  ABW_CU(cudaEventCreate(&e1));
+  std::unique_ptr<CUevent_st, cudaError_t (*)(cudaEvent_t)> g1(e1, cudaEventDestroy);
+  c.launch(s);
+  ABW_CU(cudaEventRecord(e0, s));
+  for (int i = 0; i < reps; ++i) c.launch(s);
+  ABW_CU(cudaEventRecord(e1, s));
+  ABW_CU(cudaEventSynchronize(e1));
+  float ms = 0.f;
+  ABW_CU(cudaEventElapsedTime(&ms, e0, e1));
+  return ms / static_cast<float>(reps);
+}
+
+std::mutex algo_mu;
+std::map<std::string, cudnnRNNAlgo_t>& algo_cache() {
+  static std::map<std::string, cudnnRNNAlgo_t> m;
+  return m;
+}
+
+std::string ms_text(float ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f ms", ms);
+  return buf;
+}
+
+// The algorithm is chosen per geometry by timing both on the bound tensors, once per process.
+// cuDNN's standard algorithm launches a GEMM and a pointwise kernel per step; the persistent
+// one (PERSIST_STATIC) keeps the recurrent weights on chip for the whole sequence. Persistent
+// should win for a small batch over many steps (a codec's LSTM: batch 1, thousands of frames)
+// and lost for a larger batch (2 layers x H512 x B16 x T512 on an H200: 16.0 ms against
+// 10.8-12.6 ms); it is not offered for every size, and then the standard one runs.
+CallPtr lstm(OpArgs& a) {
+  const DevTensor& X = a.input(0, "x");
+  std::string key = "lstm " + std::string(dtype_name(a.dtype)) + (a.tf32 ? " tf32" : "") + " x";
+  for (int64_t d : X.shape) key += " " + std::to_string(d);
+  key += " L" + std::to_string(a.p.i("num_layers")) + " H" + std::to_string(a.p.i("hidden_size")) + (a.p.b("bias") ? " b" : "") +
+         (a.p.b("batch_first") ? " bf" : "");
+  {
+    std::lock_guard<std::mutex> lk(algo_mu);
+    auto it = algo_cache().find(key);
+    if (it != algo_cache().end()) return lstm_with(a, it->second);
+  }
+  CallPtr standard = lstm_with(a, CUDNN_RNN_ALGO_STANDARD);
+  float std_ms = NAN, per_ms = NAN;
+  std::string why;
+  CallPtr persistent;
+  try {
+    persistent = lstm_with(a, CUDNN_RNN_ALGO_PERSIST_STATIC);
+    cudaStream_t s = ctx().stream();
+    std_ms = time_launch(*standard, s, 2);
+    per_ms = time_launch(*persistent, s, 2);
+  } catch (const Error& e) {
+    if (e.code() == "ENOMEM") throw;
+    why = e.what();  // not offered for this size or precision: the standard algorithm runs
+    persistent.reset();
+  }
+  const bool use_persistent = persistent && per_ms < std_ms;
+  {
+    std::lock_guard<std::mutex> lk(algo_mu);
+    algo_cache()[key] = use_persistent ? CUDNN_RNN_ALGO_PERSIST_STATIC : CUDNN_RNN_ALGO_STANDARD;
+  }
+  ChoiceRecord r;
+  r.str("op", a.op).str("mode", a.tf32 ? "tf32" : dtype_name(a.dtype)).str("api", "rnn");
+  r.str("algo", use_persistent ? "PERSIST_STATIC" : "STANDARD");
+  if (!std::isnan(std_ms)) r.num("standardMs", std_ms);
+  if (!std::isnan(per_ms)) r.num("persistentMs", per_ms);
+  if (!why.empty()) r.str("persistentWhy", why);
+  std::string summary;
+  if (use_persistent) summary = "RNN algo PERSIST_STATIC (" + ms_text(per_ms) + " against STANDARD " + ms_text(std_ms) + ")";
+  else if (std::isnan(per_ms)) summary = "RNN algo STANDARD (PERSIST_STATIC not offered)";
+  else summary = "RNN algo STANDARD (" + ms_text(std_ms) + " against PERSIST_STATIC " + ms_text(per_ms) + ")";
+  r.str("summary", summary);
+  r.emit(key);
+  return use_persistent ? std::move(persistent) : std::move(standard);
+}
 
 }  // namespace
 ABW_CUDA_OP(lstm_cell, lstm_cell, kFloats | kTF32);
