@@ -7,6 +7,11 @@ export declare class NativeTensor {
   info(): { dtype: NativeDType; shape: number[]; byteLength: number; freed: boolean };
   /** Copy of the data (f16/bf16 as raw Uint16 bits). */
   read(): NativeArray;
+  /**
+   * Copies the data into `dst` (the dtype's array type, numel elements): a caller that reuses its
+   * host buffer, e.g. one from cudaHostArray, skips the allocation a read() makes.
+   */
+  readInto(dst: NativeArray): void;
   write(data: NativeArray): void;
   /** Release the memory now; later use is an error. */
   free(): void;

@@ -82,9 +82,12 @@ describe.runIf(status.available)('with CUDA (the GPU machine)', () => {
     const t = native.tensor('f32', [n], h, 'cuda');
     h.fill(-1); // the upload has finished reading by the time it returns
     const back = t.read() as Float32Array;
+    const into = native.cudaHostArray('f32', n) as Float32Array;
+    t.readInto(into);
     t.free();
     expect(back[0]).toBe(0);
     expect(back[n - 1]).toBe(n - 1);
+    expect(into[n - 1]).toBe(n - 1);
     expect(native.cudaHostArray('f32', 16)).toBeUndefined(); // under 1 MiB: not worth pinning
   });
 

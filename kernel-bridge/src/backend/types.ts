@@ -103,6 +103,8 @@ export interface ComputeBackend {
    * where it has none to give.
    */
   hostArray?(dtype: DType, n: number): TypedData | undefined;
+  /** Optional: download into the caller's array (the tensor's storage type, numel long). */
+  downloadInto?(t: DeviceTensor, dst: TypedData): Promise<void>;
   memory(): MemoryStats;
   resetPeak(): void;
   dispose(): void;

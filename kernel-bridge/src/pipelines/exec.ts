@@ -12,7 +12,7 @@ import type { Params } from '../ops/types';
 import type { PipelineInput } from './types';
 import { kindStorage } from '../ops/tensor-kind';
 import { roundToDType, tensorValues } from '../precision/dtype-values';
-import { numel, shapeStr, type HostTensor, type Shape } from '../tensor';
+import { numel, shapeStr, type HostTensor, type Shape, type TypedData } from '../tensor';
 
 /** Where each stage ran and how often the pipeline crossed between device and host. */
 export interface ExecTally {
@@ -24,6 +24,12 @@ export interface ExecTally {
   roundTrips: number;
   /** Stages run through `segment`, on a backend that compiles them: one call, or why not. */
   readonly segments: Map<string, SegmentOutcome>;
+}
+
+/** A run's output on the host: call it for the f64 values; `release` hands its buffer back. */
+export interface HostOutput {
+  (): Float64Array;
+  release(): void;
 }
 
 export type SegmentOutcome = { readonly mode: 'one-call'; readonly ops: number } | { readonly mode: 'op-by-op'; readonly reason: string };
@@ -40,6 +46,8 @@ export class PipelineExec {
    */
   private readonly recording = new AsyncLocalStorage<SegmentRecorder>();
   private profiler: OpProfiler | undefined;
+  /** Host buffers of released outputs, by dtype and length, for the next run's download. */
+  private readonly hostPool = new Map<string, TypedData[]>();
 
   private get recorder(): SegmentRecorder | undefined {
     return this.recording.getStore();
@@ -117,20 +125,42 @@ export class PipelineExec {
   /**
    * A run's final output: downloaded now, in its storage dtype, and widened to f64 when first
    * read. The timed part of a run ends with the values on the host, as a PyTorch peer's ends
-   * with `.cpu()`; the widening is for the precision checks only.
+   * with `.cpu()`; the widening is for the precision checks only. Where the backend downloads
+   * into the caller's memory (cuda: page-locked), the host buffer comes from this exec's pool,
+   * and `release` returns it there for the next run.
    */
-  async outputFloats(t: DeviceTensor): Promise<() => Float64Array> {
+  async outputFloats(t: DeviceTensor): Promise<HostOutput> {
     if (this.recorder) throw new NotTraceable('the stage reads a tensor on the host');
     this.tally.roundTrips++;
-    const host = await this.backend.download(t);
+    const n = numel(t.shape);
+    const key = `${t.dtype} ${n}`;
+    let buf = this.backend.downloadInto ? (this.hostPool.get(key)?.pop() ?? this.backend.hostArray?.(t.dtype, n)) : undefined;
+    let host: HostTensor;
+    if (buf) {
+      await this.backend.downloadInto!(t, buf);
+      host = { dtype: t.dtype, shape: t.shape, data: buf };
+    } else {
+      host = await this.backend.download(t);
+    }
     let wide: Float64Array | undefined;
-    return () => {
+    let released = false;
+    const values = (() => {
       if (!wide) {
+        if (released) throw new AbwError('ABW_EINVAL', 'pipeline output read after release(): read it before handing its buffer back');
         const v = tensorValues(host);
         wide = v instanceof Float64Array ? v : Float64Array.from(v);
       }
       return wide;
+    }) as HostOutput;
+    values.release = () => {
+      if (released || !buf) return;
+      released = true;
+      const free = this.hostPool.get(key) ?? [];
+      free.push(buf);
+      this.hostPool.set(key, free);
+      buf = undefined;
     };
+    return values;
   }
 
   host(stage: string): void {

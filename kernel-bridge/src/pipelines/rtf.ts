@@ -13,7 +13,8 @@ import type { PipelineInput, PreparedPipeline } from './types';
 export function pipelineAsCall(prepared: PreparedPipeline, input: PipelineInput): PreparedCall & { readonly runs: number } {
   let runs = 0;
   const once = async () => {
-    await prepared.run(input);
+    // The timed loop drops each output: its host buffer goes back for the next run.
+    (await prepared.run(input)).release?.();
     runs++;
   };
   return {

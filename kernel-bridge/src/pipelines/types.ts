@@ -28,6 +28,12 @@ export interface PipelineOutput {
   readonly codes?: readonly Int32Array[];
   /** bitnet: the integer matmul's inputs and outputs per layer, for the bit-exact check. */
   readonly integerTaps?: readonly IntegerTap[];
+  /**
+   * Hands the output's host buffer back for the next run to reuse (a timed loop that drops its
+   * outputs calls it, as an application reuses its output buffer). `output` read after it throws,
+   * unless it was read before.
+   */
+  release?(): void;
 }
 
 export interface IntegerTap {

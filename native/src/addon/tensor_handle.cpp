@@ -15,7 +15,7 @@ static const napi_type_tag kTensorTag = {0x6162772d74656e73ULL, 0x6f722d68616e64
 
 void TensorHandle::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function f = DefineClass(env, "NativeTensor",
-                                 {InstanceMethod("info", &TensorHandle::Info), InstanceMethod("read", &TensorHandle::Read),
+                                 {InstanceMethod("info", &TensorHandle::Info), InstanceMethod("read", &TensorHandle::Read), InstanceMethod("readInto", &TensorHandle::ReadInto),
                                   InstanceMethod("write", &TensorHandle::Write), InstanceMethod("free", &TensorHandle::Free)});
   ctor_ = new Napi::FunctionReference(Napi::Persistent(f));  // lives as long as the module
   exports.Set("NativeTensor", f);
@@ -168,6 +168,28 @@ Napi::Value TensorHandle::Read(const Napi::CallbackInfo& info) {
     Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, t->nbytes());
     if (t->nbytes()) std::memcpy(buf.Data(), t->raw(), t->nbytes());
     return typed_view(env, t->dtype(), n, buf);
+  })
+}
+
+void TensorHandle::ReadInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    TensorPtr t = FromValue(info.This(), "tensor");
+    if (pins) throw to_js_error(env, "EINVAL", "tensor is being written by a running op; await it first");
+    const Napi::Value v = info[0];
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != array_type(t->dtype()))
+      throw to_js_error(env, "EDTYPE", std::string("dst must be a ") + array_name(t->dtype()) + " for " + dtype_name(t->dtype()));
+    Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    if (static_cast<int64_t>(ta.ElementLength()) != t->numel())
+      throw to_js_error(env, "ESHAPE", "dst has " + std::to_string(ta.ElementLength()) + " elements, the tensor " + std::to_string(t->numel()));
+    if (!t->nbytes()) return;
+    void* dst = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    if (t->device() == Device::host) {
+      std::memcpy(dst, t->raw(), t->nbytes());
+      return;
+    }
+    abw_cuda_status st{};
+    if (cuda_required().copy(dst, t->raw(), t->nbytes(), 2, &st) != 0) raise_cuda_status(st);
   })
 }
 

@@ -21,6 +21,7 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Read(const Napi::CallbackInfo& info);
+  void ReadInto(const Napi::CallbackInfo& info);
   void Write(const Napi::CallbackInfo& info);
   void Free(const Napi::CallbackInfo& info);
   TensorPtr tensor_;

@@ -121,6 +121,10 @@ export class CudaBackend implements ComputeBackend {
     return addon().cudaHostArray(dtype, n);
   }
 
+  async downloadInto(t: DeviceTensor, dst: TypedData): Promise<void> {
+    this.own(t, 'tensor').readInto(dst);
+  }
+
   async download(t: DeviceTensor): Promise<HostTensor> {
     return { dtype: t.dtype, shape: t.shape, data: this.own(t, 'tensor').read() };
   }

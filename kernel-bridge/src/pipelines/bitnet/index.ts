@@ -160,6 +160,7 @@ export const bitnet: PipelineSpec<BitNetConfig> = {
             get output() {
               return output();
             },
+            release: output.release,
             shape: [c.tokens, c.dim],
             ...(taps ? { integerTaps: taps } : {}),
           };

@@ -83,6 +83,7 @@ export const encodec: PipelineSpec<EncodecConfig> = {
             get output() {
               return output();
             },
+            release: output.release,
             shape: [1, 1, n],
             codes,
           };

@@ -136,6 +136,7 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
             get output() {
               return output();
             },
+            release: output.release,
             shape: [1, c.channels, c.length],
           };
         } finally {

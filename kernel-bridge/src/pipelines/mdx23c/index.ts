@@ -89,6 +89,7 @@ export const mdx23c: PipelineSpec<MdxConfig> = {
             get output() {
               return output();
             },
+            release: output.release,
             shape: [c.instruments, channels, frames],
           };
         } finally {
