@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const { choiceLog } = require('../lib/cuda-choices');
 
 const dist = path.resolve(__dirname, '../../kernel-bridge/dist');
 const { CudaBackend } = require(path.join(dist, 'backends/native/cuda-backend'));
@@ -22,31 +23,8 @@ const arg = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
 const outFile = arg('--out', path.join(__dirname, '../../results/bench/cuda-vs-torch/latest.json'));
 const python = arg('--python', 'python3');
 
-// The CUDA module appends each cuDNN algorithm / engine choice here as a JSON line
-// (native/src/cuda/choices.h); every case's record keeps the lines its prepare added.
-const choicesFile = process.env.ABW_CUDA_CHOICES || path.join(os.tmpdir(), `abw-cuda-choices-${process.pid}.jsonl`);
-process.env.ABW_CUDA_CHOICES = choicesFile;
-let choicesRead = 0;
-function newChoices() {
-  let bytes;
-  try {
-    bytes = fs.readFileSync(choicesFile);
-  } catch {
-    return [];
-  }
-  const fresh = bytes.subarray(choicesRead).toString('utf8');
-  choicesRead = bytes.length;
-  return fresh
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      try {
-        return JSON.parse(l);
-      } catch {
-        return { unparsed: l };
-      }
-    });
-}
+// Each case's record keeps the cuDNN algorithm / engine choices its prepare added.
+const newChoices = choiceLog();
 
 // The issue's shapes. ratio targets: workbench speed / PyTorch speed.
 const CASES = [

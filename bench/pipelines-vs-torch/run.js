@@ -33,6 +33,7 @@ const kb = path.join(__dirname, '..', '..', 'kernel-bridge', 'dist');
 const { getBackend, disposeBackends } = require(path.join(kb, 'backend', 'registry'));
 const { machineInfo } = require(path.join(kb, 'backend', 'machine'));
 const pipelines = require(path.join(kb, 'pipelines'));
+const { choiceLog, countChoices } = require('../lib/cuda-choices');
 
 const { values: args } = parseArgs({
   options: {
@@ -55,6 +56,9 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: path.join(__dirname, '..', '..', 'results', 'bench', 'pipelines-vs-torch') },
   },
 });
+
+// The cuda backend's library choices (cuDNN algorithms and engines) made while preparing a case.
+const newChoices = choiceLog();
 
 const seconds = Number(args.seconds);
 const reps = Number(args.reps);
@@ -125,6 +129,8 @@ async function workbench(c, dir) {
       console.log(pipelines.formatProfile(opProfile));
     }
     prepared.dispose();
+    const choices = newChoices();
+    if (choices.length) console.log(`  library choices: ${Object.entries(countChoices(choices)).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
     const streams = spec.streams ? spec.streams(config) : undefined;
     return {
       job,
@@ -137,6 +143,7 @@ async function workbench(c, dir) {
         nativePeakBytes: backend.memory().peakBytes,
         hostStages: spec.hostStages(config),
         ...(opProfile ? { opProfile: { ...opProfile, entries: opProfile.entries.slice(0, 30) } } : {}),
+        ...(choices.length ? { choices } : {}),
         ...(streams ? { streams, streamsEffective: pipelines.effectiveStreams(backend.info().features, streams) } : {}),
       },
     };
