@@ -127,13 +127,22 @@ fi
 
 # `gpu-session.sh final` (one call): the build and smoke checks (page-locked copies off if their
 # check fails), then every pipeline in f32 and f16 beside PyTorch with page-locked I/O on both
-# sides and an op profile, then bench/cuda-vs-torch once; stops SESSION_END seconds in.
+# sides and an op profile, then bench/cuda-vs-torch once; stops SESSION_END seconds in. Carry
+# .node-carry (and .webgpu-carry with FINAL_OPS=1, for vitest).
 if [ "${1:-all}" = final ]; then
   SESSION_END=${SESSION_END:-450}
   export PROFILE=1 TORCH_IO=pinned
-  log "final: build the CUDA module, smoke checks"
-  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda timeout 100 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  # FINAL_OPS=1: the cuda op matrix against the oracle and the module's vitest first (about 80 s
+  # more; SESSION_END should grow by as much).
+  phase=$([ "${FINAL_OPS:-0}" = 1 ] && echo ops || echo build)
+  log "final: build the CUDA module, smoke checks${FINAL_OPS:+, op matrix}"
+  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda CUDA_OPS_BUDGET_MS=40 timeout 200 bash scripts/device/cuda-suite.sh "$phase" >"$W/cuda-suite.out" 2>&1)
   log "build exit $?: $(grep -E '"ok":false|page-locked|conv2d f16|graph' "$W/cuda/smoke.jsonl" | cut -c1-700)"
+  if [ "$phase" = ops ]; then
+    log "ops: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
+    timeout 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
+    log "cuda-module vitest exit $?: $(grep -E 'Tests ' "$W/cuda-vitest.log")"
+  fi
   if ! grep -q '"check":"page-locked host copies","ok":true' "$W/cuda/smoke.jsonl"; then
     export ABW_CUDA_PINNED=0 TORCH_IO=host
     log "page-locked copies off for this call (their smoke check did not pass)"
