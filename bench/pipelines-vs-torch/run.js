@@ -154,41 +154,8 @@ async function workbench(c, dir) {
   }
 }
 
-function runTorch(jobs, dir) {
-  return new Promise((resolve, reject) => {
-    const jobFile = path.join(dir, 'job.json');
-    if (!['host', 'pinned', 'device'].includes(args['torch-io'])) throw new Error(`--torch-io must be 'host', 'pinned' or 'device', got '${args['torch-io']}'`);
-    fs.writeFileSync(jobFile, JSON.stringify({ device: args.device, variants: args.variants.split(','), warmup: 2, reps, io: args['torch-io'], cases: jobs }));
-    const child = spawn(args.python, [path.join(__dirname, 'torch_pipelines.py'), jobFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const out = [];
-    readline.createInterface({ input: child.stdout }).on('line', (l) => {
-      try {
-        const r = JSON.parse(l);
-        out.push(r);
-        const snr = typeof r.snrVsWorkbenchDb === 'number' ? `, ${r.snrVsWorkbenchDb.toFixed(1)} dB vs workbench` : '';
-        const bad = r.outputNonFinite ? ` (output has ${r.outputNonFinite} non-finite values: left out of the verdict)` : '';
-        console.log(`  torch ${r.case} ${r.variant}: ${r.error ? `error ${r.error}` : `RTF ${r.rtf.toFixed(4)}${snr}${bad}`}`);
-      } catch {
-        console.log(`  torch: ${l}`);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.python} torch_pipelines.py exited with ${code}`))));
-  });
-}
-
-async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'abw-pipelines-vs-torch-'));
-  const machine = machineInfo();
-  const results = [];
-  const jobs = [];
-  for (const c of cases()) {
-    const { job, rec } = await workbench(c, dir);
-    console.log(`abw ${c.id} on ${args.backend}: ${rec.status ? `${rec.status}: ${rec.reason || rec.error}` : `RTF ${rec.rtf.toFixed(4)} (${rec.xRealTime.toFixed(1)}× real time)`}`);
-    results.push(rec);
-    if (!rec.status) jobs.push(job);
-  }
-  if (!args['no-torch'] && jobs.length) results.push(...(await runTorch(jobs, dir)));
+/** Per case: the workbench's RTF beside the best valid PyTorch variant's. */
+function verdictsOf(results) {
   const verdicts = {};
   for (const c of cases()) {
     const abw = results.find((r) => r.case === c.id && r.variant.startsWith('abw-') && r.rtf);
@@ -197,9 +164,57 @@ async function main() {
     const best = torch.reduce((a, b) => (b.rtf < a.rtf ? b : a));
     verdicts[c.id] = { abwRtf: abw.rtf, bestTorch: best.variant, bestTorchRtf: best.rtf, speedup: best.rtf / abw.rtf, ahead: abw.rtf < best.rtf };
   }
+  return verdicts;
+}
+
+/** Runs torch_pipelines.py on the jobs; each record goes to `onRecord` as it arrives. */
+function runTorch(jobs, dir, onRecord) {
+  return new Promise((resolve, reject) => {
+    const jobFile = path.join(dir, 'job.json');
+    if (!['host', 'pinned', 'device'].includes(args['torch-io'])) throw new Error(`--torch-io must be 'host', 'pinned' or 'device', got '${args['torch-io']}'`);
+    fs.writeFileSync(jobFile, JSON.stringify({ device: args.device, variants: args.variants.split(','), warmup: 2, reps, io: args['torch-io'], cases: jobs }));
+    const child = spawn(args.python, [path.join(__dirname, 'torch_pipelines.py'), jobFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    readline.createInterface({ input: child.stdout }).on('line', (l) => {
+      try {
+        const r = JSON.parse(l);
+        onRecord(r);
+        const snr = typeof r.snrVsWorkbenchDb === 'number' ? `, ${r.snrVsWorkbenchDb.toFixed(1)} dB vs workbench` : '';
+        const bad = r.outputNonFinite ? ` (output has ${r.outputNonFinite} non-finite values: left out of the verdict)` : '';
+        console.log(`  torch ${r.case} ${r.variant}: ${r.error ? `error ${r.error}` : `RTF ${r.rtf.toFixed(4)}${snr}${bad}`}`);
+      } catch {
+        console.log(`  torch: ${l}`);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${args.python} torch_pipelines.py exited with ${code}`))));
+  });
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'abw-pipelines-vs-torch-'));
+  const machine = machineInfo();
+  const results = [];
+  const jobs = [];
   const file = path.join(args.out, `${machine.key}.json`);
   fs.mkdirSync(args.out, { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ bench: 'pipelines-vs-torch', createdAt: new Date().toISOString(), machine, options: args, results, verdicts }, null, 2) + '\n');
+  // Rewritten after every record, so a run cut off by a time limit keeps what it measured.
+  const write = (complete) =>
+    fs.writeFileSync(file, JSON.stringify({ bench: 'pipelines-vs-torch', createdAt: new Date().toISOString(), complete, machine, options: args, results, verdicts: verdictsOf(results) }, null, 2) + '\n');
+  for (const c of cases()) {
+    const { job, rec } = await workbench(c, dir);
+    console.log(`abw ${c.id} on ${args.backend}: ${rec.status ? `${rec.status}: ${rec.reason || rec.error}` : `RTF ${rec.rtf.toFixed(4)} (${rec.xRealTime.toFixed(1)}× real time)`}`);
+    results.push(rec);
+    write(false);
+    if (!rec.status) jobs.push(job);
+  }
+  if (!args['no-torch'] && jobs.length) {
+    await runTorch(jobs, dir, (r) => {
+      results.push(r);
+      write(false);
+    });
+  }
+  write(true);
+  const verdicts = verdictsOf(results);
   console.log('\ncase             abw RTF   best torch (variant)        speedup  ahead');
   for (const [id, v] of Object.entries(verdicts)) {
     console.log(`${id.padEnd(16)} ${v.abwRtf.toFixed(4).padStart(8)}   ${v.bestTorchRtf.toFixed(4).padStart(8)} (${v.bestTorch.padEnd(13)})  ${v.speedup.toFixed(2).padStart(6)}×  ${v.ahead ? 'yes' : 'NO'}`);
