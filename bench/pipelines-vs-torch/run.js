@@ -63,6 +63,7 @@ const newChoices = choiceLog();
 const seconds = Number(args.seconds);
 const reps = Number(args.reps);
 if (!(seconds > 0) || !(reps >= 1)) throw new Error('--seconds must be > 0 and --reps ≥ 1');
+if (!['host', 'pinned', 'device'].includes(args['torch-io'])) throw new Error(`--torch-io must be 'host', 'pinned' or 'device', got '${args['torch-io']}'`);
 
 /** The cases: full configurations at `seconds` of audio. */
 function cases() {
@@ -171,7 +172,6 @@ function verdictsOf(results) {
 function runTorch(jobs, dir, onRecord) {
   return new Promise((resolve, reject) => {
     const jobFile = path.join(dir, 'job.json');
-    if (!['host', 'pinned', 'device'].includes(args['torch-io'])) throw new Error(`--torch-io must be 'host', 'pinned' or 'device', got '${args['torch-io']}'`);
     fs.writeFileSync(jobFile, JSON.stringify({ device: args.device, variants: args.variants.split(','), warmup: 2, reps, io: args['torch-io'], cases: jobs }));
     const child = spawn(args.python, [path.join(__dirname, 'torch_pipelines.py'), jobFile], { stdio: ['ignore', 'pipe', 'inherit'] });
     readline.createInterface({ input: child.stdout }).on('line', (l) => {
