@@ -26,6 +26,12 @@ std::set<std::string>& recorded() {
 
 }  // namespace
 
+std::string ms_text(float ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f ms", ms);
+  return buf;
+}
+
 ChoiceRecord& ChoiceRecord::str(const char* name, const std::string& value) {
   fields_.emplace_back(name, quoted(value));
   return *this;

@@ -10,6 +10,9 @@
 
 namespace abw::cuda {
 
+// "0.034 ms": a timing as the records' summaries print it.
+std::string ms_text(float ms);
+
 class ChoiceRecord {
  public:
   ChoiceRecord& str(const char* name, const std::string& value);

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "cuda/check.h"
+#include "cuda/event_timer.h"
 
 namespace abw::cuda::dnn_graph {
 
@@ -230,34 +231,12 @@ Desc variant_pack(const void* in, const void* w, void* out, void* workspace, Con
   return p;
 }
 
-struct Events {
-  cudaEvent_t a = nullptr, b = nullptr;
-  Events() {
-    ABW_CU(cudaEventCreate(&a));
-    ABW_CU(cudaEventCreate(&b));
-  }
-  ~Events() {
-    if (a) cudaEventDestroy(a);
-    if (b) cudaEventDestroy(b);
-  }
-};
-
 // Milliseconds per call of a plan on the real buffers (one warm-up, then the mean of three), or
 // a negative value when cuDNN refuses to run it.
 float time_plan(cudnnHandle_t h, const Desc& plan, const Desc& pack, cudaStream_t s) {
   check(cudnnSetStream(h, s), "cudnnSetStream");
   if (cudnnBackendExecute(h, plan.get(), pack.get()) != CUDNN_STATUS_SUCCESS) return -1.f;
-  Events ev;
-  constexpr int reps = 3;
-  bool ok = true;
-  ABW_CU(cudaEventRecord(ev.a, s));
-  for (int i = 0; i < reps && ok; ++i) ok = cudnnBackendExecute(h, plan.get(), pack.get()) == CUDNN_STATUS_SUCCESS;
-  ABW_CU(cudaEventRecord(ev.b, s));
-  ABW_CU(cudaEventSynchronize(ev.b));
-  if (!ok) return -1.f;
-  float ms = 0.f;
-  ABW_CU(cudaEventElapsedTime(&ms, ev.a, ev.b));
-  return ms / reps;
+  return mean_launch_ms(s, 3, [&] { return cudnnBackendExecute(h, plan.get(), pack.get()) == CUDNN_STATUS_SUCCESS; });
 }
 
 struct CacheEntry {

@@ -52,11 +52,6 @@ void HostCache::free(void* p) {
   if (cached_ > kMaxCached) trim(kMaxCached);
 }
 
-size_t HostCache::cached_bytes() const {
-  std::lock_guard<std::mutex> lk(mu_);
-  return cached_;
-}
-
 void HostCache::trim(size_t keep) {
   while (cached_ > keep && !free_.empty()) {
     auto last = std::prev(free_.end());

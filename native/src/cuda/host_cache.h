@@ -20,11 +20,10 @@ class HostCache {
   void* alloc(size_t bytes);
   // Back to the cache. Blocks are only released (cudaFreeHost) past the cache's cap.
   void free(void* p);
-  size_t cached_bytes() const;
 
  private:
   void trim(size_t keep);  // releases cached blocks, largest first, until at most `keep` remain
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::multimap<size_t, void*> free_;          // size → block
   std::unordered_map<void*, size_t> size_of_;  // every block handed out or cached
   size_t cached_ = 0;

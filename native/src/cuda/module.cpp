@@ -14,6 +14,7 @@
 #include "cuda/api.h"
 #include "cuda/check.h"
 #include "cuda/context.h"
+#include "cuda/event_timer.h"
 #include "cuda/host_cache.h"
 #include "cuda/op.h"
 
@@ -294,29 +295,21 @@ int api_measure(void* call, const abw_cuda_measure_options* o, double* ns_out, d
     cudaStream_t s = c.stream();
     if (o->iterations < 1 || o->samples < 1) fail("EINVAL", "measure: iterations and samples must be >= 1");
     const bool graph = o->graph && capture(*p, o->iterations);
-    cudaEvent_t e0, e1;
-    ABW_CU(cudaEventCreate(&e0));
-    ABW_CU(cudaEventCreate(&e1));
-    std::shared_ptr<void> events(nullptr, [&](void*) {
-      cudaEventDestroy(e0);
-      cudaEventDestroy(e1);
-    });
+    EventPair ev;
     for (int64_t k = 0; k < o->samples; ++k) {
       // Cold: overwrite a buffer twice the L2 size, outside the timed window.
       if (o->cold) ABW_CU(cudaMemsetAsync(c.flush, static_cast<int>(k & 0xff), c.flush_bytes, s));
       const int64_t h0 = host_ns();
-      ABW_CU(cudaEventRecord(e0, s));
+      ev.start(s);
       if (graph) {
         ABW_CU(cudaGraphLaunch(p->graph, s));
       } else {
         for (int64_t i = 0; i < o->iterations; ++i) p->call->launch(s);
       }
-      ABW_CU(cudaEventRecord(e1, s));
+      ev.stop(s);
       check_launch(p->op.c_str());
-      ABW_CU(cudaEventSynchronize(e1));
+      const float ms = ev.ms();
       const int64_t h1 = host_ns();
-      float ms = 0;
-      ABW_CU(cudaEventElapsedTime(&ms, e0, e1));
       ns_out[k] = static_cast<double>(ms) * 1e6 / static_cast<double>(o->iterations);
       host_ns_out[k] = static_cast<double>(h1 - h0) / static_cast<double>(o->iterations);
     }

@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -177,12 +176,6 @@ const char* bwd_data_algo_name(int algo) {
 }
 
 std::string mode_name(const OpArgs& a) { return a.tf32 ? "tf32" : dtype_name(a.dtype); }
-
-std::string ms_text(float ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f ms", ms);
-  return buf;
-}
 
 // f16/bf16 without a bias: the legacy API's best algorithm and the graph API's best plan, each
 // timed on the bound tensors, and the faster one runs. What each side offered, for the record;

@@ -7,7 +7,6 @@
 #include <cudnn.h>
 
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +15,7 @@
 
 #include "cuda/choices.h"
 #include "cuda/context.h"
+#include "cuda/event_timer.h"
 #include "cuda/gemm.h"
 #include "cuda/kernels/common.cuh"
 #include "cuda/op.h"
@@ -290,31 +290,17 @@ CallPtr lstm_with(OpArgs& a, cudnnRNNAlgo_t algo) {
 
 // Mean time of one launch of `c` on `s` (one warm-up, then `reps`), in ms.
 float time_launch(const Call& c, cudaStream_t s, int reps) {
-  cudaEvent_t e0 = nullptr, e1 = nullptr;
-  ABW_CU(cudaEventCreate(&e0));
-  std::unique_ptr<CUevent_st, cudaError_t (*)(cudaEvent_t)> g0(e0, cudaEventDestroy);
-  ABW_CU(cudaEventCreate(&e1));
-  std::unique_ptr<CUevent_st, cudaError_t (*)(cudaEvent_t)> g1(e1, cudaEventDestroy);
   c.launch(s);
-  ABW_CU(cudaEventRecord(e0, s));
-  for (int i = 0; i < reps; ++i) c.launch(s);
-  ABW_CU(cudaEventRecord(e1, s));
-  ABW_CU(cudaEventSynchronize(e1));
-  float ms = 0.f;
-  ABW_CU(cudaEventElapsedTime(&ms, e0, e1));
-  return ms / static_cast<float>(reps);
+  return mean_launch_ms(s, reps, [&] {
+    c.launch(s);
+    return true;
+  });
 }
 
 std::mutex algo_mu;
 std::map<std::string, cudnnRNNAlgo_t>& algo_cache() {
   static std::map<std::string, cudnnRNNAlgo_t> m;
   return m;
-}
-
-std::string ms_text(float ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f ms", ms);
-  return buf;
 }
 
 // The algorithm is chosen per geometry by timing both on the bound tensors, once per process.
