@@ -87,14 +87,18 @@ static const char* array_name(DType t) {
   return "?";
 }
 
-static void copy_in(Napi::Env env, Tensor& t, const Napi::Value& data, const std::string& what) {
-  if (!data.IsTypedArray()) throw to_js_error(env, "EDTYPE", what + " must be a " + array_name(t.dtype()) + " for " + dtype_name(t.dtype()));
-  Napi::TypedArray ta = data.As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != array_type(t.dtype()))
+// The bytes of `data`, checked to be the typed array that carries t's dtype, numel long.
+static uint8_t* typed_bytes(Napi::Env env, const Tensor& t, const Napi::Value& data, const std::string& what) {
+  if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != array_type(t.dtype()))
     throw to_js_error(env, "EDTYPE", what + " must be a " + std::string(array_name(t.dtype())) + " for " + dtype_name(t.dtype()));
+  Napi::TypedArray ta = data.As<Napi::TypedArray>();
   if (static_cast<int64_t>(ta.ElementLength()) != t.numel())
     throw to_js_error(env, "ESHAPE", what + " has " + std::to_string(ta.ElementLength()) + " elements, shape " + shape_str(t.shape()) + " needs " + std::to_string(t.numel()));
-  const void* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  return static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+}
+
+static void copy_in(Napi::Env env, Tensor& t, const Napi::Value& data, const std::string& what) {
+  const void* src = typed_bytes(env, t, data, what);
   if (!t.nbytes()) return;
   if (t.device() == Device::host) {
     std::memcpy(t.raw(), src, t.nbytes());
@@ -176,14 +180,8 @@ void TensorHandle::ReadInto(const Napi::CallbackInfo& info) {
   ABW_NAPI_GUARD(env, {
     TensorPtr t = FromValue(info.This(), "tensor");
     if (pins) throw to_js_error(env, "EINVAL", "tensor is being written by a running op; await it first");
-    const Napi::Value v = info[0];
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != array_type(t->dtype()))
-      throw to_js_error(env, "EDTYPE", std::string("dst must be a ") + array_name(t->dtype()) + " for " + dtype_name(t->dtype()));
-    Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    if (static_cast<int64_t>(ta.ElementLength()) != t->numel())
-      throw to_js_error(env, "ESHAPE", "dst has " + std::to_string(ta.ElementLength()) + " elements, the tensor " + std::to_string(t->numel()));
+    void* dst = typed_bytes(env, *t, info[0], "dst");
     if (!t->nbytes()) return;
-    void* dst = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
     if (t->device() == Device::host) {
       std::memcpy(dst, t->raw(), t->nbytes());
       return;
