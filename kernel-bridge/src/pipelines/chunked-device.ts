@@ -7,7 +7,7 @@
  */
 import type { DeviceTensor } from '../backend/types';
 import { AbwError } from '../errors';
-import { chunkWindow, type ChunkPlan } from './chunking';
+import { chunkWindow, summedWeights, type ChunkPlan } from './chunking';
 import type { PipelineExec } from './exec';
 
 export interface DeviceChunking {
@@ -32,13 +32,7 @@ export class ChunkWeights {
     readonly plan: ChunkPlan,
     readonly length: number,
   ) {
-    const counter = new Float64Array(plan.paddedLength);
-    for (let k = 0; k < plan.starts.length; k++) {
-      const start = plan.starts[k]!;
-      const l = Math.min(plan.chunk, plan.paddedLength - start);
-      const w = chunkWindow(plan, k);
-      for (let i = 0; i < l; i++) counter[start + i] += w[i]!;
-    }
+    const counter = summedWeights(plan);
     const off = plan.padded ? plan.border : 0;
     // 0 where no window reaches (the host reference turns its 0/0 into 0 too).
     const inv = Float64Array.from({ length }, (_, i) => (counter[off + i]! > 0 ? 1 / counter[off + i]! : 0));

@@ -53,6 +53,18 @@ export function chunkWindow(plan: ChunkPlan, k: number): Float64Array {
   return w;
 }
 
+/** The summed chunk weights at every position of the padded signal (what overlap-add divides by). */
+export function summedWeights(plan: ChunkPlan): Float64Array {
+  const counter = new Float64Array(plan.paddedLength);
+  for (let k = 0; k < plan.starts.length; k++) {
+    const start = plan.starts[k]!;
+    const l = Math.min(plan.chunk, plan.paddedLength - start);
+    const w = chunkWindow(plan, k);
+    for (let i = 0; i < l; i++) counter[start + i] += w[i]!;
+  }
+  return counter;
+}
+
 /** Reflect index into [0, n) as torch's reflect padding (no edge repeat). */
 function reflect(i: number, n: number): number {
   if (n === 1) return 0;
@@ -102,7 +114,7 @@ export async function overlapAdd(
   const { chunk } = plan;
   const oc = opts.outChannels;
   const result = new Float64Array(oc * plan.paddedLength);
-  const counter = new Float64Array(plan.paddedLength);
+  const counter = summedWeights(plan);
   for (let k0 = 0; k0 < plan.starts.length; k0 += opts.batch) {
     const b = Math.min(opts.batch, plan.starts.length - k0);
     const input = new Float64Array(b * channels * chunk);
@@ -119,7 +131,6 @@ export async function overlapAdd(
         const dst = c * plan.paddedLength + start;
         for (let i = 0; i < l; i++) result[dst + i] += out[src + i]! * w[i]!;
       }
-      for (let i = 0; i < l; i++) counter[start + i] += w[i]!;
     }
   }
   const off = plan.padded ? plan.border : 0;

@@ -9,7 +9,7 @@ import { AbwError } from '../errors';
 import { isStandIn, NotTraceable, SegmentRecorder } from './segment-trace';
 import { OpProfiler, type OpProfile } from './op-profile';
 import type { Params } from '../ops/types';
-import type { PipelineInput } from './types';
+import type { PipelineInput, PipelineOutput } from './types';
 import { kindStorage } from '../ops/tensor-kind';
 import { roundToDType, tensorValues } from '../precision/dtype-values';
 import { numel, shapeStr, type HostTensor, type Shape, type TypedData } from '../tensor';
@@ -30,6 +30,22 @@ export interface ExecTally {
 export interface HostOutput {
   (): Float64Array;
   release(): void;
+}
+
+/**
+ * What a run returns over its downloaded output: `output` widens on first read (a getter, so
+ * building the object reads nothing), `release` hands the host buffer back; `extra` adds the
+ * pipeline's own checks (codes, integer taps).
+ */
+export function pipelineOutput(values: HostOutput, shape: Shape, extra: Pick<PipelineOutput, 'codes' | 'integerTaps'> = {}): PipelineOutput {
+  return {
+    get output() {
+      return values();
+    },
+    release: values.release,
+    shape,
+    ...extra,
+  };
 }
 
 export type SegmentOutcome = { readonly mode: 'one-call'; readonly ops: number } | { readonly mode: 'op-by-op'; readonly reason: string };

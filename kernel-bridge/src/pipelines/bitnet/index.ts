@@ -11,7 +11,7 @@
 import type { DeviceTensor } from '../../backend/types';
 import type { Params } from '../../ops/types';
 import { Rng } from '../../ops/rng';
-import type { PipelineExec } from '../exec';
+import { pipelineOutput, type PipelineExec } from '../exec';
 import { num, resolvePipelineParams } from '../params';
 import type { IntegerTap, PipelineInput, PipelineSpec, PreparedPipeline, RunOptions } from '../types';
 import type { WeightDecl, WeightSet } from '../weights';
@@ -156,14 +156,7 @@ export const bitnet: PipelineSpec<BitNetConfig> = {
           }
           // The timed run ends with the values on the host in their storage dtype (decision 22).
           const output = await ex.outputFloats(x);
-          return {
-            get output() {
-              return output();
-            },
-            release: output.release,
-            shape: [c.tokens, c.dim],
-            ...(taps ? { integerTaps: taps } : {}),
-          };
+          return pipelineOutput(output, [c.tokens, c.dim], taps ? { integerTaps: taps } : {});
         } finally {
           ex.free(x);
         }

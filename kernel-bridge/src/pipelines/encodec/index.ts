@@ -1,7 +1,7 @@
 /** The `encodec` pipeline: encode → residual vector quantisation → decode, mono 24 kHz. */
 import type { Params } from '../../ops/types';
 import { syntheticAudio } from '../audio';
-import type { PipelineExec } from '../exec';
+import { pipelineOutput, type PipelineExec } from '../exec';
 import type { PipelineInput, PipelineSpec, PreparedPipeline } from '../types';
 import { DeviceWeights, type WeightSet } from '../weights';
 import { decoderLayers, ENCODEC_PARAMS, encodecWeights, encoderLayers, hopLength, resolveEncodec, type EncodecConfig, type Layer } from './config';
@@ -79,14 +79,7 @@ export const encodec: PipelineSpec<EncodecConfig> = {
           const output = await ex.outputFloats(cut);
           const n = cut.shape[2]!;
           ex.free(cut);
-          return {
-            get output() {
-              return output();
-            },
-            release: output.release,
-            shape: [1, 1, n],
-            codes,
-          };
+          return pipelineOutput(output, [1, 1, n], { codes });
         } finally {
           ex.free(x);
         }

@@ -9,7 +9,7 @@
 import type { DeviceTensor } from '../../backend/types';
 import type { Params } from '../../ops/types';
 import { Rng } from '../../ops/rng';
-import type { PipelineExec } from '../exec';
+import { pipelineOutput, type PipelineExec } from '../exec';
 import { num, pipelineParamError, resolvePipelineParams } from '../params';
 import type { PipelineInput, PipelineSpec, PreparedPipeline } from '../types';
 import type { WeightDecl, WeightSet } from '../weights';
@@ -132,13 +132,7 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
           if (parts.length > 1) ex.free(...parts);
           const output = await ex.outputFloats(y);
           ex.free(y);
-          return {
-            get output() {
-              return output();
-            },
-            release: output.release,
-            shape: [1, c.channels, c.length],
-          };
+          return pipelineOutput(output, [1, c.channels, c.length]);
         } finally {
           ex.free(x);
         }

@@ -3,7 +3,7 @@ import type { Params } from '../../ops/types';
 import { syntheticAudio } from '../audio';
 import { planChunks } from '../chunking';
 import { ChunkWeights, deviceOverlapAdd } from '../chunked-device';
-import type { PipelineExec } from '../exec';
+import { pipelineOutput, type PipelineExec } from '../exec';
 import type { PipelineInput, PipelineSpec, PreparedPipeline } from '../types';
 import { DeviceWeights, type WeightSet } from '../weights';
 import { dimC, MDX_PARAMS, mdxWeights, resolveMdx, type MdxConfig } from './config';
@@ -85,13 +85,7 @@ export const mdx23c: PipelineSpec<MdxConfig> = {
           // The timed run ends with the values on the host in their storage dtype (decision 22).
           const output = await ex.outputFloats(y);
           ex.free(y);
-          return {
-            get output() {
-              return output();
-            },
-            release: output.release,
-            shape: [c.instruments, channels, frames],
-          };
+          return pipelineOutput(output, [c.instruments, channels, frames]);
         } finally {
           ex.free(x);
         }
