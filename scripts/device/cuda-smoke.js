@@ -16,6 +16,7 @@ const { OPS } = require(path.join(dist, 'ops/catalogue'));
 const { generateInputs } = require(path.join(dist, 'ops/generate'));
 const { planCall } = require(path.join(dist, 'ops/plan-call'));
 const { roundToDType, tensorValues } = require(path.join(dist, 'precision/dtype-values'));
+const { kindStorage } = require(path.join(dist, 'ops/tensor-kind'));
 const { UNIT_ROUNDOFF } = require(path.join(dist, 'precision/tolerance'));
 const { addon } = require(path.join(dist, 'backends/native/addon'));
 
@@ -40,7 +41,6 @@ function report(name, ok, detail) {
 function hostInputs(spec, shapes, params, dtype, seed) {
   const planned = planCall(spec, shapes, params);
   const gen = generateInputs(spec, shapes, planned.params, seed);
-  const storage = dtype === 'tf32' ? 'f32' : dtype === 'int8' ? 'f32' : dtype;
   // Per-input storage where the declarations line up with the inputs (not variadic): a 'wide'
   // input (dequantize_int32's scale) stays f32 in an f16 case.
   const decls = spec.inputs(planned.params);
@@ -51,7 +51,7 @@ function hostInputs(spec, shapes, params, dtype, seed) {
       if (!d || !shape) return null;
       if (d instanceof Int8Array) return { dtype: 'int8', shape, data: d };
       if (d instanceof Int32Array) return { dtype: 'int32', shape, data: d };
-      const st = decls.length === gen.length && decls[i].kind === 'wide' ? 'f32' : storage;
+      const st = kindStorage(decls.length === gen.length ? decls[i].kind : 'float', dtype);
       return { dtype: st, shape, data: roundToDType(d, st) };
     }),
   };

@@ -29,16 +29,27 @@ tar -xJf .webgpu-carry/webgpu-vitest.tar.xz
 export ABW_NATIVE_BUILD=native/build-device/Release
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader | tee -a "$OUT/session.log"
 
-# One bench/pipelines-vs-torch run on cuda in `dt` (f32|f16) for pipelines `only`, PyTorch's
-# variants of that precision, stopped `end` seconds after the call started; logs as `name`.
+# One bench/pipelines-vs-torch run on cuda in `dt` (f32|f16) for pipelines `only`, beside
+# PyTorch's `variants` ('-': eager and compiled fp16 for f16, eager fp32 for f32), stopped `end`
+# seconds after the call started; logs as `name`.
 pipelines_run() {
-  local dt=$1 only=$2 end=$3 name=$4 reps=$5 torch32=$6
+  local dt=$1 only=$2 end=$3 name=$4 reps=$5 variants=$6
+  [ "$variants" = - ] && variants=$([ "$dt" = f16 ] && echo eager-fp16,compile-fp16 || echo eager-fp32)
   local left=$((end - ($(date +%s) - start)))
   log "pipelines $dt: $only ($left s)"
   timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps "$reps" --dtype "$dt" \
-    --variants "$([ "$dt" = f32 ] && echo "$torch32" || echo eager-fp16,compile-fp16)" \
+    --variants "$variants" \
     --only "$only" --out "$W/$name" --torch-io "${TORCH_IO:-host}" ${PROFILE:+--profile} ${NO_TORCH:+--no-torch} >"$W/$name.log" 2>&1
-  log "exit $?"; grep -E "RTF|×|profiled run|^    " "$W/$name.log" | tee -a "$OUT/session.log"
+  log "exit $?"; grep -E "RTF|×|profiled run|library choices|^    " "$W/$name.log" | tee -a "$OUT/session.log"
+  pack
+}
+
+# bench/cuda-vs-torch once, stopped after `secs`; result and log as `name`.
+cuda_vs_torch() {
+  local name=$1 secs=$2
+  timeout "$secs" node bench/cuda-vs-torch/run.js --out "$W/$name.json" >"$W/$name.log" 2>&1
+  log "cuda-vs-torch exit $?"
+  grep -E "ratio" "$W/$name.log" | tee -a "$OUT/session.log"
   pack
 }
 
@@ -84,16 +95,8 @@ if [ "${1:-all}" = ops ]; then
   grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
   pack
   log "bench cuda-vs-torch (twice: the second run shows how far a ratio moves between runs)"
-  timeout 130 node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch.json" >"$W/cuda-vs-torch.log" 2>&1
-  log "exit $?"
-  grep -E "ratio" "$W/cuda-vs-torch.log" | tee -a "$OUT/session.log"
-  pack
-  if [ "${BENCH_TWICE:-1}" = 1 ]; then
-    timeout 90 node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch-2.json" >"$W/cuda-vs-torch-2.log" 2>&1
-    log "exit $?"
-    grep -E "ratio" "$W/cuda-vs-torch-2.log" | tee -a "$OUT/session.log"
-    pack
-  fi
+  cuda_vs_torch cuda-vs-torch 130
+  [ "${BENCH_TWICE:-1}" = 1 ] && cuda_vs_torch cuda-vs-torch-2 90
   if [ "${SESSION_PIPELINES:-mdx23c}" != none ]; then
     pipelines_run f32 "${SESSION_PIPELINES:-mdx23c}" $((SESSION_END - ${MEMCHECK_S:-60} - 130)) pipelines-mdx-f32 1 eager-fp32
     pipelines_run f16 "${SESSION_PIPELINES:-mdx23c}" $((SESSION_END - ${MEMCHECK_S:-60})) pipelines-mdx-f16 1 -
@@ -153,19 +156,9 @@ if [ "${1:-all}" = final ]; then
   (export ABW_CUDA_PINNED=0 NO_TORCH=1; pipelines_run f32 fftconv,bitnet $((SESSION_END - 305)) pipelines-f32-pageable 2 -)
   pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 150)) pipelines-f16 2 -
   pipelines_run f32 mdx23c $((SESSION_END - 75)) pipelines-mdx-f32 1 eager-fp32
-  log "pipelines f16: mdx23c (eager-fp16 only)"
-  left=$((SESSION_END - 10 - ($(date +%s) - start)))
-  timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps 1 --dtype f16 \
-    --variants eager-fp16 --only mdx23c --out "$W/pipelines-mdx-f16" --torch-io "$TORCH_IO" --profile >"$W/pipelines-mdx-f16.log" 2>&1
-  log "exit $?"; grep -E "RTF|×|profiled run|^    " "$W/pipelines-mdx-f16.log" | tee -a "$OUT/session.log"
-  pack
+  pipelines_run f16 mdx23c $((SESSION_END - 10)) pipelines-mdx-f16 1 eager-fp16
   left=$((SESSION_END - ($(date +%s) - start)))
-  if [ "$left" -ge 25 ]; then
-    timeout "$left" node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch.json" >"$W/cuda-vs-torch.log" 2>&1
-    log "cuda-vs-torch exit $?"
-    grep -E "ratio" "$W/cuda-vs-torch.log" | tee -a "$OUT/session.log"
-    pack
-  fi
+  [ "$left" -ge 25 ] && cuda_vs_torch cuda-vs-torch "$left"
   exit 0
 fi
 
@@ -197,10 +190,7 @@ pack
 
 # ---- phase B: one benchmark at a time ------------------------------------------------------
 log "B: bench cuda-vs-torch"
-timeout 110 node bench/cuda-vs-torch/run.js --out "$W/cuda-vs-torch.json" >"$W/cuda-vs-torch.log" 2>&1
-log "exit $?"
-grep -E "ratio" "$W/cuda-vs-torch.log" | tee -a "$OUT/session.log"
-pack
+cuda_vs_torch cuda-vs-torch 110
 
 log "B: bench webgpu-vs-cuda"
 (OUT=$W/webgpu timeout 60 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
