@@ -48,6 +48,11 @@ export function pipelineOutput(values: HostOutput, shape: Shape, extra: Pick<Pip
   };
 }
 
+/** Host values as f64 (exact for every storage dtype). */
+function toF64(v: Float64Array | Int8Array | Int32Array): Float64Array {
+  return v instanceof Float64Array ? v : Float64Array.from(v);
+}
+
 export type SegmentOutcome = { readonly mode: 'one-call'; readonly ops: number } | { readonly mode: 'op-by-op'; readonly reason: string };
 
 export class PipelineExec {
@@ -134,8 +139,7 @@ export class PipelineExec {
   }
 
   async floats(t: DeviceTensor): Promise<Float64Array> {
-    const v = await this.values(t);
-    return v instanceof Float64Array ? v : Float64Array.from(v);
+    return toF64(await this.values(t));
   }
 
   /**
@@ -163,8 +167,7 @@ export class PipelineExec {
     const values = (() => {
       if (!wide) {
         if (released) throw new AbwError('ABW_EINVAL', 'pipeline output read after release(): read it before handing its buffer back');
-        const v = tensorValues(host);
-        wide = v instanceof Float64Array ? v : Float64Array.from(v);
+        wide = toF64(tensorValues(host));
       }
       return wide;
     }) as HostOutput;
