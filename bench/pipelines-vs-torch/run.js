@@ -143,7 +143,7 @@ async function workbench(c, dir) {
         xRealTime: m.xRealTime,
         nativePeakBytes: backend.memory().peakBytes,
         hostStages: spec.hostStages(config),
-        ...(opProfile ? { opProfile: { ...opProfile, entries: opProfile.entries.slice(0, 30) } } : {}),
+        ...(opProfile ? { opProfile: { ...opProfile, entries: opProfile.entries.slice(0, 30), signatures: opProfile.signatures.slice(0, 30) } } : {}),
         ...(choices.length ? { choices } : {}),
         ...(streams ? { streams, streamsEffective: pipelines.effectiveStreams(backend.info().features, streams) } : {}),
       },

@@ -82,6 +82,54 @@ async function sweep(matrixPath) {
   report('sweep', failures === 0, { ran });
 }
 
+// The fused fft_conv stage (a native op, not in the catalogue) equals the composed ops
+// rfft → complex_mul → irfft → add_bias: the cuFFT method (callbacks off/on, 1 and 3 streams) at
+// n = 1024, and at n = 65536 the four-step method (1 and 2 streams) beside cuFFT, with 3 rows so
+// that the last row pair has one row.
+async function fftConvChecks(cuda) {
+  const n = addon();
+  const rnd = (count, k) => Float32Array.from({ length: count }, (_, i) => Math.sin(i * 0.37 + k) * Math.cos(i * 0.011 * k));
+  const geometries = [
+    { B: 2, C: 3, N: 1024, variants: [['off', 1], ['off', 3], ['on', 1], ['on', 3]].map(([callbacks, streams]) => ({ method: 'cufft', callbacks, streams })) },
+    { B: 1, C: 3, N: 65536, variants: [{ method: 'fourstep', streams: 1 }, { method: 'fourstep', streams: 2 }, { method: 'cufft', callbacks: 'off', streams: 1 }] },
+  ];
+  const errs = {};
+  for (const { B, C, N, variants } of geometries) {
+    const nh = N / 2 + 1;
+    const xs = { dtype: 'f32', shape: [B, C, N], data: rnd(B * C * N, 1) };
+    const hs = { dtype: 'f32', shape: [C, nh, 2], data: rnd(C * nh * 2, 2) };
+    const bs = { dtype: 'f32', shape: [C], data: rnd(C, 3) };
+    const [spectrum] = await runOp(cuda, 'rfft', [xs], {}, 'f32');
+    const [prod] = await runOp(cuda, 'complex_mul', [spectrum, hs], {}, 'f32');
+    const [time] = await runOp(cuda, 'irfft', [prod], { n: N }, 'f32');
+    const [want] = await runOp(cuda, 'add_bias', [time, bs], { dim: 1 }, 'f32');
+    const tx = n.tensor('f32', xs.shape, xs.data, 'cuda'), th = n.tensor('f32', hs.shape, hs.data, 'cuda'), tb = n.tensor('f32', bs.shape, bs.data, 'cuda');
+    for (const v of variants) {
+      const key = `n ${N}: ${v.method}${v.callbacks ? `, callbacks ${v.callbacks}` : ''}, ${v.streams} stream${v.streams > 1 ? 's' : ''}`;
+      const ty = n.tensor('f32', xs.shape, null, 'cuda');
+      try {
+        new n.PreparedOp('cuda', 'fft_conv', 'f32', [tx, th, tb], [ty], v).run();
+        errs[key] = maxRelErr(ty.read(), want.data);
+      } catch (e) {
+        errs[key] = `${e.code} ${e.message}`;
+      }
+      ty.free();
+    }
+    [tx, th, tb].forEach((t) => t.free());
+  }
+  report('fft_conv equals rfft → complex_mul → irfft → add_bias', Object.values(errs).every((e) => typeof e === 'number' && e < 1e-5), { maxRelErr: errs });
+  // The four-step method serves one length; any other is a clear error naming the parameter.
+  let code = null, message = '';
+  const x = n.tensor('f32', [1, 1, 1024], null, 'cuda'), h = n.tensor('f32', [1, 513, 2], null, 'cuda'), y = n.tensor('f32', [1, 1, 1024], null, 'cuda');
+  try {
+    new n.PreparedOp('cuda', 'fft_conv', 'f32', [x, h], [y], { method: 'fourstep' });
+  } catch (e) {
+    ({ code, message } = e);
+  }
+  [x, h, y].forEach((t) => t.free());
+  report("fft_conv method 'fourstep' at n = 1024 → a clear error", /EINVAL/.test(code || '') && /method 'fourstep' needs n = 65536/.test(message), { code, message });
+}
+
 function maxRelErr(a, b) {
   let num = 0, den = 0;
   for (let i = 0; i < a.length; i++) {
@@ -167,35 +215,7 @@ async function checks() {
   cuda.free(small);
   cuda.free(x);
 
-  // The fused fft_conv stage (bench only, not a catalogue op) equals the composed ops
-  // rfft → complex_mul → irfft → add_bias, with 1 and 3 streams.
-  const B = 2, C = 3, N = 1024, nh = N / 2 + 1;
-  const rnd = (n, k) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + k) * Math.cos(i * 0.011 * k));
-  const xs = { dtype: 'f32', shape: [B, C, N], data: rnd(B * C * N, 1) };
-  const hs = { dtype: 'f32', shape: [C, nh, 2], data: rnd(C * nh * 2, 2) };
-  const bs = { dtype: 'f32', shape: [C], data: rnd(C, 3) };
-  const [spectrum] = await runOp(cuda, 'rfft', [xs], {}, 'f32');
-  const [prod] = await runOp(cuda, 'complex_mul', [spectrum, hs], {}, 'f32');
-  const [time] = await runOp(cuda, 'irfft', [prod], { n: N }, 'f32');
-  const [want] = await runOp(cuda, 'add_bias', [time, bs], { dim: 1 }, 'f32');
-  const n = addon();
-  const tx = n.tensor('f32', xs.shape, xs.data, 'cuda'), th = n.tensor('f32', hs.shape, hs.data, 'cuda'), tb = n.tensor('f32', bs.shape, bs.data, 'cuda');
-  const errs = {};
-  for (const callbacks of ['off', 'on']) {
-    for (const streams of [1, 3]) {
-      const ty = n.tensor('f32', xs.shape, null, 'cuda');
-      try {
-        new n.PreparedOp('cuda', 'fft_conv', 'f32', [tx, th, tb], [ty], { streams, callbacks }).run();
-        errs[`callbacks ${callbacks}, ${streams} streams`] = maxRelErr(ty.read(), want.data);
-      } catch (e) {
-        errs[`callbacks ${callbacks}, ${streams} streams`] = `${e.code} ${e.message}`;
-      }
-      ty.free();
-    }
-  }
-  [tx, th, tb].forEach((t) => t.free());
-  report('fft_conv equals rfft → complex_mul → irfft → add_bias', Object.values(errs).every((e) => typeof e === 'number' && e < 1e-5), { maxRelErr: errs });
-
+  await fftConvChecks(cuda);
   await bitnetChecks(cuda);
 }
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { getBackend } from '../../kernel-bridge/src/backend/registry';
 import { PipelineExec } from '../../kernel-bridge/src/pipelines/exec';
-import { formatProfile, summarizeProfile } from '../../kernel-bridge/src/pipelines/op-profile';
+import { callSignature, formatProfile, summarizeProfile } from '../../kernel-bridge/src/pipelines/op-profile';
 
 describe('op profile', () => {
   it('summarizes totals heaviest first with shares of the ops sum', () => {
@@ -22,6 +22,25 @@ describe('op profile', () => {
     expect(summarizeProfile([], 0).entries).toEqual([]);
   });
 
+  it('splits the time by call signature: input shapes and the small params', () => {
+    expect(callSignature([[1, 128, 256, 1024], [128, 128, 3, 3], null], { padding: [1, 1], stride: 1, groups: 1, big: new Array(20).fill(0), note: { a: 1 } })).toBe(
+      '[1,128,256,1024] [128,128,3,3] - groups=1 padding=1,1 stride=1',
+    );
+    const p = summarizeProfile(
+      [{ op: 'conv2d', dtype: 'f16', calls: 3, ns: 6e6 }],
+      7e6,
+      [
+        { op: 'conv2d', dtype: 'f16', calls: 1, ns: 1e6, signature: 'small' },
+        { op: 'conv2d', dtype: 'f16', calls: 2, ns: 5e6, signature: 'big' },
+      ],
+    );
+    expect(p.signatures.map((e) => [e.signature, e.calls])).toEqual([
+      ['big', 2],
+      ['small', 1],
+    ]);
+    expect(formatProfile(p)).toMatch(/heaviest call signatures:\n.*conv2d.*big/);
+  });
+
   it('records the ops a pipeline exec runs while on, and nothing after', async () => {
     const backend = getBackend('cpu');
     const ex = new PipelineExec(backend, 'f32');
@@ -34,6 +53,10 @@ describe('op profile', () => {
     expect(p.entries.map((e) => [e.op, e.dtype, e.calls]).sort()).toEqual([
       ['add', 'f32', 1],
       ['relu', 'f32', 2],
+    ]);
+    expect(p.signatures.map((e) => [e.op, e.signature]).sort()).toEqual([
+      ['add', '[2,2] [2,2]'],
+      ['relu', '[2,2]'],
     ]);
     expect(p.opsMs).toBeGreaterThan(0);
     expect(p.wallMs).toBeGreaterThanOrEqual(p.opsMs);

@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ComputeBackend, ComputeDType, DeviceTensor, PreparedCall } from '../backend/types';
 import { AbwError } from '../errors';
 import { isStandIn, NotTraceable, SegmentRecorder } from './segment-trace';
-import { OpProfiler, type OpProfile } from './op-profile';
+import { callSignature, OpProfiler, type OpProfile } from './op-profile';
 import type { Params } from '../ops/types';
 import type { PipelineInput, PipelineOutput } from './types';
 import { kindStorage } from '../ops/tensor-kind';
@@ -252,7 +252,7 @@ export class PipelineExec {
     const t0 = process.hrtime.bigint();
     const outs = await this.backend.run(name, inputs, params, dtype);
     await this.backend.sync();
-    p.add(name, dtype, Number(process.hrtime.bigint() - t0));
+    p.add(name, dtype, Number(process.hrtime.bigint() - t0), callSignature(inputs.map((t) => t?.shape ?? null), params));
     return outs;
   }
 

@@ -6,7 +6,7 @@ import { fftconv } from './fftconv';
 export { effectiveStreams } from './fftconv';
 import { mdx23c } from './mdx23c';
 export { PipelineExec, type ExecTally } from './exec';
-export { formatProfile, summarizeProfile, type OpProfile, type OpProfileEntry } from './op-profile';
+export { callSignature, formatProfile, summarizeProfile, type OpProfile, type OpProfileEntry, type OpSignatureEntry } from './op-profile';
 export { runPipeline, pipelineSupport, type PipelineRun, type RunPipelineOptions } from './run';
 export { measurePipeline, pipelineAsCall, type PipelineMeasurement } from './rtf';
 export { audioInput, syntheticAudio, readWav, parseWav, encodeWav16, audioSeconds, type Audio } from './audio';

@@ -8,12 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "cuda/callbacks/fft_conv_info.h"
 #include "cuda/context.h"
 #include "cuda/fft_plan.h"
-#ifdef ABW_FFT_CONV_LTO
-#include "fft_conv_store_fatbin.h"  // generated: the LTO-IR of callbacks/fft_conv_store.cu
-#endif
 #include "cuda/kernels/common.cuh"
 #include "cuda/op.h"
 
@@ -194,133 +190,7 @@ CallPtr irfft_op(OpArgs& a) {
   return call;
 }
 
-// spec[r][k] = spec[r][k] · h[c][k] / n, and bin 0 gets + bias[c] (a constant added to every
-// output sample is bias·n at DC before the 1/n of the inverse): the spectral multiply, the
-// inverse's scaling and the bias in one pass over the spectrum.
-__global__ void spectral_mul_bias(float2* __restrict__ spec, const float2* __restrict__ h, const float* __restrict__ bias, int64_t r0, int64_t rows, int64_t C, int64_t nh, int64_t n) {
-  const float inv = 1.0f / static_cast<float>(n);
-  ABW_GRID_STRIDE(i, rows * nh) {
-    const int64_t k = i % nh, r = i / nh, c = (r0 + r) % C;
-    const float2 a = spec[i], b = h[c * nh + k];
-    float2 v = make_float2((a.x * b.x - a.y * b.y) * inv, (a.x * b.y + a.y * b.x) * inv);
-    if (k == 0 && bias) v.x += bias[c];
-    spec[i] = v;
-  }
-}
-
-// Whether the forward transforms carry the spectral multiply as a cuFFT LTO store callback
-// (parameter `callbacks`: 'on' requires it, 'off' uses the multiply kernel, 'auto' tries the
-// callback and falls back to the kernel when this build or this cuFFT cannot link it). 'off' is
-// the default: on the H100 with CUDA 13.0 planning with the callback failed (CUFFT_INTERNAL_ERROR,
-// docs/backends/cuda.md), so every prepare would pay a failed JIT link.
-bool use_callbacks(OpArgs& a, int64_t rows, int64_t nh) {
-  const std::string mode = a.p.has("callbacks") && !a.p.is_null("callbacks") ? a.p.s("callbacks") : "off";
-  ABW_CHECK(mode == "auto" || mode == "on" || mode == "off", "EINVAL", a.msg("parameter `callbacks` must be 'auto', 'on' or 'off', got '" + mode + "'"));
-  if (mode == "off") return false;
-#ifdef ABW_FFT_CONV_LTO
-  if (rows * nh < (int64_t{1} << 32)) return true;
-  ABW_CHECK(mode != "on", "EINVAL", a.msg("callbacks: a band's spectrum has 2^32 bins or more (the callback indexes it in 32 bits)"));
-  return false;
-#else
-  ABW_CHECK(mode != "on", "ENOKERNEL", a.msg("callbacks: this build has no LTO callback (bin2c was not found when the CUDA module was built)"));
-  return false;
-#endif
-}
-
-// fft_conv (a fused pipeline stage, not a catalogue op; bench/cuda-vs-torch calls it through
-// the raw addon): y[b][c] = irfft(rfft(x[b][c]) · h[c], n) + bias[c], circular, n = x's length.
-// x [B, C, n] f32, h [C, n/2+1, 2] f32, bias [C] f32 (optional) → y [B, C, n]. The (b, c) rows
-// are split into `streams` bands, each with its own plans on its own stream (fork/join with
-// events), so bands overlap on the GPU. With callbacks, each band is two cuFFT launches and
-// nothing else: the multiply, 1/n and the bias ride on the forward transform's stores.
-CallPtr fft_conv(OpArgs& a) {
-  const DevTensor& X = a.input(0, "x");
-  const DevTensor& Hs = a.input(1, "h");
-  const DevTensor* Bv = a.optional(2);
-  const DevTensor& Y = a.output(0, "out");
-  ABW_CHECK(a.dtype == DType::f32, "EDTYPE", a.msg("fft_conv runs in f32"));
-  ABW_CHECK(X.ndim() == 3, "ESHAPE", a.msg("input `x` must be [B, C, n]"));
-  const int64_t B = X.shape[0], C = X.shape[1], n = X.shape[2], nh = n / 2 + 1;
-  a.check_shape(Hs, {C, nh, 2}, "input `h`");
-  if (Bv) a.check_shape(*Bv, {C}, "input `bias`");
-  a.check_shape(Y, X.shape, "output `out`");
-  Context& cx = ctx();
-  const int64_t rows = B * C;
-  const int64_t streams = std::max<int64_t>(1, std::min<int64_t>(a.p.i("streams", cx.active_streams), rows));
-  ABW_CHECK(streams <= static_cast<int64_t>(cx.streams.size()), "EINVAL", a.msg("parameter `streams` must be at most " + std::to_string(cx.streams.size())));
-  auto spec = std::make_shared<Scratch>(static_cast<size_t>(rows * nh) * 8);
-  struct Band {
-    int64_t r0, r1;
-    std::shared_ptr<FftPlan> fwd, inv;
-  };
-  std::vector<Band> bands;
-  bool fused = use_callbacks(a, rows, nh);
-  const bool required = a.p.has("callbacks") && !a.p.is_null("callbacks") && a.p.s("callbacks") == "on";
-  std::vector<std::shared_ptr<Scratch>> infos;
-  for (int64_t b = 0; b < streams; ++b) {
-    const int64_t r0 = rows * b / streams, r1 = rows * (b + 1) / streams;
-    if (r1 == r0) continue;
-    std::shared_ptr<FftPlan> fwd;
-#ifdef ABW_FFT_CONV_LTO
-    if (fused) {
-      // The callback's parameters live in device memory, one block per band.
-      const FftConvInfo info{static_cast<const float2*>(Hs.data), Bv ? Bv->ptr<float>() : nullptr, static_cast<unsigned>(r0), static_cast<unsigned>(C),
-                             static_cast<unsigned>(nh), 1.0f / static_cast<float>(n)};
-      auto dinfo = std::make_shared<Scratch>(sizeof(FftConvInfo));
-      ABW_CU(cudaMemcpy(dinfo->get(), &info, sizeof info, cudaMemcpyHostToDevice));
-      const FftCallback cb{"abw_fft_conv_store", abw_fft_conv_store_fatbin, sizeof abw_fft_conv_store_fatbin, CUFFT_CB_ST_COMPLEX, dinfo->get()};
-      try {
-        fwd = std::make_shared<FftPlan>(n, CUFFT_R2C, r1 - r0, 1, n, 1, nh, n, nh, &cb);
-        infos.push_back(dinfo);
-      } catch (const Error&) {
-        if (required) throw;
-        fused = false;  // 'auto': this cuFFT would not link the callback; the kernel path it is
-        for (Band& done : bands) done.fwd = std::make_shared<FftPlan>(n, CUFFT_R2C, done.r1 - done.r0, 1, n, 1, nh, n, nh);
-        infos.clear();
-      }
-    }
-#endif
-    if (!fwd) fwd = std::make_shared<FftPlan>(n, CUFFT_R2C, r1 - r0, 1, n, 1, nh, n, nh);
-    bands.push_back({r0, r1, fwd, std::make_shared<FftPlan>(n, CUFFT_C2R, r1 - r0, 1, nh, 1, n, nh, n)});
-  }
-  auto events = std::shared_ptr<std::vector<cudaEvent_t>>(new std::vector<cudaEvent_t>(bands.size() + 1), [](std::vector<cudaEvent_t>* v) {
-    for (auto e : *v) cudaEventDestroy(e);
-    delete v;
-  });
-  for (auto& e : *events) ABW_CU(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
-  auto call = std::make_unique<Call>();
-  call->keep = {spec, events};
-  for (auto& i : infos) call->keep.push_back(i);
-  const float* x = X.ptr<float>();
-  const float2* h = static_cast<const float2*>(Hs.data);
-  const float* bias = Bv ? Bv->ptr<float>() : nullptr;
-  float* y = Y.ptr<float>();
-  call->launch = [=](cudaStream_t s) {
-    Context& c = ctx();
-    float2* sp = spec->as<float2>();
-    if (bands.size() > 1) ABW_CU(cudaEventRecord((*events)[0], s));
-    for (size_t i = 0; i < bands.size(); ++i) {
-      const Band& bd = bands[i];
-      cudaStream_t bs = bands.size() > 1 ? c.streams[i + 1 < c.streams.size() ? i + 1 : 0] : s;
-      if (bands.size() > 1) ABW_CU(cudaStreamWaitEvent(bs, (*events)[0], 0));
-      bd.fwd->exec(bs, x + bd.r0 * n, sp + bd.r0 * nh);
-      if (!fused) {
-        const int64_t cnt = (bd.r1 - bd.r0) * nh;
-        // Bands start at row r0: the channel of local row r is (r0 + r) % C.
-        spectral_mul_bias<<<blocks_for(cnt), kThreads, 0, bs>>>(sp + bd.r0 * nh, h, bias, bd.r0, bd.r1 - bd.r0, C, nh, n);
-      }
-      bd.inv->exec(bs, sp + bd.r0 * nh, y + bd.r0 * n);
-      if (bands.size() > 1) {
-        ABW_CU(cudaEventRecord((*events)[i + 1], bs));
-        ABW_CU(cudaStreamWaitEvent(s, (*events)[i + 1], 0));
-      }
-    }
-  };
-  return call;
-}
-
 }  // namespace
-ABW_CUDA_OP(fft_conv, fft_conv, kF32);
 ABW_CUDA_OP(fft, fft_op, kFloats);
 ABW_CUDA_OP(ifft, ifft_op, kFloats);
 ABW_CUDA_OP(rfft, rfft_op, kFloats);

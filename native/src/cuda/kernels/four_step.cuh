@@ -1,0 +1,210 @@
+// The fft_conv stage's own transform: a four-step FFT of n = 256 × 256 with the spectral product
+// fused into its middle pass. Hand-written because cuFFT cannot do what makes it fast: cuFFT runs
+// a 65536-point transform as several passes over memory and the product can ride only on its
+// first or last pass, so rfft → ·h → irfft costs cuFFT about six passes; here the middle pass holds
+// whole columns of the spectrum (each with its mirror column), so forward columns, product and
+// inverse columns, and the last inverse columns make three passes, each one read and one write.
+// Two real rows travel as one complex signal z = x_a + i·x_b (their spectra are separated by
+// the mirror bin, X_a = (Z[k] + conj Z[−k])/2, X_b = (Z[k] − conj Z[−k])/(2i)), so the packed
+// data is no bigger than the input.
+//
+// Index convention (n = N1·N2, N1 = N2 = 256): time n = n1 + N1·n2, frequency k = k2 + N2·k1.
+//   pass 1 (columns n1): DFT over n2 of z[n1 + N1·n2], times W_n^{n1·k2}  → S[k2][n1]
+//   pass 2 (columns k2): DFT over n1 → Z[k2 + N2·k1]; product with h (and its mirror), 1/n, bias
+//                        at k = 0; inverse DFT over k1, times W_n^{−n1·k2} → S[k2][n1]
+//   pass 3 (columns n1): inverse DFT over k2 → y_a + i·y_b at n1 + N1·n2
+// A 256-point column is 16 threads × 16 registers: thread t holds elements t + 16·r in
+// register r, a 16-point DFT in registers (radix 4 × 4), a twiddle, an exchange through shared
+// memory and a second 16-point DFT; results come back in the same thread/register distribution.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace abw::cuda::four_step {
+
+constexpr int kSide = 256;            // N1 = N2
+constexpr int64_t kN = 65536;         // the transform length this path serves
+constexpr int kLanes = 16;            // threads per 256-point column
+constexpr int kColStride = 273;       // shared float2 per column: 256 + 16 pads (+1 against bank conflicts between columns)
+
+__device__ __forceinline__ float2 cadd(float2 a, float2 b) { return make_float2(a.x + b.x, a.y + b.y); }
+__device__ __forceinline__ float2 csub(float2 a, float2 b) { return make_float2(a.x - b.x, a.y - b.y); }
+__device__ __forceinline__ float2 cmul(float2 a, float2 b) { return make_float2(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
+__device__ __forceinline__ float2 conj(float2 a) { return make_float2(a.x, -a.y); }
+// Forward twiddles are stored; the inverse uses their conjugates.
+template <bool INV> __device__ __forceinline__ float2 twiddle(float2 w) { return INV ? conj(w) : w; }
+// × −i (forward) or × +i (inverse).
+template <bool INV> __device__ __forceinline__ float2 rot(float2 a) { return INV ? make_float2(-a.y, a.x) : make_float2(a.y, -a.x); }
+
+template <bool INV> __device__ __forceinline__ void dft4(float2& a0, float2& a1, float2& a2, float2& a3) {
+  const float2 t0 = cadd(a0, a2), t1 = csub(a0, a2), t2 = cadd(a1, a3), t3 = rot<INV>(csub(a1, a3));
+  a0 = cadd(t0, t2);
+  a2 = csub(t0, t2);
+  a1 = cadd(t1, t3);
+  a3 = csub(t1, t3);
+}
+
+// W_16^e, forward sign (cos, −sin); compile-time e after unrolling.
+__device__ __forceinline__ float2 w16(int e) {
+  constexpr float c[16] = {1.0f, 0.92387953251128674f, 0.70710678118654752f, 0.38268343236508978f, 0.0f, -0.38268343236508978f, -0.70710678118654752f, -0.92387953251128674f,
+                           -1.0f, -0.92387953251128674f, -0.70710678118654752f, -0.38268343236508978f, 0.0f, 0.38268343236508978f, 0.70710678118654752f, 0.92387953251128674f};
+  return make_float2(c[e & 15], -c[(e + 12) & 15]);  // sin θ = cos(θ − π/2)
+}
+
+// In-register 16-point DFT: v[m] → v[k]. Radix 4 × 4 with m = m1 + 4·m2, k = k2 + 4·k1.
+template <bool INV> __device__ __forceinline__ void dft16(float2 (&v)[16]) {
+#pragma unroll
+  for (int m1 = 0; m1 < 4; ++m1) dft4<INV>(v[m1], v[m1 + 4], v[m1 + 8], v[m1 + 12]);  // v[m1 + 4·k2]
+#pragma unroll
+  for (int m1 = 1; m1 < 4; ++m1)
+#pragma unroll
+    for (int k2 = 1; k2 < 4; ++k2) v[m1 + 4 * k2] = cmul(v[m1 + 4 * k2], twiddle<INV>(w16(m1 * k2)));
+#pragma unroll
+  for (int k2 = 0; k2 < 4; ++k2) dft4<INV>(v[4 * k2], v[4 * k2 + 1], v[4 * k2 + 2], v[4 * k2 + 3]);  // v[k1 + 4·k2] = X[k2 + 4·k1]
+  float2 t[16];
+#pragma unroll
+  for (int i = 0; i < 16; ++i) t[i] = v[i];
+#pragma unroll
+  for (int k1 = 0; k1 < 4; ++k1)
+#pragma unroll
+    for (int k2 = 0; k2 < 4; ++k2) v[k2 + 4 * k1] = t[k1 + 4 * k2];
+}
+
+// Shared-memory slot of element i of a column: one pad per 16 so that the strided reads of the
+// second half hit distinct banks.
+__device__ __forceinline__ int slot(int i) { return i + (i >> 4); }
+
+// 256-point DFT of one column held by 16 threads (lane t, v[r] = element t + 16·r); `col` is
+// the column's shared buffer, `tw256` the 256 forward twiddles W_256^e. Every thread of the
+// block must call it (it synchronises the block).
+template <bool INV> __device__ __forceinline__ void dft256(float2 (&v)[16], float2* col, int t, const float2* __restrict__ tw256) {
+  dft16<INV>(v);  // over r: v[ka] = Σ_r x[t + 16r]·W16^{r·ka}
+  __syncthreads();  // the buffer may still be read from an earlier use
+#pragma unroll
+  for (int ka = 0; ka < 16; ++ka) col[slot(t + 16 * ka)] = ka == 0 ? v[0] : cmul(v[ka], twiddle<INV>(__ldg(tw256 + t * ka)));
+  __syncthreads();
+#pragma unroll
+  for (int j = 0; j < 16; ++j) v[j] = col[slot(j + 16 * t)];
+  dft16<INV>(v);  // v[kb] = X[t + 16·kb]
+}
+
+// Pass 1: block = 16 columns n1 (lane c, fastest) × 16 threads; grid.x = pairs × 16 column groups.
+// z[n1 + 256·n2] = x[2p][·] + i·x[2p+1][·] (zero when row 2p+1 does not exist).
+__global__ void __launch_bounds__(256) pass_columns_forward(const float* __restrict__ x, float2* __restrict__ s, const float2* __restrict__ tw256,
+                                                            const float2* __restrict__ twn, int64_t p0, int64_t rows) {
+  __shared__ float2 buf[16 * kColStride];
+  const int c = threadIdx.x & 15, t = threadIdx.x >> 4;
+  const int64_t p = p0 + blockIdx.x / 16;
+  const int n1 = (blockIdx.x % 16) * 16 + c;
+  const float* xa = x + 2 * p * kN;
+  const bool has_b = 2 * p + 1 < rows;
+  float2 v[16];
+#pragma unroll
+  for (int r = 0; r < 16; ++r) {
+    const int i = n1 + kSide * (t + 16 * r);
+    v[r] = make_float2(__ldg(xa + i), has_b ? __ldg(xa + kN + i) : 0.0f);
+  }
+  dft256<false>(v, buf + c * kColStride, t, tw256);
+  float2* sp = s + p * kN;
+#pragma unroll
+  for (int r = 0; r < 16; ++r) {
+    const int k2 = t + 16 * r;
+    sp[k2 * kSide + n1] = cmul(v[r], __ldg(twn + ((n1 * k2) & (kN - 1))));
+  }
+}
+
+// Pass 2: block = 8 pairs × 2 columns (k2 = g and its mirror 256 − g) × 16 lanes (fastest);
+// grid = (⌈pairs/8⌉, 129). Consecutive blocks take the same columns of successive pairs, so the
+// filter bins those columns need stay in L2.
+struct SpectralArgs {
+  const float2* h;     // [C, nh] one-sided filter spectra
+  const float* bias;   // [C] or nullptr
+  int64_t p0, p1;      // this band's pairs
+  int64_t rows;        // B·C
+  int channels;        // C
+  float scale;         // 1/n
+};
+
+// h_c at any bin k of the full spectrum (a real filter's spectrum is conjugate-symmetric).
+__device__ __forceinline__ float2 filter_bin(const float2* __restrict__ hc, int k) {
+  constexpr int half = static_cast<int>(kN / 2);
+  return k <= half ? __ldg(hc + k) : conj(__ldg(hc + (static_cast<int>(kN) - k)));
+}
+
+__global__ void __launch_bounds__(256) pass_spectral_product(float2* __restrict__ s, const float2* __restrict__ tw256, const float2* __restrict__ twn, SpectralArgs a) {
+  __shared__ float2 buf[16 * kColStride];
+  const int t = threadIdx.x & 15, col = threadIdx.x >> 4, side = col & 1;
+  const int64_t p = a.p0 + static_cast<int64_t>(blockIdx.x) * 8 + (col >> 1);
+  const bool active = p < a.p1;
+  const int g = static_cast<int>(blockIdx.y);
+  const int k2 = side ? (kSide - g) & (kSide - 1) : g;
+  float2* sp = s + (active ? p : a.p0) * kN;
+  float2* mine = buf + col * kColStride;
+  float2 v[16];
+#pragma unroll
+  for (int r = 0; r < 16; ++r) v[r] = active ? sp[k2 * kSide + t + 16 * r] : make_float2(0.f, 0.f);
+  dft256<false>(v, mine, t, tw256);  // v[r] = Z[k2 + 256·k1], k1 = t + 16·r
+  __syncthreads();
+#pragma unroll
+  for (int r = 0; r < 16; ++r) mine[slot(t + 16 * r)] = v[r];
+  __syncthreads();
+  // The mirror bin −k of k = k2 + 256·k1 lies in the partner column (the other side; for
+  // g = 0 and g = 128 both sides hold the same column): k1' = 255 − k1, or (256 − k1) mod 256
+  // in column 0.
+  const float2* partner = buf + (col ^ 1) * kColStride;
+  const int64_t ra = 2 * p, rb = 2 * p + 1;
+  const bool has_b = rb < a.rows;
+  const float2* ha = a.h + (ra % a.channels) * (kN / 2 + 1);
+  const float2* hb = a.h + (rb % a.channels) * (kN / 2 + 1);
+#pragma unroll
+  for (int r = 0; r < 16; ++r) {
+    const int k1 = t + 16 * r;
+    const int k1m = k2 == 0 ? (kSide - k1) & (kSide - 1) : kSide - 1 - k1;
+    const float2 z = v[r], zm = conj(partner[slot(k1m)]);
+    const int k = k2 + kSide * k1;
+    const float2 xa = make_float2(0.5f * (z.x + zm.x), 0.5f * (z.y + zm.y));
+    const float2 xb = make_float2(0.5f * (z.y - zm.y), -0.5f * (z.x - zm.x));  // (z − zm)/(2i)
+    const float2 ya = cmul(xa, filter_bin(ha, k));
+    const float2 yb = has_b ? cmul(xb, filter_bin(hb, k)) : make_float2(0.f, 0.f);
+    float2 w = make_float2((ya.x - yb.y) * a.scale, (ya.y + yb.x) * a.scale);  // (ya + i·yb)/n
+    if (k == 0 && a.bias) {
+      w.x += __ldg(a.bias + ra % a.channels);
+      if (has_b) w.y += __ldg(a.bias + rb % a.channels);
+    }
+    v[r] = w;
+  }
+  dft256<true>(v, mine, t, tw256);  // v[r] = c[n1], n1 = t + 16·r (its first barrier guards the partner reads)
+  // Columns 0 and 128 are their own mirror: both sides computed them, one writes.
+  if (active && !(side && k2 == g)) {
+#pragma unroll
+    for (int r = 0; r < 16; ++r) {
+      const int n1 = t + 16 * r;
+      sp[k2 * kSide + n1] = cmul(v[r], conj(__ldg(twn + ((n1 * k2) & (kN - 1)))));
+    }
+  }
+}
+
+// Pass 3: like pass 1 over columns n1; inverse DFT over k2 → y[2p][n1 + 256·n2] = re,
+// y[2p+1][…] = im.
+__global__ void __launch_bounds__(256) pass_columns_inverse(const float2* __restrict__ s, float* __restrict__ y, const float2* __restrict__ tw256, int64_t p0, int64_t rows) {
+  __shared__ float2 buf[16 * kColStride];
+  const int c = threadIdx.x & 15, t = threadIdx.x >> 4;
+  const int64_t p = p0 + blockIdx.x / 16;
+  const int n1 = (blockIdx.x % 16) * 16 + c;
+  const float2* sp = s + p * kN;
+  float2 v[16];
+#pragma unroll
+  for (int r = 0; r < 16; ++r) v[r] = sp[(t + 16 * r) * kSide + n1];
+  dft256<true>(v, buf + c * kColStride, t, tw256);
+  float* ya = y + 2 * p * kN;
+  const bool has_b = 2 * p + 1 < rows;
+#pragma unroll
+  for (int r = 0; r < 16; ++r) {
+    const int i = n1 + kSide * (t + 16 * r);
+    ya[i] = v[r].x;
+    if (has_b) ya[kN + i] = v[r].y;
+  }
+}
+
+}  // namespace abw::cuda::four_step
