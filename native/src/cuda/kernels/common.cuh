@@ -7,6 +7,8 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <initializer_list>
+#include <type_traits>
 
 #include "common/dtype.h"
 #include "common/error.h"
@@ -42,6 +44,59 @@ inline unsigned blocks_for(int64_t n, int threads = kThreads) {
     case ::abw::DType::bf16: { using T = __nv_bfloat16; __VA_ARGS__; break; }                 \
     default: ::abw::fail("EDTYPE", "cuda kernels take f32, f16 or bf16");                     \
   }
+
+// 16-byte vectors of storage (4 f32 or 8 f16/bf16), widened to f32 in registers: memory-bound
+// kernels move 16 bytes per load instead of 2–4, which is what reaches the GPU's bandwidth.
+template <class T> struct Vec16 {
+  static constexpr int n = 16 / static_cast<int>(sizeof(T));
+};
+__device__ __forceinline__ void unpack(const uint4& u, float (&f)[4]) {
+  f[0] = __uint_as_float(u.x), f[1] = __uint_as_float(u.y), f[2] = __uint_as_float(u.z), f[3] = __uint_as_float(u.w);
+}
+__device__ __forceinline__ void unpack(const uint4& u, float (&f)[8], __half) {
+  const __half2* h = reinterpret_cast<const __half2*>(&u);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 v = __half22float2(h[i]);
+    f[2 * i] = v.x, f[2 * i + 1] = v.y;
+  }
+}
+__device__ __forceinline__ void unpack(const uint4& u, float (&f)[8], __nv_bfloat16) {
+  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&u);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 v = __bfloat1622float2(h[i]);
+    f[2 * i] = v.x, f[2 * i + 1] = v.y;
+  }
+}
+template <class T> __device__ __forceinline__ void load_vec(const T* p, float (&f)[Vec16<T>::n]) {
+  const uint4 u = __ldg(reinterpret_cast<const uint4*>(p));
+  if constexpr (sizeof(T) == 4) unpack(u, f);
+  else unpack(u, f, T{});
+}
+template <class T> __device__ __forceinline__ void store_vec(T* p, const float (&f)[Vec16<T>::n]) {
+  if constexpr (sizeof(T) == 4) {
+    *reinterpret_cast<float4*>(p) = make_float4(f[0], f[1], f[2], f[3]);
+  } else {
+    uint4 u;
+    if constexpr (std::is_same_v<T, __half>) {
+      __half2* h = reinterpret_cast<__half2*>(&u);
+#pragma unroll
+      for (int i = 0; i < 4; ++i) h[i] = __floats2half2_rn(f[2 * i], f[2 * i + 1]);
+    } else {
+      __nv_bfloat162* h = reinterpret_cast<__nv_bfloat162*>(&u);
+#pragma unroll
+      for (int i = 0; i < 4; ++i) h[i] = __floats2bfloat162_rn(f[2 * i], f[2 * i + 1]);
+    }
+    *reinterpret_cast<uint4*>(p) = u;
+  }
+}
+// Whether every pointer is 16-byte aligned (vector loads and stores need it).
+inline bool aligned16(std::initializer_list<const void*> ps) {
+  for (const void* p : ps)
+    if (reinterpret_cast<uintptr_t>(p) % 16) return false;
+  return true;
+}
 
 // Up to 8-D index arithmetic for broadcast / strided access, passed by value to kernels.
 struct Dims {

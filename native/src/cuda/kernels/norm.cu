@@ -1,11 +1,19 @@
-// cuda normalisation: one block per statistics group (a layer_norm row, an instance (n, c), a
-// group_norm (n, g)); two passes over the group (mean, then squared deviations) accumulated in
-// double per thread and reduced across the block, biased variance, then one scale-and-shift
-// pass. batch_norm (and instance_norm from running statistics) is a per-channel affine.
+// cuda normalisation over statistics groups (a layer_norm row, an instance (n, c), a group_norm
+// (n, g)), biased variance, accumulated in double:
+// - small groups: one block per group; two passes (mean, then squared deviations) and one
+//   scale-and-shift pass;
+// - large groups (an instance of a spectrogram: 262144 values, and only as many groups as
+//   channels): one block per group would leave most SMs idle, so each group is split into
+//   chunks, one block each: a partials pass (sums of x − x₀ and (x − x₀)² per chunk; the shift by
+//   the group's first value keeps the one-pass variance exact enough for any mean), then a pass
+//   in which every block reduces its group's partials and normalises its chunk — two reads and
+//   one write, with 16-byte vector loads where aligned.
+// batch_norm (and instance_norm from running statistics) is a per-channel affine.
 #include <cmath>
 #include <memory>
 #include <string>
 
+#include "cuda/context.h"
 #include "cuda/kernels/common.cuh"
 #include "cuda/op.h"
 
@@ -74,12 +82,117 @@ const void* opt_vec(OpArgs& a, size_t i, int64_t n, const char* what) {
   return t->data;
 }
 
+// Large groups: chunk `c` of group `g` is [c·chunk, min(len, (c+1)·chunk)).
+constexpr int64_t kChunk = 8192;
+
+template <class T, bool VEC>
+__global__ void chunk_partials(const T* __restrict__ x, double2* __restrict__ part, int64_t len) {
+  __shared__ double red[33];
+  const int64_t g = blockIdx.y, c0 = static_cast<int64_t>(blockIdx.x) * kChunk, c1 = min(len, c0 + kChunk);
+  const T* xg = x + g * len;
+  const float k = ld(xg[0]);
+  double s = 0, q = 0;
+  if constexpr (VEC) {
+    constexpr int V = Vec16<T>::n;
+    for (int64_t i = c0 + static_cast<int64_t>(threadIdx.x) * V; i < c1; i += static_cast<int64_t>(blockDim.x) * V) {
+      float f[V];
+      load_vec(xg + i, f);
+      float fs = 0, fq = 0;  // V values in f32, then into the double sums
+#pragma unroll
+      for (int j = 0; j < V; ++j) {
+        const float d = f[j] - k;
+        fs += d;
+        fq = fmaf(d, d, fq);
+      }
+      s += fs;
+      q += fq;
+    }
+  } else {
+    for (int64_t i = c0 + threadIdx.x; i < c1; i += blockDim.x) {
+      const double d = static_cast<double>(ld(xg[i]) - k);
+      s += d;
+      q += d * d;
+    }
+  }
+  s = block_sum(s, red);
+  q = block_sum(q, red);
+  if (threadIdx.x == 0) part[g * gridDim.x + blockIdx.x] = make_double2(s, q);
+}
+
+template <class T, bool VEC>
+__global__ void chunk_normalize(const T* __restrict__ x, T* __restrict__ y, const T* __restrict__ w, const T* __restrict__ b, const double2* __restrict__ part,
+                                int64_t len, double eps, int64_t aff_div, int64_t groups_per_sample, int64_t ch_per_group) {
+  __shared__ double red[33];
+  const int64_t g = blockIdx.y, c0 = static_cast<int64_t>(blockIdx.x) * kChunk, c1 = min(len, c0 + kChunk);
+  const T* xg = x + g * len;
+  T* yg = y + g * len;
+  double s = 0, q = 0;
+  for (unsigned i = threadIdx.x; i < gridDim.x; i += blockDim.x) {
+    const double2 p = part[g * gridDim.x + i];
+    s += p.x;
+    q += p.y;
+  }
+  s = block_sum(s, red) / static_cast<double>(len);
+  q = block_sum(q, red) / static_cast<double>(len);
+  const float mean = static_cast<float>(static_cast<double>(ld(xg[0])) + s);
+  const float rstd = static_cast<float>(1.0 / sqrt(fmax(q - s * s, 0.0) + eps));
+  // Instance norm: the whole group is one channel (aff_div = len); layer norm: per element.
+  const bool one_channel = aff_div == len;
+  const int64_t base = (g % groups_per_sample) * ch_per_group;
+  const float scale0 = one_channel ? rstd * (w ? ld(w[base]) : 1.f) : rstd, shift0 = one_channel && b ? ld(b[base]) : 0.f;
+  auto affine = [&](int64_t i, float v) {
+    if (one_channel) return (v - mean) * scale0 + shift0;
+    const int64_t kk = aff_div ? base + i / aff_div : i;
+    return (v - mean) * rstd * (w ? ld(w[kk]) : 1.f) + (b ? ld(b[kk]) : 0.f);
+  };
+  if constexpr (VEC) {
+    constexpr int V = Vec16<T>::n;
+    for (int64_t i = c0 + static_cast<int64_t>(threadIdx.x) * V; i < c1; i += static_cast<int64_t>(blockDim.x) * V) {
+      float f[V];
+      load_vec(xg + i, f);
+#pragma unroll
+      for (int j = 0; j < V; ++j) f[j] = affine(i + j, f[j]);
+      store_vec(yg + i, f);
+    }
+  } else {
+    for (int64_t i = c0 + threadIdx.x; i < c1; i += blockDim.x) yg[i] = st<T>(affine(i, ld(xg[i])));
+  }
+}
+
+// Groups at least this long, and too few of them to fill the GPU with one block each, split.
+bool split_groups(int64_t groups, int64_t len) { return len >= 4 * kChunk && groups < 1024; }
+
 CallPtr group_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const void* w, const void* b, int64_t groups, int64_t len, double eps,
                    int64_t aff_div, int64_t gps, int64_t cpg) {
   const void* x = X.data;
   void* y = Y.data;
   const DType dt = a.dtype;
   auto call = std::make_unique<Call>();
+  if (groups > 0 && len > 0 && split_groups(groups, len)) {
+    const int64_t chunks = (len + kChunk - 1) / kChunk;
+    ABW_CHECK(groups <= 65535, "ESHAPE", a.msg("too many statistics groups for one launch"));
+    auto part = std::make_shared<Scratch>(static_cast<size_t>(groups * chunks) * sizeof(double2));
+    call->keep = {part};
+    const bool vec = aligned16({x, y}) && len % 8 == 0;  // every group and chunk starts on a 16-byte boundary
+    call->launch = [=](cudaStream_t s) {
+      const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(groups));
+      ABW_FLOAT_DISPATCH(dt, {
+        const T* xt = static_cast<const T*>(x);
+        T* yt = static_cast<T*>(y);
+        const T* wt = static_cast<const T*>(w);
+        const T* bt = static_cast<const T*>(b);
+        double2* pt = part->as<double2>();
+        if (vec) {
+          chunk_partials<T, true><<<grid, kThreads, 0, s>>>(xt, pt, len);
+          chunk_normalize<T, true><<<grid, kThreads, 0, s>>>(xt, yt, wt, bt, pt, len, eps, aff_div, gps, cpg);
+        } else {
+          chunk_partials<T, false><<<grid, kThreads, 0, s>>>(xt, pt, len);
+          chunk_normalize<T, false><<<grid, kThreads, 0, s>>>(xt, yt, wt, bt, pt, len, eps, aff_div, gps, cpg);
+        }
+      });
+    };
+    return call;
+  }
   call->launch = [=](cudaStream_t s) {
     if (groups == 0 || len == 0) return;
     const int threads = len >= 4096 ? 512 : 256;
