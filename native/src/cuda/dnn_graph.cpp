@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "common/error.h"
 #include "cuda/check.h"
@@ -76,7 +77,8 @@ class ConvPlan {
  public:
   cudnnHandle_t handle = nullptr;
   ConvShape::Kind kind = ConvShape::forward;
-  std::vector<Desc> graph;  // tensors, convolution, operation, operation graph
+  bool bias = false;        // the graph adds a per-channel bias (its variant pack has one more tensor)
+  std::vector<Desc> graph;  // tensors, convolution, operations, operation graph
   std::unique_ptr<Desc> config, plan;
   PlanInfo info;
 };
@@ -85,19 +87,27 @@ const PlanInfo& plan_info(const ConvPlan& p) { return p.info; }
 
 namespace {
 
-// The unique ids of the graph's three tensors, in the variant pack too.
-constexpr int64_t kX = 1, kW = 2, kY = 3;
-// Candidate plans timed per shape: the heuristics' order is good enough beyond the first few.
-// f16/bf16 time a few more: there the plan races the legacy API's best algorithm (conv.cu), and
-// the search runs once per geometry.
-int max_timed(ConvMode m) { return m == ConvMode::tf32 ? 6 : 10; }
+// The unique ids of the graph's tensors, in the variant pack too (kConvOut is virtual: the
+// convolution's f32 result before the bias, never in memory).
+constexpr int64_t kX = 1, kW = 2, kY = 3, kConvOut = 4, kBias = 5;
+// Candidate plans timed per graph, at most: the distinct configs of heuristics A, B and
+// FALLBACK that the mode accepts, in that order. The engine that the first heuristic ranks
+// first is not always the fastest (H100, tf32 conv1d: PyTorch's conv ran ~0.56 ms against the
+// 0.63 ms of the best of the first four), so the search goes well past the first few.
+constexpr int kMaxTimed = 16;
+// Plans finalised at most, built or not: bounds the search where many configs don't cover the shape.
+constexpr int kMaxTried = 40;
+// The fastest few of the first pass (three calls each) are timed again, interleaved: with many
+// candidates, the minimum of noisy times favours the lucky one.
+constexpr int kFinalists = 3;
+constexpr int kFirstReps = 3, kFinalReps = 10, kFinalRounds = 2;
 
 // The data type of x, w and y.
 cudnnDataType_t data_type(ConvMode m) {
   return m == ConvMode::f16 ? CUDNN_DATA_HALF : m == ConvMode::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
 }
 
-Desc tensor(int64_t uid, const std::array<int64_t, 4>& dims, int64_t alignment, cudnnDataType_t dt) {
+Desc tensor(int64_t uid, const std::array<int64_t, 4>& dims, int64_t alignment, cudnnDataType_t dt, bool is_virtual = false) {
   Desc t(CUDNN_BACKEND_TENSOR_DESCRIPTOR, "cudnnBackendCreateDescriptor(TENSOR)");
   t.set(CUDNN_ATTR_TENSOR_DATA_TYPE, CUDNN_TYPE_DATA_TYPE, 1, &dt, "cudnnBackendSetAttribute(TENSOR_DATA_TYPE)");
   t.set_ints(CUDNN_ATTR_TENSOR_DIMENSIONS, {dims[0], dims[1], dims[2], dims[3]}, "cudnnBackendSetAttribute(TENSOR_DIMENSIONS)");
@@ -105,18 +115,34 @@ Desc tensor(int64_t uid, const std::array<int64_t, 4>& dims, int64_t alignment, 
   t.set_ints(CUDNN_ATTR_TENSOR_STRIDES, {dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1}, "cudnnBackendSetAttribute(TENSOR_STRIDES)");
   t.set(CUDNN_ATTR_TENSOR_UNIQUE_ID, CUDNN_TYPE_INT64, 1, &uid, "cudnnBackendSetAttribute(TENSOR_UNIQUE_ID)");
   t.set(CUDNN_ATTR_TENSOR_BYTE_ALIGNMENT, CUDNN_TYPE_INT64, 1, &alignment, "cudnnBackendSetAttribute(TENSOR_BYTE_ALIGNMENT)");
+  if (is_virtual) {
+    const bool v = true;
+    t.set(CUDNN_ATTR_TENSOR_IS_VIRTUAL, CUDNN_TYPE_BOOLEAN, 1, &v, "cudnnBackendSetAttribute(TENSOR_IS_VIRTUAL)");
+  }
   t.finalize("cudnnBackendFinalize(TENSOR)");
   return t;
 }
 
-// x, w, y, the convolution, its operation and the operation graph, in that order. The tensors
-// are of `conv_mode`'s data type; the convolution computes in f32 whatever the mode.
-std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s, ConvMode conv_mode) {
+// x, w, y, the convolution, its operation and the operation graph, in that order; with a bias
+// (`bias_alignment` > 0) the convolution's virtual f32 result, the bias [1, C, 1, 1], the
+// pointwise descriptor and the pointwise add come before the graph. The tensors are of
+// `conv_mode`'s data type; the convolution computes in f32 whatever the mode.
+std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s, ConvMode conv_mode, int64_t bias_alignment) {
   std::vector<Desc> g;
   const cudnnDataType_t dt = data_type(conv_mode);
+  const bool fwd = s.kind == ConvShape::forward;
+  const bool with_bias = bias_alignment > 0;
   g.push_back(tensor(kX, s.x, s.alignment, dt));
   g.push_back(tensor(kW, s.w, s.alignment, dt));
   g.push_back(tensor(kY, s.y, s.alignment, dt));
+  // What the operation writes: y forward, dx (our output) for the data gradient.
+  const std::array<int64_t, 4>& out_dims = fwd ? s.y : s.x;
+  const size_t out_at = fwd ? 2 : 0;
+  if (with_bias) {
+    g.push_back(tensor(kConvOut, out_dims, s.alignment, CUDNN_DATA_FLOAT, true));
+    g.push_back(tensor(kBias, {1, out_dims[1], 1, 1}, bias_alignment, dt));
+  }
+  const size_t conv_out_at = with_bias ? 3 : out_at;
 
   Desc conv(CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR, "cudnnBackendCreateDescriptor(CONVOLUTION)");
   const cudnnDataType_t comp = CUDNN_DATA_FLOAT;
@@ -131,20 +157,19 @@ std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s, ConvMode conv
   conv.set_ints(CUDNN_ATTR_CONVOLUTION_DILATIONS, {s.dilation[0], s.dilation[1]}, "cudnnBackendSetAttribute(CONVOLUTION_DILATIONS)");
   conv.finalize("cudnnBackendFinalize(CONVOLUTION)");
 
-  // alpha 1, beta 0: the bias is added afterwards (conv.cu), as PyTorch does.
+  // alpha 1, beta 0: a bias is either the graph's pointwise add or added afterwards (conv.cu).
   const float alpha = 1.f, beta = 0.f;
-  const bool fwd = s.kind == ConvShape::forward;
   Desc op(fwd ? CUDNN_BACKEND_OPERATION_CONVOLUTION_FORWARD_DESCRIPTOR : CUDNN_BACKEND_OPERATION_CONVOLUTION_BACKWARD_DATA_DESCRIPTOR,
           "cudnnBackendCreateDescriptor(OPERATION_CONVOLUTION)");
   if (fwd) {
     op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_X, g[0], "cudnnBackendSetAttribute(CONVOLUTION_FORWARD_X)");
     op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_W, g[1], "cudnnBackendSetAttribute(CONVOLUTION_FORWARD_W)");
-    op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_Y, g[2], "cudnnBackendSetAttribute(CONVOLUTION_FORWARD_Y)");
+    op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_Y, g[conv_out_at], "cudnnBackendSetAttribute(CONVOLUTION_FORWARD_Y)");
     op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_CONV_DESC, conv, "cudnnBackendSetAttribute(CONVOLUTION_FORWARD_CONV_DESC)");
     op.set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_ALPHA, CUDNN_TYPE_FLOAT, 1, &alpha, "cudnnBackendSetAttribute(CONVOLUTION_FORWARD_ALPHA)");
     op.set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_BETA, CUDNN_TYPE_FLOAT, 1, &beta, "cudnnBackendSetAttribute(CONVOLUTION_FORWARD_BETA)");
   } else {
-    op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_DX, g[0], "cudnnBackendSetAttribute(CONVOLUTION_BWD_DATA_DX)");
+    op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_DX, g[conv_out_at], "cudnnBackendSetAttribute(CONVOLUTION_BWD_DATA_DX)");
     op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_W, g[1], "cudnnBackendSetAttribute(CONVOLUTION_BWD_DATA_W)");
     op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_DY, g[2], "cudnnBackendSetAttribute(CONVOLUTION_BWD_DATA_DY)");
     op.set_desc(CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_CONV_DESC, conv, "cudnnBackendSetAttribute(CONVOLUTION_BWD_DATA_CONV_DESC)");
@@ -153,8 +178,31 @@ std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s, ConvMode conv
   }
   op.finalize("cudnnBackendFinalize(OPERATION_CONVOLUTION)");
 
+  std::vector<cudnnBackendDescriptor_t> ops = {op.get()};
+  if (with_bias) {
+    // out = conv_out + bias, broadcast over n, h and w, computed in f32.
+    Desc pw(CUDNN_BACKEND_POINTWISE_DESCRIPTOR, "cudnnBackendCreateDescriptor(POINTWISE)");
+    const cudnnPointwiseMode_t add = CUDNN_POINTWISE_ADD;
+    pw.set(CUDNN_ATTR_POINTWISE_MODE, CUDNN_TYPE_POINTWISE_MODE, 1, &add, "cudnnBackendSetAttribute(POINTWISE_MODE)");
+    pw.set(CUDNN_ATTR_POINTWISE_MATH_PREC, CUDNN_TYPE_DATA_TYPE, 1, &comp, "cudnnBackendSetAttribute(POINTWISE_MATH_PREC)");
+    pw.finalize("cudnnBackendFinalize(POINTWISE)");
+    Desc pw_op(CUDNN_BACKEND_OPERATION_POINTWISE_DESCRIPTOR, "cudnnBackendCreateDescriptor(OPERATION_POINTWISE)");
+    const float one = 1.f;
+    pw_op.set_desc(CUDNN_ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR, pw, "cudnnBackendSetAttribute(OPERATION_POINTWISE_PW_DESCRIPTOR)");
+    pw_op.set_desc(CUDNN_ATTR_OPERATION_POINTWISE_XDESC, g[3], "cudnnBackendSetAttribute(OPERATION_POINTWISE_XDESC)");
+    pw_op.set_desc(CUDNN_ATTR_OPERATION_POINTWISE_BDESC, g[4], "cudnnBackendSetAttribute(OPERATION_POINTWISE_BDESC)");
+    pw_op.set_desc(CUDNN_ATTR_OPERATION_POINTWISE_YDESC, g[out_at], "cudnnBackendSetAttribute(OPERATION_POINTWISE_YDESC)");
+    pw_op.set(CUDNN_ATTR_OPERATION_POINTWISE_ALPHA1, CUDNN_TYPE_FLOAT, 1, &one, "cudnnBackendSetAttribute(OPERATION_POINTWISE_ALPHA1)");
+    pw_op.set(CUDNN_ATTR_OPERATION_POINTWISE_ALPHA2, CUDNN_TYPE_FLOAT, 1, &one, "cudnnBackendSetAttribute(OPERATION_POINTWISE_ALPHA2)");
+    pw_op.finalize("cudnnBackendFinalize(OPERATION_POINTWISE)");
+    ops.push_back(pw_op.get());
+    g.push_back(std::move(pw));
+    g.push_back(std::move(pw_op));
+  }
+
   Desc graph(CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR, "cudnnBackendCreateDescriptor(OPERATIONGRAPH)");
-  graph.set_desc(CUDNN_ATTR_OPERATIONGRAPH_OPS, op, "cudnnBackendSetAttribute(OPERATIONGRAPH_OPS)");
+  graph.set(CUDNN_ATTR_OPERATIONGRAPH_OPS, CUDNN_TYPE_BACKEND_DESCRIPTOR, static_cast<int64_t>(ops.size()), ops.data(),
+            "cudnnBackendSetAttribute(OPERATIONGRAPH_OPS)");
   graph.set(CUDNN_ATTR_OPERATIONGRAPH_HANDLE, CUDNN_TYPE_HANDLE, 1, &h, "cudnnBackendSetAttribute(OPERATIONGRAPH_HANDLE)");
   graph.finalize("cudnnBackendFinalize(OPERATIONGRAPH)");
   g.push_back(std::move(conv));
@@ -189,8 +237,44 @@ std::vector<std::unique_ptr<Desc>> heuristic_configs(const Desc& graph, cudnnBac
 struct EngineNotes {
   int64_t index = -1;
   bool tensor_core = false, down_convert = false, reduced_reduction = false;
-  std::string text;
+  std::string text;  // numerical notes, then behaviour notes
+  std::string tag;   // "eng38_k2=1_k3=0": what makes two configs the same candidate
 };
+
+const char* heur_name(cudnnBackendHeurMode_t m) {
+  switch (m) {
+    case CUDNN_HEUR_MODE_A: return "heuristics A";
+    case CUDNN_HEUR_MODE_B: return "heuristics B";
+    case CUDNN_HEUR_MODE_FALLBACK: return "fallback";
+    default: return "heuristics";
+  }
+}
+
+// The config's knob choices as cudnn-frontend tags its plans; "" when cuDNN cannot say.
+std::string knob_tag(const Desc& cfg) {
+  std::vector<std::unique_ptr<Desc>> knobs;
+  std::vector<cudnnBackendDescriptor_t> raw;
+  for (int i = 0; i < CUDNN_KNOB_TYPE_COUNTS; ++i) {
+    knobs.push_back(std::make_unique<Desc>(CUDNN_BACKEND_KNOB_CHOICE_DESCRIPTOR, "cudnnBackendCreateDescriptor(KNOB_CHOICE)"));
+    raw.push_back(knobs.back()->get());
+  }
+  int64_t n = 0;
+  if (cudnnBackendGetAttribute(cfg.get(), CUDNN_ATTR_ENGINECFG_KNOB_CHOICES, CUDNN_TYPE_BACKEND_DESCRIPTOR, CUDNN_KNOB_TYPE_COUNTS, &n, raw.data()) !=
+      CUDNN_STATUS_SUCCESS)
+    return "";
+  std::string tag;
+  for (int64_t i = 0; i < std::min<int64_t>(n, CUDNN_KNOB_TYPE_COUNTS); ++i) {
+    cudnnBackendKnobType_t type = CUDNN_KNOB_TYPE_COUNTS;
+    int64_t value = -2, got = 0;
+    if (cudnnBackendGetAttribute(raw[static_cast<size_t>(i)], CUDNN_ATTR_KNOB_CHOICE_KNOB_TYPE, CUDNN_TYPE_KNOB_TYPE, 1, &got, &type) !=
+            CUDNN_STATUS_SUCCESS ||
+        cudnnBackendGetAttribute(raw[static_cast<size_t>(i)], CUDNN_ATTR_KNOB_CHOICE_KNOB_VALUE, CUDNN_TYPE_INT64, 1, &got, &value) !=
+            CUDNN_STATUS_SUCCESS)
+      return "";
+    tag += "_k" + std::to_string(static_cast<int>(type)) + "=" + std::to_string(value);
+  }
+  return tag.empty() ? "_default" : tag;
+}
 
 EngineNotes engine_notes(const Desc& cfg) {
   Desc engine(CUDNN_BACKEND_ENGINE_DESCRIPTOR, "cudnnBackendCreateDescriptor(ENGINE)");
@@ -214,29 +298,48 @@ EngineNotes engine_notes(const Desc& cfg) {
     const int k = static_cast<int>(note);
     e.text += (e.text.empty() ? "" : ", ") + std::string(k >= 0 && k < 10 ? names[k] : "note " + std::to_string(k));
   }
+  // Behaviour notes only inform the record ("runtime compilation": built by NVRTC at finalise).
+  cudnnBackendBehaviorNote_t behaviour[CUDNN_BEHAVIOR_NOTE_TYPE_COUNT];
+  n = 0;
+  if (cudnnBackendGetAttribute(raw, CUDNN_ATTR_ENGINE_BEHAVIOR_NOTE, CUDNN_TYPE_BEHAVIOR_NOTE, CUDNN_BEHAVIOR_NOTE_TYPE_COUNT, &n, behaviour) ==
+      CUDNN_STATUS_SUCCESS)
+    for (int64_t i = 0; i < std::min<int64_t>(n, CUDNN_BEHAVIOR_NOTE_TYPE_COUNT); ++i)
+      if (behaviour[i] == CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION) e.text += (e.text.empty() ? "" : ", ") + std::string("runtime compilation");
+  e.tag = "eng" + std::to_string(e.index) + knob_tag(cfg);
   return e;
 }
 
-Desc variant_pack(const void* in, const void* w, void* out, void* workspace, ConvShape::Kind kind) {
+// The variant pack of a graph: x, w, y (and the bias where the graph adds one), the workspace.
+Desc variant_pack(const void* in, const void* w, void* out, const void* bias, void* workspace, ConvShape::Kind kind) {
   Desc p(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR, "cudnnBackendCreateDescriptor(VARIANT_PACK)");
-  const int64_t uids[3] = {kX, kW, kY};
+  const int64_t uids[4] = {kX, kW, kY, kBias};
   // forward reads x (in) and writes y (out); backward data reads dy (in) and writes dx (out).
   void* x = kind == ConvShape::forward ? const_cast<void*>(in) : out;
   void* y = kind == ConvShape::forward ? out : const_cast<void*>(in);
-  void* ptrs[3] = {x, const_cast<void*>(w), y};
-  p.set(CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, 3, uids, "cudnnBackendSetAttribute(VARIANT_PACK_UNIQUE_IDS)");
-  p.set(CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR, 3, ptrs, "cudnnBackendSetAttribute(VARIANT_PACK_DATA_POINTERS)");
+  void* ptrs[4] = {x, const_cast<void*>(w), y, const_cast<void*>(bias)};
+  const int64_t n = bias ? 4 : 3;
+  p.set(CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, n, uids, "cudnnBackendSetAttribute(VARIANT_PACK_UNIQUE_IDS)");
+  p.set(CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR, n, ptrs, "cudnnBackendSetAttribute(VARIANT_PACK_DATA_POINTERS)");
   p.set(CUDNN_ATTR_VARIANT_PACK_WORKSPACE, CUDNN_TYPE_VOID_PTR, 1, &workspace, "cudnnBackendSetAttribute(VARIANT_PACK_WORKSPACE)");
   p.finalize("cudnnBackendFinalize(VARIANT_PACK)");
   return p;
 }
 
-// Milliseconds per call of a plan on the real buffers (one warm-up, then the mean of three), or
-// a negative value when cuDNN refuses to run it.
-float time_plan(cudnnHandle_t h, const Desc& plan, const Desc& pack, cudaStream_t s) {
+// Milliseconds per call of a plan on the real buffers (one warm-up, then the mean of `reps`),
+// or a negative value when cuDNN refuses to run it.
+float time_plan(cudnnHandle_t h, const Desc& plan, const Desc& pack, cudaStream_t s, int reps) {
   check(cudnnSetStream(h, s), "cudnnSetStream");
   if (cudnnBackendExecute(h, plan.get(), pack.get()) != CUDNN_STATUS_SUCCESS) return -1.f;
-  return mean_launch_ms(s, 3, [&] { return cudnnBackendExecute(h, plan.get(), pack.get()) == CUDNN_STATUS_SUCCESS; });
+  return mean_launch_ms(s, reps, [&] { return cudnnBackendExecute(h, plan.get(), pack.get()) == CUDNN_STATUS_SUCCESS; });
+}
+
+// Runs a plan for about 20 ms before anything is timed, so that the first candidates are not
+// timed at idle clocks (they are the heuristics' favourites).
+void warm_clocks(cudnnHandle_t h, const Desc& plan, const Desc& pack, cudaStream_t s) {
+  const float ms = time_plan(h, plan, pack, s, 1);
+  if (!(ms > 0.f)) return;
+  const int n = static_cast<int>(std::min(200.f, std::max(1.f, 20.f / ms)));
+  mean_launch_ms(s, n, [&] { return cudnnBackendExecute(h, plan.get(), pack.get()) == CUDNN_STATUS_SUCCESS; });
 }
 
 struct CacheEntry {
@@ -261,80 +364,156 @@ bool acceptable(ConvMode mode, const EngineNotes& notes) {
   return mode != ConvMode::tf32 || notes.tensor_core;
 }
 
-std::shared_ptr<const ConvPlan> search(ConvMode conv_mode, const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap,
-                                       std::string* why) {
+bool is_enomem(const Error& e) { return e.code() == "ENOMEM"; }
+
+// A built plan of the search, with its first and final times.
+struct Candidate {
+  std::unique_ptr<Desc> config, plan, pack;
+  EngineNotes notes;
+  int64_t workspace = 0;
+  float first_ms = -1.f, final_ms = -1.f;
+};
+
+// The buffers a graph reads and writes; `bias` only for a graph with the pointwise add.
+struct Operands {
+  const void* in;
+  const void* w;
+  const void* bias;
+  void* out;
+};
+
+std::shared_ptr<const ConvPlan> search(ConvMode conv_mode, const ConvShape& s, const Operands& io, size_t workspace_cap, std::string* why) {
   Context& c = ctx();
+  const cudaStream_t stream = c.stream();
   auto best = std::make_shared<ConvPlan>();
   best->handle = c.dnn;
   best->kind = s.kind;
-  best->graph = build_graph(c.dnn, s, conv_mode);
+  best->bias = io.bias != nullptr;
+  best->graph = build_graph(c.dnn, s, conv_mode, io.bias ? pointer_alignment({io.bias}) : 0);
   const Desc& graph = best->graph.back();
-  const int limit = max_timed(conv_mode);
-  int offered = 0, accepted = 0, built = 0;
+
+  // Every distinct config that the three heuristics offer, in their order (A first).
+  std::vector<std::pair<std::unique_ptr<Desc>, EngineNotes>> configs;
+  std::set<std::string> seen;
   std::string refusals;
-  float best_ms = 0.f;
-  for (cudnnBackendHeurMode_t mode : {CUDNN_HEUR_MODE_A, CUDNN_HEUR_MODE_FALLBACK}) {
-    std::vector<std::unique_ptr<Desc>> cfgs;
+  for (cudnnBackendHeurMode_t mode : {CUDNN_HEUR_MODE_A, CUDNN_HEUR_MODE_B, CUDNN_HEUR_MODE_FALLBACK}) {
+    std::vector<std::unique_ptr<Desc>> got;
     try {
-      cfgs = heuristic_configs(graph, mode);
+      got = heuristic_configs(graph, mode);
     } catch (const Error& e) {
-      refusals += std::string(refusals.empty() ? "" : "; ") + e.what();
+      if (is_enomem(e)) throw;
+      refusals += std::string(refusals.empty() ? "" : "; ") + heur_name(mode) + ": " + e.what();
       continue;
     }
-    offered += static_cast<int>(cfgs.size());
-    for (auto& cfg : cfgs) {
-      if (best->info.timed >= limit) break;
+    for (auto& cfg : got) {
       EngineNotes notes;
       try {
         notes = engine_notes(*cfg);
-      } catch (const Error&) {
+      } catch (const Error& e) {
+        if (is_enomem(e)) throw;
         continue;  // a config that cannot describe itself is not a candidate
       }
-      if (!acceptable(conv_mode, notes)) continue;
-      ++accepted;
+      // Without knob choices, two configs of one engine may differ: keep both.
+      if (notes.tag == "eng" + std::to_string(notes.index)) notes.tag += "_cfg" + std::to_string(configs.size());
+      if (!seen.insert(notes.tag).second) continue;
+      configs.emplace_back(std::move(cfg), std::move(notes));
+    }
+  }
+  best->info.offered = static_cast<int>(configs.size());
+
+  // Build the plans that the mode accepts, within the workspace cap.
+  std::vector<Candidate> cands;
+  int accepted = 0, tried = 0;
+  int64_t max_ws = 0;
+  for (auto& [cfg, notes] : configs) {
+    if (static_cast<int>(cands.size()) >= kMaxTimed || tried >= kMaxTried) break;
+    if (!acceptable(conv_mode, notes)) continue;
+    ++accepted;
+    ++tried;
+    try {
       auto plan = std::make_unique<Desc>(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR, "cudnnBackendCreateDescriptor(EXECUTION_PLAN)");
       plan->set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &c.dnn, "cudnnBackendSetAttribute(EXECUTION_PLAN_HANDLE)");
       plan->set_desc(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, *cfg, "cudnnBackendSetAttribute(EXECUTION_PLAN_ENGINE_CONFIG)");
       // An engine that does not cover this shape says so here: not an error, the next one.
       if (cudnnBackendFinalize(plan->get()) != CUDNN_STATUS_SUCCESS) continue;
       int64_t ws = 0, n = 0;
-      check(cudnnBackendGetAttribute(plan->get(), CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE, CUDNN_TYPE_INT64, 1, &n, &ws),
-            "cudnnBackendGetAttribute(EXECUTION_PLAN_WORKSPACE_SIZE)");
+      if (cudnnBackendGetAttribute(plan->get(), CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE, CUDNN_TYPE_INT64, 1, &n, &ws) != CUDNN_STATUS_SUCCESS) continue;
       if (ws < 0 || static_cast<size_t>(ws) > workspace_cap) continue;
-      ++built;
-      Scratch workspace(static_cast<size_t>(ws));
-      const Desc pack = variant_pack(in, w, out, workspace.get(), s.kind);
-      const float ms = time_plan(c.dnn, *plan, pack, c.stream());
-      if (ms < 0.f) continue;
-      ++best->info.timed;
-      if (!best->plan || ms < best_ms) {
-        best_ms = ms;
-        best->plan = std::move(plan);
-        best->config = std::move(cfg);
-        best->info.engine = notes.index;
-        best->info.notes = notes.text;
-        best->info.ms = ms;
-        best->info.workspace = ws;
-      }
+      Candidate k;
+      k.config = std::move(cfg);
+      k.plan = std::move(plan);
+      k.notes = notes;
+      k.workspace = ws;
+      max_ws = std::max(max_ws, ws);
+      cands.push_back(std::move(k));
+    } catch (const Error& e) {
+      if (is_enomem(e)) throw;
     }
-    // FALLBACK only when mode A gave nothing usable.
-    if (best->plan) break;
   }
-  if (!best->plan) {
+  best->info.built = static_cast<int>(cands.size());
+
+  // Time them all on the bound tensors with one workspace (the largest they need): one
+  // allocation, where one per candidate would leave that many sizes in the allocator's cache.
+  Scratch workspace(static_cast<size_t>(max_ws));
+  for (auto& k : cands) {
+    try {
+      k.pack = std::make_unique<Desc>(variant_pack(io.in, io.w, io.out, io.bias, workspace.get(), s.kind));
+    } catch (const Error& e) {
+      if (is_enomem(e)) throw;
+    }
+  }
+  bool warm = false;
+  for (auto& k : cands) {
+    if (!k.pack) continue;
+    if (!warm) {
+      warm_clocks(c.dnn, *k.plan, *k.pack, stream);
+      warm = true;
+    }
+    k.first_ms = time_plan(c.dnn, *k.plan, *k.pack, stream, kFirstReps);
+    if (k.first_ms >= 0.f) ++best->info.timed;
+  }
+  cands.erase(std::remove_if(cands.begin(), cands.end(), [](const Candidate& k) { return !(k.first_ms >= 0.f); }), cands.end());
+  if (cands.empty()) {
     const std::string what = conv_mode == ConvMode::tf32 ? "TF32 tensor-core plan" : std::string(mode_name(conv_mode)) + " plan with f32 accumulation";
     const std::string filter = conv_mode == ConvMode::tf32 ? " with the tensor-core note, " : " without reduced-precision reduction or down-converted inputs, ";
-    *why = "the graph API had no " + what + ": " + std::to_string(offered) + " engine configs offered, " + std::to_string(accepted) + filter +
-           std::to_string(built) + " built within the workspace cap" + (refusals.empty() ? "" : " (" + refusals + ")");
+    *why = "the graph API had no " + what + (io.bias ? " with the bias add" : "") + ": " + std::to_string(best->info.offered) +
+           " distinct engine configs offered (heuristics A, B, fallback), " + std::to_string(accepted) + filter + std::to_string(best->info.built) +
+           " built within the workspace cap, " + std::to_string(best->info.timed) + " ran" + (refusals.empty() ? "" : " (" + refusals + ")");
     return nullptr;
+  }
+  std::stable_sort(cands.begin(), cands.end(), [](const Candidate& p, const Candidate& q) { return p.first_ms < q.first_ms; });
+
+  // The finalists again, interleaved, the best round of each.
+  const size_t finalists = std::min<size_t>(cands.size(), kFinalists);
+  for (int round = 0; round < kFinalRounds; ++round)
+    for (size_t i = 0; i < finalists; ++i) {
+      const float ms = time_plan(c.dnn, *cands[i].plan, *cands[i].pack, stream, kFinalReps);
+      if (ms >= 0.f && (cands[i].final_ms < 0.f || ms < cands[i].final_ms)) cands[i].final_ms = ms;
+    }
+  for (size_t i = 0; i < cands.size(); ++i)
+    if (i >= finalists || cands[i].final_ms < 0.f) cands[i].final_ms = cands[i].first_ms;
+  std::stable_sort(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(finalists),
+                   [](const Candidate& p, const Candidate& q) { return p.final_ms < q.final_ms; });
+
+  Candidate& win = cands[0];
+  best->plan = std::move(win.plan);
+  best->config = std::move(win.config);
+  best->info.engine = win.notes.index;
+  best->info.notes = win.notes.text;
+  best->info.tag = win.notes.tag;
+  best->info.ms = win.final_ms;
+  best->info.workspace = win.workspace;
+  best->info.bias = best->bias;
+  if (cands.size() > 1) {
+    best->info.runner_up_engine = cands[1].notes.index;
+    best->info.runner_up_tag = cands[1].notes.tag;
+    best->info.runner_up_ms = cands[1].final_ms;
   }
   return best;
 }
 
-}  // namespace
-
-std::shared_ptr<const ConvPlan> conv_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap,
-                                          std::string* why) {
-  const std::string key = std::string(mode_name(mode)) + " " + s.key() + " cap " + std::to_string(workspace_cap);
+std::shared_ptr<const ConvPlan> cached_search(const std::string& key, ConvMode mode, const ConvShape& s, const Operands& io, size_t workspace_cap,
+                                              std::string* why) {
   {
     std::lock_guard<std::mutex> lock(cache_mu);
     auto it = cache().find(key);
@@ -345,10 +524,10 @@ std::shared_ptr<const ConvPlan> conv_plan(ConvMode mode, const ConvShape& s, con
   }
   CacheEntry e;
   try {
-    e.plan = search(mode, s, in, w, out, workspace_cap, &e.why);
+    e.plan = search(mode, s, io, workspace_cap, &e.why);
   } catch (const Error& err) {
     // Out of memory is the case's result, not a reason to change API.
-    if (err.code() == "ENOMEM") throw;
+    if (is_enomem(err)) throw;
     e.plan = nullptr;
     e.why = std::string("the graph API failed: ") + err.what();
   }
@@ -358,10 +537,39 @@ std::shared_ptr<const ConvPlan> conv_plan(ConvMode mode, const ConvShape& s, con
   return e.plan;
 }
 
-BoundConv::BoundConv(std::shared_ptr<const ConvPlan> plan, const void* in, const void* w, void* out)
+}  // namespace
+
+std::shared_ptr<const ConvPlan> conv_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap,
+                                          std::string* why) {
+  const std::string key = std::string(mode_name(mode)) + " " + s.key() + " cap " + std::to_string(workspace_cap);
+  return cached_search(key, mode, s, Operands{in, w, nullptr, out}, workspace_cap, why);
+}
+
+std::shared_ptr<const ConvPlan> conv_bias_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, const void* bias, void* out,
+                                               size_t workspace_cap, std::string* why) {
+  if (!bias) fail("EINTERNAL", "conv_bias_plan without a bias");
+  const std::string key = std::string(mode_name(mode)) + " " + s.key() + " cap " + std::to_string(workspace_cap) + " bias align " +
+                          std::to_string(pointer_alignment({bias}));
+  return cached_search(key, mode, s, Operands{in, w, bias, out}, workspace_cap, why);
+}
+
+namespace {
+const void* required_bias(const ConvPlan& p, const void* bias) {
+  if (p.bias && !bias) fail("EINTERNAL", "a graph plan with a bias add was bound without a bias");
+  return p.bias ? bias : nullptr;
+}
+}  // namespace
+
+BoundConv::BoundConv(std::shared_ptr<const ConvPlan> plan, const void* in, const void* w, void* out, const void* bias)
     : plan_(std::move(plan)),
       workspace_(std::make_unique<Scratch>(static_cast<size_t>(plan_->info.workspace))),
-      pack_(variant_pack(in, w, out, workspace_->get(), plan_->kind)) {}
+      pack_(variant_pack(in, w, out, required_bias(*plan_, bias), workspace_->get(), plan_->kind)) {}
+
+cudnnStatus_t BoundConv::execute(cudaStream_t s) const {
+  const cudnnStatus_t st = cudnnSetStream(plan_->handle, s);
+  if (st != CUDNN_STATUS_SUCCESS) return st;
+  return cudnnBackendExecute(plan_->handle, plan_->plan->get(), pack_.get());
+}
 
 void BoundConv::launch(cudaStream_t s) const {
   check(cudnnSetStream(plan_->handle, s), "cudnnSetStream");

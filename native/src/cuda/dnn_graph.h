@@ -3,7 +3,9 @@
 // on the real buffers and kept for the process. kernels/conv.cu uses it for tf32, where the
 // legacy API has no TF32 tensor-core algorithm for float data (docs/decisions.md, 20), and as a
 // timed candidate beside the legacy algorithm for f16/bf16 without a bias, where the legacy
-// API's NCHW algorithms fall far behind the graph API's engines (docs/decisions.md, 25).
+// API's NCHW algorithms fall far behind the graph API's engines (docs/decisions.md, 25). A
+// second graph, convolution → pointwise add of a per-channel bias, is the fused candidate of
+// the tf32 case with a bias (docs/decisions.md, 26).
 #pragma once
 #include <cudnn.h>
 
@@ -11,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,13 +56,21 @@ struct ConvShape {
   std::string key() const;
 };
 
-// What the chosen plan is, for the record.
+// What the chosen plan is, and what it beat, for the record.
 struct PlanInfo {
   int64_t engine = -1;  // CUDNN_ATTR_ENGINE_GLOBAL_INDEX
-  std::string notes;    // its numerical notes, e.g. "tensor core"
-  float ms = 0.f;       // its time per call when chosen
-  int timed = 0;        // how many candidate plans were timed
+  std::string notes;    // its numerical and behaviour notes, e.g. "tensor core"
+  std::string tag;      // engine and knob choices, "eng38_k2=1_k3=0" (cudnn-frontend's plan tag)
+  float ms = 0.f;       // its time per call when chosen (the finalists' re-timing)
+  int offered = 0;      // distinct engine configs of heuristics A, B and FALLBACK
+  int built = 0;        // of those, accepted by the mode and built within the workspace cap
+  int timed = 0;        // of those, timed on the bound tensors
   int64_t workspace = 0;
+  // The second fastest after the re-timing: engine -1 and NaN when only one was timed.
+  int64_t runner_up_engine = -1;
+  std::string runner_up_tag;
+  float runner_up_ms = std::numeric_limits<float>::quiet_NaN();
+  bool bias = false;  // the graph adds the bias (conv_bias_plan)
 };
 
 class ConvPlan;
@@ -73,23 +84,34 @@ class ConvPlan;
 enum class ConvMode { tf32, f16, bf16 };
 const char* mode_name(ConvMode m);
 
-// The plan for a convolution in `mode`: heuristics (mode A, else FALLBACK), the engine configs
-// that the mode accepts, the first few that build with a workspace of at most `workspace_cap`
-// timed on the op's real input `in`, weight `w` and output `out` (x, w, y forward; dy, w, dx
-// backward data; `out` is overwritten). Made once per mode and shape in this process; nullptr
-// with `*why` when none builds (older cuDNN, a shape without such an engine), also kept.
-// Throws only ENOMEM.
+// The plan for a convolution in `mode`: the distinct engine configs of heuristics modes A and B
+// and the FALLBACK list that the mode accepts, up to 16 that build with a workspace of at most
+// `workspace_cap` timed on the op's real input `in`, weight `w` and output `out` (x, w, y
+// forward; dy, w, dx backward data; `out` is overwritten), the three fastest timed again,
+// interleaved, and the fastest kept. Made once per mode and shape in this process; nullptr with
+// `*why` when none builds (older cuDNN, a shape without such an engine), also kept. Throws only
+// ENOMEM.
 std::shared_ptr<const ConvPlan> conv_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, void* out, size_t workspace_cap,
                                           std::string* why);
 
+// The same search for one graph that adds a per-channel bias (a float tensor [1, C, 1, 1], C
+// the output's channels) to the convolution's result in f32 before writing `out`, the time
+// being that of convolution and bias together. Often no engine takes this graph (the fused
+// engines favour NHWC f16/bf16): nullptr with `*why` then.
+std::shared_ptr<const ConvPlan> conv_bias_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, const void* bias, void* out,
+                                               size_t workspace_cap, std::string* why);
+
 const PlanInfo& plan_info(const ConvPlan& p);
 
-// A plan bound to its buffers, with its workspace: what a prepared call launches.
+// A plan bound to its buffers, with its workspace: what a prepared call launches. `bias` is
+// required by a conv_bias_plan and ignored otherwise.
 class BoundConv {
  public:
-  BoundConv(std::shared_ptr<const ConvPlan> plan, const void* in, const void* w, void* out);
+  BoundConv(std::shared_ptr<const ConvPlan> plan, const void* in, const void* w, void* out, const void* bias = nullptr);
   // Enqueues the convolution on `s` (cudnnSetStream + cudnnBackendExecute).
   void launch(cudaStream_t s) const;
+  // The same, returning cuDNN's status instead of throwing (timing, trial runs).
+  cudnnStatus_t execute(cudaStream_t s) const;
 
  private:
   std::shared_ptr<const ConvPlan> plan_;

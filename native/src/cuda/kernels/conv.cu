@@ -8,7 +8,9 @@
 //
 // Math modes: f32 uses the legacy API with CUDNN_FMA_MATH (no TF32, ever); tf32 takes the
 // fastest graph-API engine with the tensor-core note, or when none builds the legacy search over
-// CUDNN_DEFAULT_MATH and CUDNN_TENSOR_OP_MATH on f32 data. f16/bf16 accumulate in f32 (compute
+// CUDNN_DEFAULT_MATH and CUDNN_TENSOR_OP_MATH on f32 data; its bias is our kernel or
+// cudnnAddTensor after the convolution, or a graph with the bias add where cuDNN builds one that
+// is faster and agrees (decisions.md 26). f16/bf16 accumulate in f32 (compute
 // type FLOAT): without a bias, the legacy API's best tensor-op algorithm and the graph API's best
 // engine (none with reduced-precision reduction) race and the faster runs; with a bias, the
 // legacy path, for its fused conv+bias (one rounding). The algorithm or engine is chosen by
@@ -19,7 +21,11 @@
 #include <cudnn.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +35,7 @@
 #include "cuda/choices.h"
 #include "cuda/context.h"
 #include "cuda/dnn_graph.h"
+#include "cuda/event_timer.h"
 #include "cuda/kernels/common.cuh"
 #include "cuda/op.h"
 
@@ -215,16 +222,34 @@ void record_legacy(const OpArgs& a, const std::string& key, const AlgoChoice& c,
   r.emit(a.op + " " + mode_name(a) + " " + key + " bias " + bias);
 }
 
+// "engine 38 (tensor core)".
+std::string plan_text(const dnn_graph::PlanInfo& p) { return "engine " + std::to_string(p.engine) + (p.notes.empty() ? "" : " (" + p.notes + ")"); }
+
+// A graph plan's search, for the record: the engine and its knob choices, its time, how many
+// distinct configs the heuristics offered, how many built and were timed, and the runner-up.
+void put_plan(ChoiceRecord& r, const dnn_graph::PlanInfo& p) {
+  r.num("engine", static_cast<double>(p.engine)).str("notes", p.notes).str("tag", p.tag).num("ms", p.ms);
+  r.num("offered", p.offered).num("built", p.built).num("timed", p.timed).num("workspaceBytes", static_cast<double>(p.workspace));
+  if (p.runner_up_engine >= 0) r.num("runnerUpEngine", static_cast<double>(p.runner_up_engine)).str("runnerUpTag", p.runner_up_tag);
+  r.num("runnerUpMs", p.runner_up_ms);
+}
+
+// "best of 14 timed (30 configs offered); runner-up eng12_k2=0 at 0.575 ms".
+std::string search_text(const dnn_graph::PlanInfo& p) {
+  return "best of " + std::to_string(p.timed) + " timed (" + std::to_string(p.offered) + " configs offered)" +
+         (p.runner_up_engine >= 0 ? "; runner-up " + p.runner_up_tag + " at " + ms_text(p.runner_up_ms) : "");
+}
+
 void record_graph(const OpArgs& a, const std::string& key, const dnn_graph::PlanInfo& p, const std::string& bias, const Race* race = nullptr) {
   ChoiceRecord r;
-  r.str("op", a.op).str("mode", mode_name(a)).str("api", "graph").num("engine", static_cast<double>(p.engine)).str("notes", p.notes);
-  r.num("ms", p.ms).num("timed", p.timed).num("workspaceBytes", static_cast<double>(p.workspace)).str("bias", bias);
+  r.str("op", a.op).str("mode", mode_name(a)).str("api", "graph");
+  put_plan(r, p);
+  r.str("bias", bias);
   if (race) {
     race->put(r);
-    r.str("summary", "graph API engine " + std::to_string(p.engine) + " (" + (p.notes.empty() ? "no notes" : p.notes) + "), f32 accumulation" +
-                         race->versus(true));
+    r.str("summary", "graph API " + plan_text(p) + ", f32 accumulation, " + ms_text(p.ms) + " (" + search_text(p) + ")" + race->versus(true));
   } else {
-    r.str("summary", "graph API engine " + std::to_string(p.engine) + ", tensor cores (TF32)");
+    r.str("summary", "graph API " + plan_text(p) + ", tensor cores (TF32), " + ms_text(p.ms) + " (" + search_text(p) + ")");
   }
   r.emit(a.op + " " + mode_name(a) + " " + key + " bias " + bias);
 }
@@ -244,37 +269,349 @@ std::shared_ptr<const dnn_graph::ConvPlan> graph_plan(const OpArgs& a, dnn_graph
   return dnn_graph::conv_plan(graph_mode(a), s, in, w, out, kWorkspaceCap, why);
 }
 
-// Binds `call` to `plan` with the bias (if any) added afterwards, and says whether it did;
-// false with the reason in `why` when the binding fails (never an error, except ENOMEM).
-bool bind_graph(std::shared_ptr<const dnn_graph::ConvPlan> plan, const void* in, const void* w, const void* bias, void* out, std::shared_ptr<Descs> d,
-                cudnnTensorDescriptor_t out_desc, Call& call, std::string* why) {
-  std::shared_ptr<dnn_graph::BoundConv> conv;
+// `plan` bound to the buffers (`bias` for a plan that adds one), or nullptr with the reason in
+// `why` when the binding fails (never an error, except ENOMEM).
+std::shared_ptr<dnn_graph::BoundConv> bind_plan(std::shared_ptr<const dnn_graph::ConvPlan> plan, const void* in, const void* w, void* out,
+                                                const void* bias, std::string* why) {
   try {
-    conv = std::make_shared<dnn_graph::BoundConv>(std::move(plan), in, w, out);
+    return std::make_shared<dnn_graph::BoundConv>(std::move(plan), in, w, out, bias);
   } catch (const Error& e) {
     if (e.code() == "ENOMEM") throw;
     *why = std::string("binding the graph plan failed: ") + e.what();
+    return nullptr;
+  }
+}
+
+// Binds `call` to `plan` (no bias) and says whether it did; false with the reason in `why`.
+bool bind_graph(std::shared_ptr<const dnn_graph::ConvPlan> plan, const void* in, const void* w, void* out, std::shared_ptr<Descs> d, Call& call,
+                std::string* why) {
+  auto conv = bind_plan(std::move(plan), in, w, out, nullptr, why);
+  if (!conv) return false;
+  call.keep = {d, conv};
+  call.launch = [conv](cudaStream_t st) { conv->launch(st); };
+  return true;
+}
+
+// y[r][i] += b[r mod C] in place over rows r = n·C + c of S floats: the channel is the block
+// row's (no per-element division), and where rows are 16-byte aligned, float4 loads and stores.
+// One read and one write of y, as PyTorch's add_ after its convolution.
+constexpr int kBiasUnroll = 4;
+__device__ __forceinline__ float4 plus(float4 v, float b) { return make_float4(v.x + b, v.y + b, v.z + b, v.w + b); }
+__device__ __forceinline__ float plus(float v, float b) { return v + b; }
+
+template <class V>
+__global__ void add_bias_rows(V* __restrict__ y, const float* __restrict__ b, int64_t rows, int64_t C, int64_t n) {
+  const int64_t base = static_cast<int64_t>(blockIdx.x) * blockDim.x * kBiasUnroll + threadIdx.x;
+  for (int64_t r = blockIdx.y; r < rows; r += gridDim.y) {
+    const float v = b[r % C];
+    V* row = y + r * n;
+    V t[kBiasUnroll] = {};
+    // All loads before the stores: four transactions in flight per thread.
+#pragma unroll
+    for (int k = 0; k < kBiasUnroll; ++k) {
+      const int64_t i = base + static_cast<int64_t>(k) * blockDim.x;
+      if (i < n) t[k] = row[i];
+    }
+#pragma unroll
+    for (int k = 0; k < kBiasUnroll; ++k) {
+      const int64_t i = base + static_cast<int64_t>(k) * blockDim.x;
+      if (i < n) row[i] = plus(t[k], v);
+    }
+  }
+}
+
+// The f32 bias pass of a graph convolution's output ([N, C, H, W] contiguous).
+struct BiasRows {
+  float* y;
+  const float* b;
+  int64_t rows, C, S;
+  bool vec4() const { return S % 4 == 0 && reinterpret_cast<uintptr_t>(y) % 16 == 0; }
+  void launch(cudaStream_t s) const {
+    const bool v4 = vec4();
+    const int64_t n = v4 ? S / 4 : S;  // elements (float4 or float) per row
+    // Short rows get a narrower block rather than idle threads.
+    const int64_t lanes = (n + kBiasUnroll - 1) / kBiasUnroll;
+    const int threads = lanes >= kThreads ? kThreads : static_cast<int>(std::max<int64_t>(32, (lanes + 31) / 32 * 32));
+    const int64_t per_block = static_cast<int64_t>(threads) * kBiasUnroll;
+    const dim3 grid(static_cast<unsigned>((n + per_block - 1) / per_block), static_cast<unsigned>(std::min<int64_t>(rows, 65535)));
+    if (v4)
+      add_bias_rows<float4><<<grid, threads, 0, s>>>(reinterpret_cast<float4*>(y), b, rows, C, n);
+    else
+      add_bias_rows<float><<<grid, threads, 0, s>>>(y, b, rows, C, n);
+  }
+  const char* name() const { return vec4() ? "own kernel after (float4)" : "own kernel after (scalar)"; }
+};
+
+// The largest |a − ref| and |ref| over n floats, as bit patterns of non-negative floats, which
+// order like unsigned integers (a NaN above every number, so it fails the check).
+__global__ void max_abs_diff(const float* __restrict__ a, const float* __restrict__ ref, int64_t n, unsigned* __restrict__ out) {
+  unsigned d = 0, m = 0;
+  ABW_GRID_STRIDE(i, n) {
+    const float r = ref[i];
+    d = max(d, __float_as_uint(fabsf(a[i] - r)));
+    m = max(m, __float_as_uint(fabsf(r)));
+  }
+  for (int o = 16; o > 0; o /= 2) {
+    d = max(d, __shfl_xor_sync(0xffffffffu, d, o));
+    m = max(m, __shfl_xor_sync(0xffffffffu, m, o));
+  }
+  if ((threadIdx.x & 31) == 0) {
+    atomicMax(out, d);
+    atomicMax(out + 1, m);
+  }
+}
+
+// Milliseconds per call of `run` on `s` (one warm-up, then the mean of ten), or -1 when a call
+// reports failure.
+template <class Run>
+float time_calls(cudaStream_t s, Run run) {
+  if (!run()) return -1.f;
+  return mean_launch_ms(s, 10, run);
+}
+
+// "1.23e-05".
+std::string g3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+// The fused candidate's tolerance against conv-then-bias: both are TF32 convolutions of the
+// same operands with the bias added in f32, so they differ only in summation order and, at
+// most, in how an engine rounds operands to TF32 (~1e-4 of max |y| on this size of sum).
+constexpr double kFusedTolerance = 1e-3;
+
+// max |fused − unfused| / max |unfused| over the output, each run once on the bound tensors
+// (`out` then holds the fused result); NaN when the fused plan fails to run or a NaN appears.
+// Throws ENOMEM when the reference copy does not fit.
+template <class Unfused>
+double fused_error(Unfused unfused, const dnn_graph::BoundConv& fused, float* out, int64_t n, cudaStream_t s) {
+  const size_t bytes = static_cast<size_t>(n) * sizeof(float);
+  Scratch ref(bytes), res(2 * sizeof(unsigned));
+  if (!unfused()) return NAN;
+  ABW_CU(cudaMemcpyAsync(ref.get(), out, bytes, cudaMemcpyDeviceToDevice, s));
+  if (fused.execute(s) != CUDNN_STATUS_SUCCESS) return NAN;
+  ABW_CU(cudaMemsetAsync(res.get(), 0, 2 * sizeof(unsigned), s));
+  max_abs_diff<<<blocks_for(n), kThreads, 0, s>>>(out, ref.as<float>(), n, res.as<unsigned>());
+  ABW_CU(cudaGetLastError());
+  unsigned bits[2] = {0, 0};
+  ABW_CU(cudaMemcpyAsync(bits, res.get(), sizeof bits, cudaMemcpyDeviceToHost, s));
+  ABW_CU(cudaStreamSynchronize(s));
+  float diff = 0.f, max_ref = 0.f;
+  std::memcpy(&diff, &bits[0], sizeof diff);
+  std::memcpy(&max_ref, &bits[1], sizeof max_ref);
+  if (std::isnan(diff) || std::isnan(max_ref)) return NAN;
+  if (max_ref > 0.f) return static_cast<double>(diff) / max_ref;
+  return diff == 0.f ? 0.0 : INFINITY;
+}
+
+// How a tf32 graph convolution adds its bias, chosen once per geometry and bias alignment: our
+// kernel or cudnnAddTensor after the convolution (whichever is faster), or the graph with the
+// bias add when cuDNN builds one that is faster still and agrees with conv-then-bias.
+enum class BiasWay { kernel, add_tensor, fused };
+struct BiasChoice {
+  BiasWay way = BiasWay::kernel;
+  ChoiceRecord record;
+  std::string record_key;
+};
+std::mutex bias_mu;
+std::map<std::string, BiasChoice>& bias_cache() {
+  static std::map<std::string, BiasChoice> m;
+  return m;
+}
+
+// The tf32 graph path with a bias (decisions.md 26): `plan` is the convolution alone. Binds
+// `call`, records the choice and returns true; false with the reason in `why` when even the
+// unfused plan does not bind or run (the legacy path then).
+bool graph_conv_bias(const OpArgs& a, const dnn_graph::ConvShape& s, std::shared_ptr<const dnn_graph::ConvPlan> plan, const void* in, const void* w,
+                     const void* bias, void* out, std::shared_ptr<Descs> d, cudnnTensorDescriptor_t out_desc, Call& call, std::string* why) {
+  const std::array<int64_t, 4>& od = s.kind == dnn_graph::ConvShape::forward ? s.y : s.x;
+  const BiasRows rows{static_cast<float*>(out), static_cast<const float*>(bias), od[0] * od[1], od[1], od[2] * od[3]};
+  const int64_t numel = od[0] * od[1] * od[2] * od[3];
+  const dnn_graph::ConvMode mode = graph_mode(a);
+  // The fused candidate, bound; nullptr with the reason when cuDNN has none, or no memory for
+  // it (an optional candidate: never the op's ENOMEM).
+  std::shared_ptr<const dnn_graph::ConvPlan> fplan;
+  auto bind_fused = [&](std::string* fwhy) -> std::shared_ptr<dnn_graph::BoundConv> {
+    try {
+      fplan = dnn_graph::conv_bias_plan(mode, s, in, w, bias, out, kWorkspaceCap, fwhy);
+      return fplan ? bind_plan(fplan, in, w, out, bias, fwhy) : nullptr;
+    } catch (const Error& e) {
+      if (e.code() != "ENOMEM") throw;
+      *fwhy = std::string("no device memory for the fused plan: ") + e.what();
+      return nullptr;
+    }
+  };
+  std::shared_ptr<dnn_graph::BoundConv> conv;
+  auto add_tensor = [d, out_desc, bias, out](cudaStream_t st) {
+    const float one = 1.f;
+    const cudnnStatus_t e = cudnnSetStream(ctx().dnn, st);
+    return e != CUDNN_STATUS_SUCCESS ? e : cudnnAddTensor(ctx().dnn, &one, d->bias, bias, &one, out_desc, out);
+  };
+  auto bind = [&](BiasWay way, std::shared_ptr<dnn_graph::BoundConv> fused) {
+    if (way == BiasWay::fused) {
+      call.keep = {d, fused};
+      call.launch = [fused](cudaStream_t st) { fused->launch(st); };
+    } else {
+      call.keep = {d, conv};
+      const bool kernel = way == BiasWay::kernel;
+      call.launch = [conv, rows, add_tensor, kernel](cudaStream_t st) {
+        conv->launch(st);
+        if (kernel)
+          rows.launch(st);
+        else
+          dnn_check(add_tensor(st), "cudnnAddTensor");
+      };
+    }
+  };
+  const std::string key = std::string(dnn_graph::mode_name(mode)) + " " + s.key() + " bias align " + std::to_string(dnn_graph::pointer_alignment({bias}));
+  bool known = false;
+  BiasChoice known_choice;
+  {
+    std::lock_guard<std::mutex> lock(bias_mu);
+    auto it = bias_cache().find(key);
+    if (it != bias_cache().end()) {
+      known = true;
+      known_choice = it->second;
+    }
+  }
+  if (known) {
+    std::string fwhy;
+    std::shared_ptr<dnn_graph::BoundConv> fused = known_choice.way == BiasWay::fused ? bind_fused(&fwhy) : nullptr;  // plan kept from the race
+    if (!fused) {
+      conv = bind_plan(plan, in, w, out, nullptr, why);
+      if (!conv) return false;
+    }
+    // A fused plan that no longer binds leaves conv-then-bias (our kernel): still right.
+    bind(known_choice.way == BiasWay::fused && !fused ? BiasWay::kernel : known_choice.way, fused);
+    known_choice.record.emit(known_choice.record_key);
+    return true;
+  }
+
+  conv = bind_plan(plan, in, w, out, nullptr, why);
+  if (!conv) return false;
+  Context& c = ctx();
+  const cudaStream_t st = c.stream();
+  // The bias pass alone, both ways, in place on the output (which the op overwrites anyway).
+  const float kernel_ms = time_calls(st, [&] {
+    rows.launch(st);
+    return cudaPeekAtLastError() == cudaSuccess;
+  });
+  const float add_ms = time_calls(st, [&] { return add_tensor(st) == CUDNN_STATUS_SUCCESS; });
+  if (kernel_ms < 0.f) cudaGetLastError();  // clear a launch error; cudnnAddTensor then
+  if (kernel_ms < 0.f && add_ms < 0.f) {
+    *why = "neither the bias kernel nor cudnnAddTensor ran after the graph plan";
     return false;
   }
-  call.keep = {d, conv};
-  call.launch = [=](cudaStream_t st) {
-    conv->launch(st);  // leaves the handle on `st`
-    const float one = 1.f;
-    if (bias) dnn_check(cudnnAddTensor(ctx().dnn, &one, d->bias, bias, &one, out_desc, out), "cudnnAddTensor");
+  const BiasWay unfused_way = add_ms < 0.f || (kernel_ms >= 0.f && kernel_ms <= add_ms) ? BiasWay::kernel : BiasWay::add_tensor;
+  auto unfused = [&] {
+    if (conv->execute(st) != CUDNN_STATUS_SUCCESS) return false;
+    if (unfused_way == BiasWay::add_tensor) return add_tensor(st) == CUDNN_STATUS_SUCCESS;
+    rows.launch(st);
+    return cudaPeekAtLastError() == cudaSuccess;
   };
+
+  // The fused candidate: conv → pointwise add in one graph, if cuDNN builds one.
+  std::string fused_why;
+  std::shared_ptr<dnn_graph::BoundConv> fused = bind_fused(&fused_why);
+
+  // Conv-then-bias against the fused plan, each timed as a whole, interleaved, the better of two rounds.
+  float unfused_ms = -1.f, fused_ms = -1.f;
+  for (int round = 0; round < 2; ++round) {
+    const float u = time_calls(st, unfused);
+    if (u >= 0.f && (unfused_ms < 0.f || u < unfused_ms)) unfused_ms = u;
+    if (!fused) continue;
+    const float f = time_calls(st, [&] { return fused->execute(st) == CUDNN_STATUS_SUCCESS; });
+    if (f < 0.f) {
+      fused_why = "the fused plan (" + plan_text(dnn_graph::plan_info(*fplan)) + ") failed to run";
+      fused.reset();
+      fused_ms = -1.f;
+    } else if (fused_ms < 0.f || f < fused_ms) {
+      fused_ms = f;
+    }
+  }
+  if (unfused_ms < 0.f) {
+    cudaGetLastError();
+    *why = "the graph plan with the bias after it failed to run";
+    return false;
+  }
+
+  // A fused plan runs only if it is faster and agrees with conv-then-bias on these tensors.
+  BiasWay way = unfused_way;
+  double fused_err = NAN;
+  if (fused && fused_ms < unfused_ms) {
+    try {
+      fused_err = fused_error(unfused, *fused, static_cast<float*>(out), numel, st);
+      if (fused_err < kFusedTolerance) {
+        way = BiasWay::fused;
+      } else if (std::isnan(fused_err)) {
+        fused_why = "refused: the check against conv-then-bias gave NaN (a run failed, or a NaN in an output)";
+      } else {
+        fused_why = "refused: the fused output differs from conv-then-bias by " + g3(fused_err) + " of max |y| (tolerance 1e-3)";
+      }
+    } catch (const Error& e) {
+      // The check is the fused plan's trial, never the op's error.
+      fused_why = e.code() == "ENOMEM" ? std::string("refused: no device memory for the check against conv-then-bias")
+                                       : std::string("refused: the check against conv-then-bias failed: ") + e.what();
+    }
+  } else if (fused) {
+    fused_why = "slower than conv then bias (" + ms_text(fused_ms) + " against " + ms_text(unfused_ms) + ")";
+  }
+
+  // The record: the convolution's search, the bias pass both ways, and the fused candidate.
+  const dnn_graph::PlanInfo& p = dnn_graph::plan_info(*plan);
+  const std::string unfused_bias = unfused_way == BiasWay::kernel ? rows.name() : "cudnnAddTensor after";
+  std::string bias_text = unfused_bias;
+  if (way == BiasWay::fused) bias_text = "fused in the graph (pointwise add), " + plan_text(dnn_graph::plan_info(*fplan));
+  BiasChoice ch;
+  ch.way = way;
+  ChoiceRecord& r = ch.record;
+  r.str("op", a.op).str("mode", mode_name(a)).str("api", "graph");
+  put_plan(r, p);
+  r.str("bias", bias_text).num("biasKernelMs", kernel_ms >= 0.f ? kernel_ms : NAN).num("addTensorMs", add_ms >= 0.f ? add_ms : NAN);
+  r.num("unfusedMs", unfused_ms).num("fusedMs", fused_ms >= 0.f ? fused_ms : NAN);
+  if (fplan) {
+    const dnn_graph::PlanInfo& f = dnn_graph::plan_info(*fplan);
+    r.num("fusedEngine", static_cast<double>(f.engine)).str("fusedNotes", f.notes).str("fusedTag", f.tag);
+    r.num("fusedOffered", f.offered).num("fusedTimed", f.timed).num("fusedWorkspaceBytes", static_cast<double>(f.workspace));
+  }
+  r.num("fusedRelErr", fused_err);
+  if (way != BiasWay::fused) r.str("fusedFallback", fused_why);
+  const float total = way == BiasWay::fused ? fused_ms : unfused_ms;
+  r.num("totalMs", total);
+  std::string summary = "graph API, tensor cores (TF32): ";
+  if (way == BiasWay::fused) {
+    const dnn_graph::PlanInfo& f = dnn_graph::plan_info(*fplan);
+    summary += "conv + bias fused in one graph, " + plan_text(f) + " (" + search_text(f) + "), " + ms_text(fused_ms) + ", faster than " + plan_text(p) +
+               " then " + unfused_bias + " (" + ms_text(unfused_ms) + "); checked against it: " + g3(fused_err) + " of max |y|";
+  } else {
+    const float bias_ms = unfused_way == BiasWay::kernel ? kernel_ms : add_ms;
+    const float other_ms = unfused_way == BiasWay::kernel ? add_ms : kernel_ms;
+    summary += plan_text(p) + " " + ms_text(p.ms) + " (" + search_text(p) + "), then " + unfused_bias + " " + ms_text(bias_ms) +
+               (other_ms >= 0.f ? std::string(" (") + (unfused_way == BiasWay::kernel ? "cudnnAddTensor " : "own kernel ") + ms_text(other_ms) + ")" : "") +
+               ": " + ms_text(unfused_ms) + " together; fused conv+bias: " + (fused_why.empty() ? "none" : fused_why);
+  }
+  r.str("summary", summary);
+  ch.record_key = a.op + " " + mode_name(a) + " " + s.key() + " bias " + bias_text;
+  bind(way, fused);
+  ch.record.emit(ch.record_key);
+  std::lock_guard<std::mutex> lock(bias_mu);
+  bias_cache()[key] = std::move(ch);
   return true;
 }
 
 // The tf32 path through cuDNN's graph API (decisions.md 20): binds `call` to a tensor-core plan
-// for `s` (`in` → `out`; dy → dx for the data gradient) with the bias added afterwards in f32,
-// records the choice, and says whether it did; false with the reason in `why` otherwise.
+// for `s` (`in` → `out`; dy → dx for the data gradient), with the bias (if any) as
+// graph_conv_bias chooses, records the choice, and says whether it did; false with the reason
+// in `why` otherwise.
 bool graph_conv(const OpArgs& a, dnn_graph::ConvShape s, const void* in, const void* w, const void* bias, void* out, std::shared_ptr<Descs> d,
                 cudnnTensorDescriptor_t out_desc, Call& call, std::string* why) {
   auto plan = graph_plan(a, s, in, w, out, why);
   if (!plan) return false;
+  if (bias) return graph_conv_bias(a, s, plan, in, w, bias, out, d, out_desc, call, why);
   const dnn_graph::PlanInfo info = dnn_graph::plan_info(*plan);
-  if (!bind_graph(plan, in, w, bias, out, d, out_desc, call, why)) return false;
-  record_graph(a, s.key(), info, bias ? "cudnnAddTensor after" : "none");
+  if (!bind_graph(plan, in, w, out, d, call, why)) return false;
+  record_graph(a, s.key(), info, "none");
   return true;
 }
 
@@ -285,7 +622,7 @@ bool graph_conv(const OpArgs& a, dnn_graph::ConvShape s, const void* in, const v
 // side has nothing either (and ENOMEM always).
 template <class Pick>
 bool race_graph(const OpArgs& a, const dnn_graph::ConvShape& s, std::shared_ptr<const dnn_graph::ConvPlan> plan, const void* in, const void* w, void* out,
-                std::shared_ptr<Descs> d, cudnnTensorDescriptor_t out_desc, Call& call, const char* (*algo_name)(int), Pick pick, AlgoChoice* choice,
+                std::shared_ptr<Descs> d, Call& call, const char* (*algo_name)(int), Pick pick, AlgoChoice* choice,
                 Race* race) {
   if (plan) {
     const dnn_graph::PlanInfo& info = dnn_graph::plan_info(*plan);
@@ -305,7 +642,7 @@ bool race_graph(const OpArgs& a, const dnn_graph::ConvShape& s, std::shared_ptr<
   if (race->has_legacy() && !(race->graph_ms < race->legacy_ms)) return false;
   const dnn_graph::PlanInfo info = dnn_graph::plan_info(*plan);
   std::string why;
-  if (bind_graph(plan, in, w, nullptr, out, d, out_desc, call, &why)) {
+  if (bind_graph(plan, in, w, out, d, call, &why)) {
     record_graph(a, s.key(), info, "none", race);
     return true;
   }
@@ -380,7 +717,8 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
   shape.dilation = {g.dh, g.dw};
 
   // tf32: the graph API's TF32 tensor-core engines (the legacy API has none for float data),
-  // the bias added afterwards in f32 as PyTorch does. Without a plan, the legacy path below.
+  // the bias added in f32 after it (as PyTorch does) or in the same graph (graph_conv_bias).
+  // Without a plan, the legacy path below.
   std::string graph_why;
   if (a.tf32 && dt == DType::f32) {
     if (graph_conv(a, shape, x, w, bias, y, d, d->y, *call, &graph_why)) return call;
@@ -424,7 +762,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
   auto pick = [&] { return choose_algo(a, key, math_candidates(dt, a.tf32), find); };
   AlgoChoice choice{};
   if (racing) {
-    if (race_graph(a, shape, plan, x, w, y, d, d->y, *call, fwd_algo_name, pick, &choice, &race)) return call;
+    if (race_graph(a, shape, plan, x, w, y, d, *call, fwd_algo_name, pick, &choice, &race)) return call;
   } else {
     choice = pick();
   }
@@ -589,7 +927,7 @@ CallPtr conv_transpose1d(OpArgs& a) {
   auto pick = [&] { return choose_algo(a, key, math_candidates(dt, a.tf32), find); };
   AlgoChoice choice{};
   if (racing) {
-    if (race_graph(a, shape, plan, x, w, y, d, d->x, *call, bwd_data_algo_name, pick, &choice, &race)) return call;
+    if (race_graph(a, shape, plan, x, w, y, d, *call, bwd_data_algo_name, pick, &choice, &race)) return call;
   } else {
     choice = pick();
   }
