@@ -50,27 +50,36 @@ list(APPEND ABW_CUDA_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/shape.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/stft_params.cpp)
 
-# The fft_conv stage's cuFFT store callback, compiled to LTO-IR and embedded as an array of
-# 64-bit words (a fatbin must be 8-byte aligned; a byte array need not be): cuFFT links it into
-# its own kernels at plan time (cufftXtSetJITCallback). Without bin2c the stage keeps its
-# separate multiply kernel.
+# cuFFT LTO callbacks: src/cuda/callbacks/<name>.cu compiled to LTO-IR and embedded as an array
+# of 64-bit words (a fatbin must be 8-byte aligned; a byte array need not be) in the generated
+# header <name>_fatbin.h, array abw_<name>_fatbin; cuFFT links it into its own kernels at plan
+# time (cufftXtSetJITCallback). The module is compiled with `define`=1 for each callback built
+# (abw_lto_callback(name define)). Without bin2c none is built and the ops keep their kernel
+# paths (fft_conv its multiply kernel, stft its padded-signal path).
 find_program(ABW_BIN2C bin2c HINTS ${CUDAToolkit_BIN_DIR})
 set(ABW_CB_DIR ${CMAKE_CURRENT_BINARY_DIR}/generated)
-set(ABW_CB_SRC ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/callbacks/fft_conv_store.cu)
-if(ABW_BIN2C)
-  add_custom_command(OUTPUT ${ABW_CB_DIR}/fft_conv_store_fatbin.h
+set(ABW_CB_DEFINES "")
+function(abw_lto_callback name define)
+  set(src ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/callbacks/${name}.cu)
+  file(GLOB infos ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/callbacks/*.h)
+  add_custom_command(OUTPUT ${ABW_CB_DIR}/${name}_fatbin.h
     COMMAND ${CMAKE_COMMAND} -E make_directory ${ABW_CB_DIR}
     COMMAND ${CMAKE_CUDA_COMPILER} -std=c++17 -dc -fatbin -gencode arch=compute_80,code=lto_80 -gencode arch=compute_90,code=lto_90
-            -I${CMAKE_CURRENT_SOURCE_DIR}/src ${ABW_CB_SRC} -o ${ABW_CB_DIR}/fft_conv_store.fatbin
-    COMMAND ${ABW_BIN2C} --const --type longlong --name abw_fft_conv_store_fatbin ${ABW_CB_DIR}/fft_conv_store.fatbin > ${ABW_CB_DIR}/fft_conv_store_fatbin.h
-    DEPENDS ${ABW_CB_SRC} ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/callbacks/fft_conv_info.h)
-  list(APPEND ABW_CUDA_SOURCES ${ABW_CB_DIR}/fft_conv_store_fatbin.h)
+            -I${CMAKE_CURRENT_SOURCE_DIR}/src ${src} -o ${ABW_CB_DIR}/${name}.fatbin
+    COMMAND ${ABW_BIN2C} --const --type longlong --name abw_${name}_fatbin ${ABW_CB_DIR}/${name}.fatbin > ${ABW_CB_DIR}/${name}_fatbin.h
+    DEPENDS ${src} ${infos})
+  set(ABW_CUDA_SOURCES ${ABW_CUDA_SOURCES} ${ABW_CB_DIR}/${name}_fatbin.h PARENT_SCOPE)
+  set(ABW_CB_DEFINES ${ABW_CB_DEFINES} ${define}=1 PARENT_SCOPE)
+endfunction()
+if(ABW_BIN2C)
+  abw_lto_callback(fft_conv_store ABW_FFT_CONV_LTO)  # fft_conv: spectral multiply on the R2C's stores
+  abw_lto_callback(stft_load ABW_STFT_LTO)           # stft: framing, padding and window on the R2C's loads
 endif()
 
 add_library(abw_cuda SHARED ${ABW_CUDA_SOURCES})
 if(ABW_BIN2C)
   target_include_directories(abw_cuda PRIVATE ${ABW_CB_DIR})
-  target_compile_definitions(abw_cuda PRIVATE ABW_FFT_CONV_LTO=1 ABW_CUDA_LIBDIR="${CUDAToolkit_LIBRARY_DIR}")
+  target_compile_definitions(abw_cuda PRIVATE ${ABW_CB_DEFINES} ABW_CUDA_LIBDIR="${CUDAToolkit_LIBRARY_DIR}")
 endif()
 set_target_properties(abw_cuda PROPERTIES
   OUTPUT_NAME "abw_cuda"

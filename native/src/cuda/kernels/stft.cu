@@ -1,22 +1,36 @@
 // cuda stft / istft with fused framing and overlap-add around cuFFT.
-// stft: one kernel frames the signal (centre padding resolved per sample, reflect or constant)
-// and applies the window (normalisation folded in); one batched R2C (C2C when two-sided) per
-// signal writes straight into the [freq, frame] output layout through cuFFT's output stride.
+// stft: "padded" where the window allows (the signal padded once, cuFFT reading overlapping
+// frames from it, the window applied in frequency and fused with the transpose to [freq,
+// frame]), else "framed" (one kernel frames and windows the signal, one R2C — C2C when
+// two-sided — per signal, then the transpose). One-sided f32 races that path once per geometry
+// against "callback" (stft_choose): a cuFFT LTO load callback pads, frames and windows as cuFFT
+// reads, one R2C and one transpose launch for every signal.
 // istft: one kernel gathers the [freq, frame] spectrum into frame-major order (clearing the
 // imaginary parts C2R ignores); one batched C2R; one overlap-add kernel gathers, per output
 // sample, the windowed frames covering it and divides by the squared-window envelope, which is
 // computed once at prepare (in double) and checked there (NOLA).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
-#include <type_traits>
+#include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common/stft_params.h"
+#include "cuda/callbacks/stft_load_info.h"
+#include "cuda/choices.h"
 #include "cuda/context.h"
+#include "cuda/event_timer.h"
 #include "cuda/fft_plan.h"
+#ifdef ABW_STFT_LTO
+#include "stft_load_fatbin.h"  // generated: the LTO-IR of callbacks/stft_load.cu
+#endif
 #include "cuda/kernels/common.cuh"
 #include "cuda/op.h"
 
@@ -120,31 +134,18 @@ __global__ void window_transpose(const float2* __restrict__ X, T* __restrict__ y
   }
 }
 
+// Geometry of one stft call, from the input's shape and the parameters.
+struct StftGeom {
+  int64_t batch, L, pad, Lp, frames, nh, nfreq, count;
+  bool reflect;
+};
+
+// The paths without a cuFFT callback. `which` names the one taken, for the choice record.
 // Two-sided stft from a one-sided R2C would need the mirror; the C2C path computes every bin.
-CallPtr stft(OpArgs& a) {
-  const DevTensor& X = a.input(0, "input");
-  const DevTensor& Y = a.output(0, "out");
-  const StftParams p = read_stft_params(a.p, a.op);
-  const std::string& pad_mode = a.p.s("pad_mode");
-  ABW_CHECK(pad_mode == "reflect" || pad_mode == "constant", "EINVAL", a.msg("parameter `pad_mode` must be 'reflect' or 'constant', got '" + pad_mode + "'"));
-  const bool reflect = pad_mode == "reflect";
-  ABW_CHECK(X.ndim() >= 1, "ESHAPE", a.msg("input `input` must be at least 1-D"));
-  const int64_t L = X.size(-1);
-  const int64_t batch = shape_numel(Shape(X.shape.begin(), X.shape.end() - 1));
-  const int64_t pad = p.center ? p.n_fft / 2 : 0;
-  if (p.center && reflect) ABW_CHECK(pad < L, "ESHAPE", a.msg("reflect padding of " + std::to_string(pad) + " needs a signal longer than that"));
-  const int64_t Lp = L + 2 * pad;
-  ABW_CHECK(Lp >= p.n_fft, "ESHAPE", a.msg("signal length (after padding) is shorter than n_fft"));
-  const int64_t frames = 1 + (Lp - p.n_fft) / p.hop, nh = p.n_fft / 2 + 1, nfreq = p.onesided ? nh : p.n_fft;
-  Shape os(X.shape.begin(), X.shape.end() - 1);
-  os.insert(os.end(), {nfreq, frames, 2});
-  a.check_shape(Y, os, "output `out`");
+CallPtr stft_classic(OpArgs& a, const StftParams& p, const StftGeom& g, const void* x, void* y, std::string* which) {
+  const int64_t batch = g.batch, L = g.L, pad = g.pad, Lp = g.Lp, frames = g.frames, nh = g.nh, nfreq = g.nfreq, count = g.count;
+  const bool reflect = g.reflect;
   auto call = std::make_unique<Call>();
-  const int64_t count = Y.numel();
-  if (count == 0) {
-    call->launch = [](cudaStream_t) {};
-    return call;
-  }
   const std::string& wname = a.p.s("window");
   const DType dt = a.dtype;
   // Fast path (one-sided, window spanning n_fft, even n_fft): cuFFT reads the overlapping frames
@@ -152,6 +153,7 @@ CallPtr stft(OpArgs& a) {
   // and the transpose to [freq, frame] is fused with it — no framed copy of the signal.
   // (Measured on an H200, 2 ch × 60 s, n_fft 4096: 171 µs this way, 305 µs framing first.)
   if (p.onesided && p.win == p.n_fft && p.n_fft % 2 == 0 && p.n_fft >= 4 && (wname == "hann" || wname == "ones")) {
+    *which = "padded";
     const bool hann = wname == "hann";
     const float c0 = hann ? 0.5f : 1.0f, c1 = hann ? -0.25f : 0.0f;
     const float scale = p.normalized ? static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft))) : 1.0f;
@@ -159,8 +161,6 @@ CallPtr stft(OpArgs& a) {
     auto spec = std::make_shared<Scratch>(static_cast<size_t>(frames * nh) * 8);
     auto plan = FftPlan::shared(p.n_fft, CUFFT_R2C, frames, 1, p.hop, 1, nh, Lp, nh);
     call->keep = {xp, spec, plan};
-    const void* x = X.data;
-    void* y = Y.data;
     const int64_t nfft = p.n_fft;
     call->launch = [=](cudaStream_t s) {
       const dim3 pgrid(std::min<unsigned>(blocks_for(Lp), 4096), static_cast<unsigned>(batch));
@@ -184,11 +184,10 @@ CallPtr stft(OpArgs& a) {
   if (!cplx) {
     // Framed: windowed frames contiguous, one contiguous R2C per signal, then the transpose to
     // [freq, frame] (cuFFT's own strided output is far slower than a tiled transpose).
+    *which = "framed";
     auto spec = std::make_shared<Scratch>(static_cast<size_t>(frames * nh) * 8);
     auto cplan = FftPlan::shared(p.n_fft, CUFFT_R2C, frames, 1, p.n_fft, 1, nh, p.n_fft, nh);
     call->keep = {dwin, frbuf, spec, cplan};
-    const void* x = X.data;
-    void* y = Y.data;
     const int64_t nfft = p.n_fft, hop = p.hop;
     call->launch = [=](cudaStream_t s) {
       const int64_t total = batch * frames * nfft;
@@ -203,11 +202,10 @@ CallPtr stft(OpArgs& a) {
     return call;
   }
   // Two-sided: `frames` C2C transforms per signal; bin k of frame f lands at k·frames + f.
+  *which = "two-sided";
   std::shared_ptr<Scratch> sout = dt != DType::f32 ? std::make_shared<Scratch>(static_cast<size_t>(count) * 4) : nullptr;
   auto plan = FftPlan::shared(p.n_fft, CUFFT_C2C, frames, 1, p.n_fft, frames, 1, p.n_fft, nfreq);
   call->keep = {dwin, frbuf, sout, plan};
-  const void* x = X.data;
-  void* y = Y.data;
   const int64_t nfft = p.n_fft, hop = p.hop;
   call->launch = [=](cudaStream_t s) {
     const int64_t total = batch * frames * nfft;
@@ -218,6 +216,290 @@ CallPtr stft(OpArgs& a) {
     if (sout) ABW_FLOAT_DISPATCH(dt, narrow_kernel<T><<<blocks_for(count), kThreads, 0, s>>>(out, static_cast<T*>(y), count));
   };
   return call;
+}
+
+#ifdef ABW_STFT_LTO
+// ---- The callback path (f32, one-sided): one R2C over batch·frames virtual frames whose loads
+// a cuFFT LTO callback resolves from the signal (callbacks/stft_load.cu: padding, framing and
+// the window in time), then one transpose launch for every signal. No padded copy of the signal,
+// one cuFFT exec and two launches in all, where the padded path makes 1 + 2·batch.
+
+// Spectra [batch, frames, nh] → [batch, nh, frames] through a 32×32 shared-memory tile (reads
+// and writes both coalesce), every signal in one launch (grid.z, looping past 65535).
+__global__ void transpose_spectra(const float2* __restrict__ X, float2* __restrict__ y, int64_t batch, int64_t frames, int64_t nh) {
+  __shared__ float2 tile[32][33];
+  const int64_t f0 = static_cast<int64_t>(blockIdx.y) * 32, k0 = static_cast<int64_t>(blockIdx.x) * 32;
+  for (int64_t b = blockIdx.z; b < batch; b += gridDim.z) {
+    const float2* xb = X + b * frames * nh;
+    float2* yb = y + b * nh * frames;
+    for (int r = threadIdx.y; r < 32; r += blockDim.y) {
+      const int64_t f = f0 + r, k = k0 + threadIdx.x;
+      if (f < frames && k < nh) tile[r][threadIdx.x] = xb[f * nh + k];
+    }
+    __syncthreads();
+    for (int r = threadIdx.y; r < 32; r += blockDim.y) {
+      const int64_t k = k0 + r, f = f0 + threadIdx.x;
+      if (f < frames && k < nh) yb[k * frames + f] = tile[threadIdx.x][r];
+    }
+    __syncthreads();  // the next signal reuses the tile
+  }
+}
+
+// A plan with the load callback linked in, with the window and the callback's parameters it
+// reads. Geometry only (the signal is the exec's input pointer), so it is shared by every call
+// of this geometry.
+struct StftCallbackPlan {
+  std::shared_ptr<Scratch> win, info;
+  std::shared_ptr<FftPlan> plan;
+};
+
+// Throws when cuFFT cannot link the callback (or plan the transform).
+std::shared_ptr<StftCallbackPlan> make_callback_plan(const StftParams& p, const StftGeom& g, std::vector<float> win) {
+  if (p.normalized) {
+    const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft)));
+    for (float& v : win) v *= s;
+  }
+  // Uploads on the compute stream: the caching allocator may hand back a block that queued work
+  // on that stream still uses, so the copy must be ordered after it.
+  cudaStream_t s = ctx().stream();
+  auto cp = std::make_shared<StftCallbackPlan>();
+  cp->win = std::make_shared<Scratch>(win.size() * sizeof(float));
+  ABW_CU(cudaMemcpyAsync(cp->win->get(), win.data(), win.size() * sizeof(float), cudaMemcpyHostToDevice, s));
+  unsigned shift = 0;
+  if (p.n_fft > 1 && (p.n_fft & (p.n_fft - 1)) == 0)
+    while ((int64_t{1} << shift) < p.n_fft) ++shift;
+  const StftLoadInfo info{cp->win->as<float>(),       static_cast<unsigned>(p.n_fft), shift, static_cast<unsigned>(g.frames),
+                          static_cast<unsigned>(p.hop), static_cast<int>(g.L),        static_cast<int>(g.pad), g.reflect ? 1 : 0};
+  cp->info = std::make_shared<Scratch>(sizeof info);
+  // (A pageable source is staged before cudaMemcpyAsync returns: `info` may go out of scope.)
+  ABW_CU(cudaMemcpyAsync(cp->info->get(), &info, sizeof info, cudaMemcpyHostToDevice, s));
+  const FftCallback cb{"abw_stft_load", abw_stft_load_fatbin, sizeof abw_stft_load_fatbin, CUFFT_CB_LD_REAL, cp->info->get()};
+  cp->plan = std::make_shared<FftPlan>(p.n_fft, CUFFT_R2C, g.batch * g.frames, 1, p.n_fft, 1, g.nh, p.n_fft, g.nh, &cb);
+  return cp;
+}
+
+// Why the callback path cannot take this call, or "" when it can.
+std::string callback_unfit(const StftParams& p, const StftGeom& g) {
+  if (g.batch * g.frames * p.n_fft >= (int64_t{1} << 32)) return "batch·frames·n_fft is 2^32 or more (the callback indexes in 32 bits)";
+  if (g.Lp >= (int64_t{1} << 31) || p.hop >= (int64_t{1} << 31)) return "a padded signal of 2^31 samples or more (the callback indexes in 32 bits)";
+  if ((g.frames + 31) / 32 > 65535) return "more than 2097120 frames (the transpose's grid)";
+  return "";
+}
+
+// The callback path's call on x → y; `spec_out` receives its spectrum scratch (the race parks
+// one output there).
+CallPtr stft_callback_call(const StftGeom& g, std::shared_ptr<StftCallbackPlan> cp, const void* x, void* y, std::shared_ptr<Scratch>* spec_out) {
+  auto spec = std::make_shared<Scratch>(static_cast<size_t>(g.batch * g.frames * g.nh) * 8);
+  auto call = std::make_unique<Call>();
+  call->keep = {spec, cp};
+  const int64_t batch = g.batch, frames = g.frames, nh = g.nh;
+  call->launch = [=](cudaStream_t s) {
+    cp->plan->exec(s, x, spec->get(), false);
+    const dim3 grid(static_cast<unsigned>((nh + 31) / 32), static_cast<unsigned>((frames + 31) / 32), static_cast<unsigned>(std::min<int64_t>(batch, 65535))),
+        block(32, 8);
+    transpose_spectra<<<grid, block, 0, s>>>(spec->as<float2>(), static_cast<float2*>(y), batch, frames, nh);
+  };
+  if (spec_out) *spec_out = spec;
+  return call;
+}
+
+// out[0] = max |ref|, out[1] = max |ref − got| over the pairs where both are finite (as float
+// bits: non-negative floats order like their bit patterns, so atomicMax on the bits is a float
+// max); out[2] |= 1 where ref is not finite, |= 2 where got is not finite but ref is.
+__global__ void compare_outputs(const float* __restrict__ ref, const float* __restrict__ got, int64_t n, unsigned* __restrict__ out) {
+  float mref = 0.f, mdiff = 0.f;
+  unsigned flags = 0;
+  ABW_GRID_STRIDE(i, n) {
+    const float r = ref[i], v = got[i];
+    if (!isfinite(r)) {
+      flags |= 1u;
+    } else if (!isfinite(v)) {
+      flags |= 2u;
+    } else {
+      mref = fmaxf(mref, fabsf(r));
+      mdiff = fmaxf(mdiff, fabsf(r - v));
+    }
+  }
+  for (int o = 16; o > 0; o >>= 1) {  // blocks of whole warps: every lane gets here
+    mref = fmaxf(mref, __shfl_xor_sync(0xffffffffu, mref, o));
+    mdiff = fmaxf(mdiff, __shfl_xor_sync(0xffffffffu, mdiff, o));
+    flags |= __shfl_xor_sync(0xffffffffu, flags, o);
+  }
+  if ((threadIdx.x & 31) == 0) {
+    atomicMax(out, __float_as_uint(mref));
+    atomicMax(out + 1, __float_as_uint(mdiff));
+    if (flags) atomicOr(out + 2, flags);
+  }
+}
+
+struct Comparison {
+  float max_ref, max_diff;
+  unsigned flags;
+};
+
+// Compares two f32 arrays on `s` and waits for the answer.
+Comparison compare_on_device(cudaStream_t s, const float* ref, const float* got, int64_t n) {
+  Scratch acc(3 * sizeof(unsigned));
+  ABW_CU(cudaMemsetAsync(acc.get(), 0, 3 * sizeof(unsigned), s));
+  compare_outputs<<<std::min<unsigned>(blocks_for(n), 1024), kThreads, 0, s>>>(ref, got, n, acc.as<unsigned>());
+  ABW_CU(cudaGetLastError());
+  unsigned h[3] = {0, 0, 0};
+  ABW_CU(cudaMemcpyAsync(h, acc.get(), sizeof h, cudaMemcpyDeviceToHost, s));
+  ABW_CU(cudaStreamSynchronize(s));
+  Comparison c{0.f, 0.f, h[2]};
+  std::memcpy(&c.max_ref, &h[0], sizeof(float));
+  std::memcpy(&c.max_diff, &h[1], sizeof(float));
+  return c;
+}
+
+// Mean ms per launch of `c` over 5 back-to-back launches.
+float launch_ms(const Call& c, cudaStream_t s) {
+  return mean_launch_ms(s, 5, [&] {
+    c.launch(s);
+    return true;
+  });
+}
+
+// The path chosen per geometry, once per process. A callback plan that won is held for the
+// process: building it is a JIT link, and pipelines prepare (and release) the same stft per chunk.
+struct StftChoice {
+  bool callback = false;
+  std::shared_ptr<StftCallbackPlan> plan;
+};
+std::mutex choice_mu;
+std::map<std::string, StftChoice>& choice_cache() {
+  static std::map<std::string, StftChoice> m;
+  return m;
+}
+#endif
+
+// The f32 one-sided stft: the classic path (padded or framed) raced once per geometry against
+// the callback path on the bound tensors. The callback path is kept only when it is faster AND
+// its output on these tensors matches the classic one (max abs difference under 1e-4 of the max
+// abs value); the record (choices.h) says which ran, both times and why the callback lost.
+CallPtr stft_choose(OpArgs& a, const StftParams& p, const StftGeom& g, const DevTensor& X, const DevTensor& Y, CallPtr classic,
+                    const std::string& classic_name) {
+  std::string key = "stft f32 x";
+  for (int64_t d : X.shape) key += " " + std::to_string(d);
+  key += " n_fft " + std::to_string(p.n_fft) + " hop " + std::to_string(p.hop) + " win " + std::to_string(p.win) + " " + a.p.s("window") +
+         (p.center ? " center " + a.p.s("pad_mode") : " nocenter") + (p.normalized ? " normalized" : "");
+  ChoiceRecord r;
+  r.str("op", a.op).str("mode", "f32").str("api", "cufft").str("classic", classic_name);
+#ifndef ABW_STFT_LTO
+  (void)g;
+  (void)Y;
+  r.str("path", "classic").str("callbackWhy", "this build has no LTO callback (bin2c was not found when the CUDA module was built)");
+  r.str("summary", classic_name + " path (no stft load callback in this build)");
+  r.emit(key);
+  return classic;
+#else
+  const std::string unfit = callback_unfit(p, g);
+  if (!unfit.empty()) {
+    r.str("path", "classic").str("callbackWhy", unfit).str("summary", classic_name + " path (load callback unfit: " + unfit + ")");
+    r.emit(key);
+    return classic;
+  }
+  {
+    std::lock_guard<std::mutex> lk(choice_mu);
+    auto it = choice_cache().find(key);
+    if (it != choice_cache().end()) return it->second.callback ? stft_callback_call(g, it->second.plan, X.data, Y.data, nullptr) : std::move(classic);
+  }
+  std::shared_ptr<StftCallbackPlan> cp;
+  std::shared_ptr<Scratch> cb_spec;
+  CallPtr cb;
+  float classic_ms = NAN, cb_ms = NAN, plan_ms = NAN;
+  double rel = NAN;
+  std::string why;
+  bool cache = true;
+  try {
+    const auto t0 = std::chrono::steady_clock::now();
+    cp = make_callback_plan(p, g, stft_window(a.p, p, a.op));
+    plan_ms = std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    cb = stft_callback_call(g, cp, X.data, Y.data, &cb_spec);
+    cudaStream_t s = ctx().stream();
+    // Both outputs on the bound tensors: the callback path's parked in its own spectrum scratch
+    // (as many bytes as the f32 output; its next launch overwrites it), the classic one in `out`.
+    // These first launches are the warm-up of the timing below.
+    cb->launch(s);
+    ABW_CU(cudaGetLastError());
+    ABW_CHECK(cb_spec->bytes() == static_cast<size_t>(g.count) * 4, "EINTERNAL", a.msg("stft callback: spectrum scratch and output sizes differ"));
+    ABW_CU(cudaMemcpyAsync(cb_spec->get(), Y.data, static_cast<size_t>(g.count) * 4, cudaMemcpyDeviceToDevice, s));
+    classic->launch(s);
+    ABW_CU(cudaGetLastError());
+    const Comparison c = compare_on_device(s, Y.ptr<float>(), cb_spec->as<float>(), g.count);
+    rel = c.max_ref > 0.f ? static_cast<double>(c.max_diff) / static_cast<double>(c.max_ref) : 0.0;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", rel);
+    if (c.flags & 2u) why = "refused: non-finite output where the classic path's is finite";
+    else if (c.flags & 1u) why = "refused: the classic output on the bound input is not finite, so the comparison proves nothing";
+    else if (!(c.max_ref > 0.f)) why = "refused: the classic output on the bound input is all zeros, so the comparison proves nothing";
+    else if (!(rel < 1e-4)) why = std::string("refused: max abs difference from the classic path is ") + buf + " of its max abs value (limit 1e-4)";
+    // Alternate rounds so that clock or thermal drift does not favour one side; best round each.
+    for (int round = 0; round < 3; ++round) {
+      classic_ms = std::fmin(classic_ms, launch_ms(*classic, s));
+      cb_ms = std::fmin(cb_ms, launch_ms(*cb, s));
+    }
+  } catch (const Error& e) {
+    // Not linked (this cuFFT or nvJitLink), or it failed to run: the classic path takes it. Out
+    // of memory while both paths are held is not cached: a later prepare may race again.
+    cache = e.code() != "ENOMEM";
+    why = std::string(cache ? "callback path failed: " : "out of device memory while racing: ") + e.what();
+    cb.reset();
+    cb_spec.reset();
+    cp.reset();
+  }
+  const bool use_cb = cb && why.empty() && cb_ms < classic_ms;
+  if (cache) {
+    std::lock_guard<std::mutex> lk(choice_mu);
+    StftChoice& ch = choice_cache()[key];
+    ch.callback = use_cb;
+    ch.plan = use_cb ? cp : nullptr;
+  }
+  r.str("path", use_cb ? "callback" : "classic");
+  if (!std::isnan(classic_ms)) r.num("classicMs", classic_ms);
+  if (!std::isnan(cb_ms)) r.num("callbackMs", cb_ms);
+  if (!std::isnan(plan_ms)) r.num("callbackPlanMs", plan_ms);
+  if (!std::isnan(rel)) r.num("maxRelDiff", rel);
+  if (!why.empty()) r.str("callbackWhy", why);
+  std::string summary;
+  if (use_cb) summary = "cuFFT load callback (" + ms_text(cb_ms) + " against the " + classic_name + " path's " + ms_text(classic_ms) + ")";
+  else if (!why.empty()) summary = classic_name + " path (load callback " + why + ")";
+  else summary = classic_name + " path (" + ms_text(classic_ms) + " against the load callback's " + ms_text(cb_ms) + ")";
+  r.str("summary", summary);
+  if (cache) r.emit(key);
+  return use_cb ? std::move(cb) : std::move(classic);
+#endif
+}
+
+CallPtr stft(OpArgs& a) {
+  const DevTensor& X = a.input(0, "input");
+  const DevTensor& Y = a.output(0, "out");
+  const StftParams p = read_stft_params(a.p, a.op);
+  const std::string& pad_mode = a.p.s("pad_mode");
+  ABW_CHECK(pad_mode == "reflect" || pad_mode == "constant", "EINVAL", a.msg("parameter `pad_mode` must be 'reflect' or 'constant', got '" + pad_mode + "'"));
+  const bool reflect = pad_mode == "reflect";
+  ABW_CHECK(X.ndim() >= 1, "ESHAPE", a.msg("input `input` must be at least 1-D"));
+  const int64_t L = X.size(-1);
+  const int64_t batch = shape_numel(Shape(X.shape.begin(), X.shape.end() - 1));
+  const int64_t pad = p.center ? p.n_fft / 2 : 0;
+  if (p.center && reflect) ABW_CHECK(pad < L, "ESHAPE", a.msg("reflect padding of " + std::to_string(pad) + " needs a signal longer than that"));
+  const int64_t Lp = L + 2 * pad;
+  ABW_CHECK(Lp >= p.n_fft, "ESHAPE", a.msg("signal length (after padding) is shorter than n_fft"));
+  const int64_t frames = 1 + (Lp - p.n_fft) / p.hop, nh = p.n_fft / 2 + 1, nfreq = p.onesided ? nh : p.n_fft;
+  Shape os(X.shape.begin(), X.shape.end() - 1);
+  os.insert(os.end(), {nfreq, frames, 2});
+  a.check_shape(Y, os, "output `out`");
+  const int64_t count = Y.numel();
+  if (count == 0) {
+    auto call = std::make_unique<Call>();
+    call->launch = [](cudaStream_t) {};
+    return call;
+  }
+  const StftGeom g{batch, L, pad, Lp, frames, nh, nfreq, count, reflect};
+  std::string which;
+  CallPtr classic = stft_classic(a, p, g, X.data, Y.data, &which);
+  if (!p.onesided || a.dtype != DType::f32) return classic;
+  return stft_choose(a, p, g, X, Y, std::move(classic), which);
 }
 
 // spec[b][f][k] = x[b][k][f] for the first nh bins (f32), with the imaginary parts of bin 0 and,
