@@ -9,12 +9,20 @@
  * measureCall. Writes results/bench/webgpu-vs-cuda/<machine>.json (or --out) and prints a table
  * of speed ratios (cuda time / webgpu time: ≥ 0.5 meets the target).
  *
- * Usage: node bench/webgpu-vs-cuda/run.js [--quick] [--out FILE] [--webgpu-only] [--only IDS] [--webgpu-limits JSON]
+ * webgpu variants: each case is also prepared with the FFT's dispatch forced (the backend's
+ * kernelChoices.fftSplit: 1 = a whole line per workgroup, the dispatch before fft-split.ts; 2, 4
+ * = spread over that many workgroups where the length allows). Where the dispatches differ, each
+ * distinct one is timed (`webgpu.variants`, keyed `fftSplit=S`, a repeat marked `sameAs`); the
+ * case's webgpu number is the variant the kernels' own rule picks (`webgpu.rule`), `webgpu.best`
+ * names the fastest. Every webgpu record lists its `dispatches` (pass labels: route and shape).
+ *
+ * Usage: node bench/webgpu-vs-cuda/run.js [--quick] [--out FILE] [--webgpu-only] [--only IDS] [--webgpu-limits JSON] [--fft-splits LIST]
  *   --quick          small shapes (a CPU machine with lavapipe: checks the script, not the GPU)
  *   --webgpu-only    skip cuda (its ratio is then n/a)
  *   --only IDS       the cases whose id contains one of these comma-separated substrings
  *   --webgpu-limits  cap the limits webgpu sizes its kernels by, e.g. '{"invocations":256}' or
  *                    '{"workgroupStorage":16384}' (FFT workgroup shapes; recorded in the report)
+ *   --fft-splits     the fftSplit variants to prepare, comma-separated (default 1,2,4; '' for none)
  */
 const fs = require('fs');
 const path = require('path');
@@ -33,9 +41,11 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     only: { type: 'string' },
     'webgpu-limits': { type: 'string' },
+    'fft-splits': { type: 'string', default: '1,2,4' },
   },
 });
 const webgpuLimits = args['webgpu-limits'] ? JSON.parse(args['webgpu-limits']) : undefined;
+const fftSplits = args['fft-splits'].split(',').filter(Boolean).map(Number);
 
 const FULL = [
   { id: 'matmul-f32-4096', op: 'matmul', shapes: [[4096, 4096], [4096, 4096]], params: {}, target: 0.5 },
@@ -62,8 +72,22 @@ function randn(n, seed) {
   return out;
 }
 
+function upload(backend, c) {
+  return c.shapes.map((shape, i) => backend.upload({ dtype: 'f32', shape, data: randn(shape.reduce((a, b) => a * b, 1), 7 + i) }));
+}
+
+/** The labels of the dispatches `backend` plans for case c (prepared, not run: no device work). */
+function dispatchesOf(backend, c) {
+  const tensors = upload(backend, c);
+  const call = backend.prepare(c.op, tensors, c.params, 'f32');
+  const labels = [...(call.dispatches ?? [])];
+  call.dispose();
+  tensors.forEach((t) => backend.free(t));
+  return labels;
+}
+
 async function timeOn(backend, c) {
-  const tensors = c.shapes.map((shape, i) => backend.upload({ dtype: 'f32', shape, data: randn(shape.reduce((a, b) => a * b, 1), 7 + i) }));
+  const tensors = upload(backend, c);
   const call = backend.prepare(c.op, tensors, c.params, 'f32');
   try {
     await call.run();
@@ -75,6 +99,7 @@ async function timeOn(backend, c) {
       converged: timing.converged,
       timer: backend.timer,
       clocks: call.clocks ? [...call.clocks] : undefined,
+      ...(call.dispatches ? { dispatches: [...call.dispatches] } : {}),
       samplesNs: timing.samplesNs,
     };
   } finally {
@@ -83,17 +108,60 @@ async function timeOn(backend, c) {
   }
 }
 
+const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The webgpu side of case c: timed once where every fftSplit variant plans the default's
+ * dispatches; else each distinct variant timed on its own backend (`variant(fftSplit)`), the rule's
+ * (the default backend's dispatches) giving the case's number.
+ */
+async function timeWebgpu(webgpu, variant, c) {
+  const rule = dispatchesOf(webgpu, c);
+  const planned = fftSplits.map((fftSplit) => {
+    const backend = variant(fftSplit);
+    return { key: `fftSplit=${fftSplit}`, backend, dispatches: dispatchesOf(backend, c) };
+  });
+  if (planned.every((v) => sameList(v.dispatches, rule))) return timeOn(webgpu, c);
+  const variants = {};
+  const timed = [];
+  for (const v of planned) {
+    const same = timed.find((t) => sameList(t.dispatches, v.dispatches));
+    if (same) {
+      variants[v.key] = { sameAs: same.key, dispatches: v.dispatches };
+      continue;
+    }
+    timed.push(v);
+    try {
+      variants[v.key] = await timeOn(v.backend, c);
+    } catch (e) {
+      variants[v.key] = { error: e.message, dispatches: v.dispatches };
+    }
+    console.error(`${c.id} webgpu ${v.key}: ${fmt(variants[v.key])}`);
+  }
+  const ok = timed.filter((t) => variants[t.key].medianNs);
+  const best = ok.length ? ok.reduce((a, t) => (variants[t.key].medianNs < variants[a.key].medianNs ? t : a)).key : null;
+  const ruleKey = timed.find((t) => sameList(t.dispatches, rule))?.key;
+  // A rule outside the variants (not expected): timed on the default backend.
+  const chosen = ruleKey ? variants[ruleKey] : await timeOn(webgpu, c);
+  return { ...chosen, rule: ruleKey ?? 'auto (none of the variants)', best, variants };
+}
+
 async function main() {
   const only = args.only ? args.only.split(',') : undefined;
   const cases = (args.quick ? QUICK : FULL).filter((c) => !only || only.some((o) => c.id.includes(o)));
   const webgpu = webgpuLimits ? new WebGpuBackend({ kernelLimits: webgpuLimits }) : getBackend('webgpu');
   const cudaProblem = args['webgpu-only'] ? 'skipped (--webgpu-only)' : probe('cuda');
   const cuda = cudaProblem ? undefined : getBackend('cuda');
+  const variantBackends = new Map();
+  const variant = (fftSplit) => {
+    if (!variantBackends.has(fftSplit)) variantBackends.set(fftSplit, new WebGpuBackend({ kernelLimits: webgpuLimits, kernelChoices: { fftSplit } }));
+    return variantBackends.get(fftSplit);
+  };
   const rows = [];
   for (const c of cases) {
     const row = { id: c.id, op: c.op, shapes: c.shapes, params: c.params, target: c.target };
     try {
-      row.webgpu = await timeOn(webgpu, c);
+      row.webgpu = await timeWebgpu(webgpu, variant, c);
     } catch (e) {
       row.webgpu = { error: e.message };
     }
@@ -118,6 +186,7 @@ async function main() {
     date: new Date().toISOString(),
     quick: args.quick,
     ...(webgpuLimits ? { webgpuLimits } : {}),
+    fftSplits,
     backends: { webgpu: webgpu.info(), cuda: cuda ? cuda.info() : null },
     rows,
   };
@@ -133,8 +202,13 @@ async function main() {
       `| ${r.id} | ${fmt(r.webgpu)} | ${fmt(r.cuda)} | ${r.ratio ? r.ratio.toFixed(2) + '×' : 'n/a'} | ${r.target === null ? '–' : '≥ ' + r.target} | ${r.pass === null ? '–' : r.pass ? 'yes' : 'NO'} |`,
     );
   }
+  for (const r of rows.filter((x) => x.webgpu.variants)) {
+    const parts = Object.entries(r.webgpu.variants).map(([k, v]) => `${k} ${v.sameAs ? `= ${v.sameAs}` : fmt(v)}${k === r.webgpu.rule ? ' (rule)' : ''}`);
+    console.log(`${r.id} webgpu variants: ${parts.join(', ')}; fastest ${r.webgpu.best}`);
+  }
   console.log(`written: ${path.relative(process.cwd(), file)}`);
   webgpu.dispose();
+  variantBackends.forEach((b) => b.dispose());
 }
 
 /** Why backend `id` cannot run here (undefined: it can). */

@@ -1,7 +1,7 @@
 // The webgpu backend's machinery, apart from op numerics (webgpu-vs-ref.test.ts): adapter info and
 // choice, the registry entry, cached pipelines (nothing compiles inside measure), the buffer pool's
-// byte counts, both timers, clear errors for bad input, broken WGSL and a lost device, and
-// dispose / reopen in one process. Skipped, saying why, only where Dawn finds no adapter.
+// byte counts, both timers, the dispatches a call names and forced kernel choices, clear errors
+// for bad input, broken WGSL and a lost device, and dispose / reopen in one process. Skipped, saying why, only where Dawn finds no adapter.
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { backendEntries } from '../../kernel-bridge/src/backend/registry';
@@ -81,6 +81,39 @@ describe.skipIf(!!problem)('webgpu backend', () => {
     again.dispose();
     gpu!.free(x);
     gpu!.free(y);
+  });
+
+  it('a prepared call names its dispatches; kernelChoices forces the FFT\'s, the results agree', async () => {
+    // The default: fft-split.ts's rule on a GPU, whole lines on a software adapter (lavapipe).
+    const info = gpu!.info();
+    const software = info.features.includes('adapter-architecture:software') || /software fallback adapter/.test(info.device);
+    expect(info.features).toContain(`fft-split:${software ? 1 : 'auto'}`);
+    const rule = new WebGpuBackend({ kernelChoices: { fftSplit: 'auto' } });
+    const whole = new WebGpuBackend({ kernelChoices: { fftSplit: 1 } });
+    try {
+      const data = Float32Array.from({ length: 3 * 4096 }, (_, i) => Math.sin(i * 0.37) + ((i * 7919) % 13) / 13);
+      const outs: Float32Array[] = [];
+      const cases = [
+        [rule, /\(2 groups\/line/],
+        [whole, /\(1 line\/group/],
+        [gpu!, software ? /\(1 line\/group/ : /\(2 groups\/line/],
+      ] as const;
+      for (const [b, want] of cases) {
+        const x = b.upload({ dtype: 'f32', shape: [3, 4096], data });
+        const call = b.prepare('rfft', [x], {}, 'f32') as unknown as { dispatches: string[]; run(): Promise<void>; outputs: readonly never[]; dispose(): void };
+        expect(call.dispatches).toHaveLength(1);
+        expect(call.dispatches[0]).toMatch(want);
+        await call.run();
+        outs.push((await b.download(call.outputs[0])).data as Float32Array);
+        call.dispose();
+        b.free(x);
+      }
+      const scale = Math.max(...outs[1].map(Math.abs));
+      expect(Math.max(...outs[0].map((v, i) => Math.abs(v - outs[1][i]))) / scale).toBeLessThan(1e-5);
+    } finally {
+      rule.dispose();
+      whole.dispose();
+    }
   });
 
   it('host timing is available where timestamps are not wanted, and says so', async () => {

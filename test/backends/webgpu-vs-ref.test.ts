@@ -306,6 +306,41 @@ describe.skipIf(!!problem)('webgpu against the ref oracle', () => {
     });
   }
 
+  // FFT lines spread over several workgroups (kernels/fft-split.ts) and the whole-line dispatch,
+  // each forced (kernelChoices.fftSplit) so both run whatever the rule picks at these sizes: the
+  // rfft 8192 of the bench with a few lines, its irfft, complex lengths, mixed radices, S = 3,
+  // a line of 16 points a workgroup, dim not last, and odd n (complex route under rfft/irfft).
+  const SPLIT_CASES: readonly (readonly [number, string, Case])[] = [
+    [1, 'rfft', c([[3, 8192]])],
+    [1, 'irfft', c([[3, 4097, 2]])],
+    [1, 'fft', c([[2, 4096, 2]])],
+    [2, 'rfft', c([[3, 8192]])],
+    [2, 'rfft', c([[8192, 2]], { dim: 0, norm: 'ortho' })],
+    [2, 'rfft', c([[5, 64]], { norm: 'forward' })],
+    [2, 'rfft', c([[2, 1000]])],
+    [2, 'irfft', c([[3, 4097, 2]])],
+    [2, 'fft', c([[2, 4096, 2]], { norm: 'ortho' })],
+    [2, 'ifft', c([[3, 1000, 2]])],
+    [3, 'fft', c([[2, 3000, 2]])],
+    [3, 'irfft', c([[2, 221, 2]], { n: 441 })],
+    [4, 'rfft', c([[2, 4095]])],
+    [4, 'irfft', c([[3, 4097, 2]], { norm: 'forward' })],
+    [4, 'ifft', c([[2, 4096, 2]])],
+    [4, 'fft', c([[3, 64, 2]])],
+  ];
+  describe('FFT lines over several workgroups, forced', () => {
+    const forced = new Map<number, WebGpuBackend>();
+    afterAll(() => forced.forEach((b) => b.dispose()));
+    SPLIT_CASES.forEach(([split, name, k], i) => {
+      it(`fftSplit ${split}: ${name} ${k.shapes.map((s) => `[${s!.join(',')}]`).join(' ')} ${JSON.stringify(k.params ?? {})}`, async () => {
+        if (!forced.has(split)) forced.set(split, new WebGpuBackend({ kernelChoices: { fftSplit: split } }));
+        const spec = OPS.find((o) => o.name === name)!;
+        const failure = await check(spec, k, i, 'f32', forced.get(split));
+        expect(failure, `${name} ${JSON.stringify(k)} fftSplit ${split}: ${failure}`).toBeUndefined();
+      });
+    });
+  });
+
   it.each(unsupported.map((o) => [o.name]))('%s is unsupported with a reason', (name) => {
     const s = gpu!.supports(name, 'f32');
     expect(s.ok).toBe(false);

@@ -55,6 +55,19 @@ export interface KernelLimits {
   readonly invocations: number;
 }
 
+/**
+ * Dispatches forced instead of the kernels' own rules, to time the alternatives (bench variants)
+ * and to test routes the rules would not take at small sizes. Results differ only in rounding.
+ */
+export interface KernelChoices {
+  /**
+   * Workgroups per FFT line that fits workgroup memory (fft-split.ts): 'auto' (the default) its
+   * rule; 1 a whole line per workgroup; S > 1 the largest divisor of the length up to S that the
+   * op's store allows (rfft's split step: 2), 1 where none.
+   */
+  readonly fftSplit?: 'auto' | number;
+}
+
 export interface KernelCtx {
   readonly op: string;
   readonly inputs: readonly (TensorInfo | null)[];
@@ -63,6 +76,8 @@ export interface KernelCtx {
   readonly p: Params;
   readonly ft: FloatType;
   readonly limits: KernelLimits;
+  /** Forced dispatches (absent: every rule's own choice). */
+  readonly choices?: KernelChoices;
 }
 
 export interface OpKernel {

@@ -35,7 +35,7 @@ import type {
 import { BufferPool } from './buffer-pool';
 import { probeAdapter, requestAdapter, summarizeAdapter, type AdapterChoice, type AdapterSummary, type GPUBufferLike, type GPUDeviceLike } from './dawn';
 import { KERNELS, UNSUPPORTED } from './kernels';
-import type { FloatType, KernelCtx, KernelLimits, KernelPlan, Pass } from './kernel-types';
+import type { FloatType, KernelChoices, KernelCtx, KernelLimits, KernelPlan, Pass } from './kernel-types';
 import { PipelineCache, type CachedPipeline } from './pipeline-cache';
 import { timeSubmission, type TimerKindDetail } from './timing';
 
@@ -79,6 +79,8 @@ export interface WebGpuOptions extends AdapterChoice {
   readonly hostTimer?: boolean;
   /** Size kernels for at most these limits (tests of the paths WebGPU's guaranteed minimums take). */
   readonly kernelLimits?: Partial<KernelLimits>;
+  /** Dispatches forced instead of the kernels' rules (bench variants, tests of routes): kernel-types.ts. */
+  readonly kernelChoices?: KernelChoices;
 }
 
 export class WebGpuBackend implements ComputeBackend {
@@ -94,6 +96,10 @@ export class WebGpuBackend implements ComputeBackend {
   private flush: GPUBufferLike | undefined;
 
   constructor(private readonly options: WebGpuOptions = {}) {
+    const split = options.kernelChoices?.fftSplit;
+    if (split !== undefined && split !== 'auto' && !(Number.isInteger(split) && split >= 1)) {
+      throw new AbwError('ABW_EINVAL', `webgpu: kernelChoices.fftSplit must be 'auto' or an integer ≥ 1, not ${String(split)}`, 'kernelChoices.fftSplit');
+    }
     const probe = probeAdapter(options);
     if (probe.problem) throw new AbwError('ABW_EUNSUPPORTED', probe.problem, 'backend');
     const ts = !options.hostTimer && (probe.adapter?.features ?? []).includes('timestamp-query');
@@ -127,6 +133,7 @@ export class WebGpuBackend implements ComputeBackend {
         `adapter-vendor:${a?.vendor ?? ''}`,
         `adapter-architecture:${a?.architecture ?? ''}`,
         `adapter-device:${a?.device ?? ''}`,
+        `fft-split:${this.kernelChoices().fftSplit}`,
         ...feats.map((f) => `feature:${f}`),
         ...['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupsPerDimension']
           .filter((k) => k in limits)
@@ -229,6 +236,19 @@ export class WebGpuBackend implements ComputeBackend {
     };
   }
 
+  /**
+   * The caller's forced dispatches, else the kernels' rules; but a software adapter keeps whole
+   * FFT lines unless told otherwise: fft-split.ts's rule is for GPUs with many SMs, and lavapipe
+   * runs a workgroup on one CPU thread, where a few lines already occupy its threads and the
+   * split only adds reads (rfft 8 × 8192: 1.4 ms split against 0.8 ms whole on 2 cores).
+   */
+  private kernelChoices(): KernelChoices {
+    const forced = this.options.kernelChoices ?? {};
+    const a = this.state?.adapter ?? probeAdapter(this.options).adapter;
+    const software = !!a && (a.fallback || a.architecture === 'software');
+    return { ...forced, fftSplit: forced.fftSplit ?? (software ? 1 : 'auto') };
+  }
+
   private prepareCall(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): WebGpuCall {
     this.checkAlive();
     const { planned, outputs: outs } = planForBackend(this, op, inputs, params, dtype);
@@ -241,6 +261,7 @@ export class WebGpuBackend implements ComputeBackend {
       p: planned.plan.native,
       ft,
       limits: this.kernelLimits(),
+      choices: this.kernelChoices(),
     };
     const kernel = KERNELS[op];
     const why = kernel.unsupported?.(ctx);
@@ -248,7 +269,7 @@ export class WebGpuBackend implements ComputeBackend {
     const plan = kernel.build(ctx);
     const outputs = outs.map((o) => this.wrap(o.dtype, o.shape, { bytes: numel(o.shape) * byteSize(o.dtype), freed: false }));
     const outHandles = outputs.map((t) => t[OWNER]);
-    return new WebGpuCall(this, op, () => buildCall(this, op, plan, ft, handles, outHandles), outputs);
+    return new WebGpuCall(this, op, () => buildCall(this, op, plan, ft, handles, outHandles), outputs, plan.passes.map((p) => p.label));
   }
 
   /**
@@ -279,7 +300,7 @@ export class WebGpuBackend implements ComputeBackend {
       // Each step's call keeps and releases its own GPU objects (releaseOwned, below).
       return { state: built[0]!.state, steps: built.flatMap((b) => b.steps), release: () => undefined };
     };
-    return new WebGpuCall(this, trace.name, buildAll, outputs, () => {
+    return new WebGpuCall(this, trace.name, buildAll, outputs, calls.flatMap((c) => c.dispatches), () => {
       calls.forEach((c) => c.releaseWorkspace());
       intermediates.forEach((t) => this.free(t));
     });
@@ -477,6 +498,8 @@ class WebGpuCall implements PreparedCall {
     private readonly op: string,
     private readonly make: () => Promise<Built>,
     readonly outputs: readonly WebGpuTensor[],
+    /** The labels of one run's dispatches, in order: the routes and workgroup shapes the kernels chose. */
+    readonly dispatches: readonly string[],
     /** What else the call holds besides its outputs (a segment's steps and intermediates). */
     private readonly releaseOwned: () => void = () => undefined,
   ) {}

@@ -6,18 +6,19 @@
  * Lengths whose prime factors are all ≤ 13 use a mixed-radix Stockham autosort FFT (radices in
  * fft-radix.ts), each thread whole radix-R butterflies with twiddles from tables computed on the
  * host in f64 (cos/sin in f32 of large angles lose digits). Lines that fit workgroup memory run
- * every pass in one dispatch with the load and store fused in (fft-shared.ts); longer lines that
- * split into two such lengths take two (fft-four-step.ts) and a scatter; the rest a gather, one
- * dispatch per radix pass through global memory (ping-pong between two scratch buffers) and a
- * scatter. Other lengths use Bluestein's chirp-z: the transform as a convolution of length
+ * every pass in one dispatch with the load and store fused in (fft-shared.ts; a few of them over
+ * several workgroups each, fft-split.ts); longer lines that split into two such lengths take two
+ * (fft-four-step.ts) and a scatter; the rest a gather, one dispatch per radix pass through global
+ * memory (ping-pong between two scratch buffers) and a scatter. Other lengths use Bluestein's chirp-z: the transform as a convolution of length
  * M = 2^⌈log2(2n−1)⌉, done with the power-of-two FFT and the chirp filter's spectrum (also
  * computed on the host in f64).
  */
-import type { Binding, KernelLimits, Pass } from '../kernel-types';
+import type { Binding, KernelChoices, KernelLimits, Pass } from '../kernel-types';
 import { cst, grid, scr, u } from '../wgsl';
 import { butterfly, CMUL, MAX_RADIX, PlanBuilder, radices, twiddles } from './fft-radix';
 import { fourStep, fourStepSplit } from './fft-four-step';
 import { fitsShared, sharedFftPass, type SharedFft } from './fft-shared';
+import { splitFactor, splitFftPass } from './fft-split';
 
 /** One radix-R Stockham pass over `count` transforms of length n; Ns = product of the earlier radices. */
 function radixPass(n: number, count: number, R: number, Ns: number, sign: 1 | -1, src: number, dst: number, table: number): Pass {
@@ -109,15 +110,17 @@ function planFft(pb: PlanBuilder, limits: KernelLimits, n: number, count: number
 
 /**
  * `count` FFTs of length n with the caller's load and store (SharedFft): one dispatch where the
- * lines fit workgroup memory, two for Bluestein lengths whose M fits. Longer lines: the FFT into
+ * lines fit workgroup memory (a few such lines spread over several workgroups each where the
+ * store allows: fft-split.ts), two for Bluestein lengths whose M fits. Longer lines: the FFT into
  * scratch — the four-step's two dispatches with the load fused into the first where n splits into
  * two lengths that fit, else a gather pass (thread per point) and the FFT's passes — then a
  * scatter pass (thread per output) whose `store` reads the result through the same `z(i)`, so
  * every route runs the same WGSL snippets.
  */
-export function fftLines(pb: PlanBuilder, limits: KernelLimits, s: SharedFft): void {
+export function fftLines(pb: PlanBuilder, limits: KernelLimits, s: SharedFft, choices: KernelChoices = {}): void {
   if (fitsShared(s.n, limits)) {
-    pb.passes.push(sharedFftPass(pb, limits, s));
+    const S = splitFactor(s, limits, choices.fftSplit);
+    pb.passes.push(S > 1 ? splitFftPass(pb, limits, s, S) : sharedFftPass(pb, limits, s));
     return;
   }
   if (!radices(s.n) && fitsShared(nextPow2(2 * s.n - 1), limits)) {

@@ -15,7 +15,7 @@ import { cst, u } from '../wgsl';
 import { butterflyParts, CMUL, PlanBuilder, radices, twiddles } from './fft-radix';
 
 /** Points one workgroup should hold at least, so its threads have butterflies (128–256 a pass). */
-const MIN_POINTS = 1024;
+export const MIN_POINTS = 1024;
 /**
  * Threads of a workgroup when there are many, and up to how many when there are fewer groups
  * than FEW_GROUPS (a few long lines would leave most of a large GPU idle). A guess, not tuned on
@@ -24,7 +24,7 @@ const MIN_POINTS = 1024;
 const BASE_THREADS = 256;
 const FEW_THREADS = 512;
 const FEW_GROUPS = 256;
-const MAX_GROUPS = 65535;
+export const MAX_GROUPS = 65535;
 
 /** The longest line one workgroup holds. */
 export function sharedMax(limits: KernelLimits): number {
@@ -84,6 +84,12 @@ export interface SharedFft {
   readonly minLines?: number;
   /** WGSL: what `z(i)` returns, from the point `v` at workgroup index i (Bluestein's chirp); default v. */
   readonly post?: (v: string, i: string) => string;
+  /**
+   * The points of its line the store reads through `z`: 'k' only z(zb + k); 'mirror' also
+   * z(zb + (n − k) mod n) (rfft's split step). Set by callers whose line may be spread over
+   * several workgroups (fft-split.ts); absent: any point, so the line stays whole.
+   */
+  readonly storeReads?: 'k' | 'mirror';
 }
 
 /** One radix-R pass in place over `lines` lines of n points in `sz`: loads, barrier, stores, barrier. */
@@ -111,24 +117,34 @@ function inPlacePass(n: number, lines: number, threads: number, R: number, Ns: n
   }`;
 }
 
-/** The one-dispatch FFT of `count` lines, the caller's load and store fused in. */
-export function sharedFftPass(pb: PlanBuilder, limits: KernelLimits, s: SharedFft): Pass {
-  const rs = radices(s.n);
-  if (!rs || !fitsShared(s.n, limits)) throw new Error(`sharedFftPass: ${s.n} does not fit workgroup memory`);
-  const n = s.n;
-  const { lines, threads, groups } = sharedLayout(n, s.count, limits, s.minLines);
-  const table = pb.addConst(twiddles(n));
-  // Power-of-two lines: point i at i ^ ((i/16 ^ i/256) mod 16), a permutation within each 16
-  // points that spreads the early passes' strided stores (d = j·R + q) over all banks; half the
-  // shared-memory wavefronts without it (a bank-conflict count over the passes of 1024–4096).
+/**
+ * The radix passes of `lines` lines of n points held in the workgroup array `sz`, in place, and
+ * the index map they (and every load, store and `z(i)`) go through: for power-of-two lines point i
+ * sits at i ^ ((i/16 ^ i/256) mod 16), a permutation within each 16 points that spreads the early
+ * passes' strided stores (d = j·R + q) over all banks; half the shared-memory wavefronts without
+ * it (a bank-conflict count over the passes of 1024–4096). `zi` is the WGSL body of that map.
+ */
+export function sharedPasses(n: number, lines: number, threads: number, sign: 1 | -1): { passes: string[]; index: (e: string) => string; zi: string } {
+  const rs = radices(n);
+  if (!rs) throw new Error(`sharedPasses: ${n} has a prime factor above 13`);
   const swizzle = n >= 16 && (n & (n - 1)) === 0;
   const index = swizzle ? (e: string) => `zi(${e})` : (e: string) => e;
   const passes: string[] = [];
   let Ns = 1;
   for (const R of rs) {
-    passes.push(inPlacePass(n, lines, threads, R, Ns, s.sign, index));
+    passes.push(inPlacePass(n, lines, threads, R, Ns, sign, index));
     Ns *= R;
   }
+  return { passes, index, zi: swizzle ? 'i ^ (((i >> 4u) ^ (i >> 8u)) & 15u)' : 'i' };
+}
+
+/** The one-dispatch FFT of `count` lines, the caller's load and store fused in. */
+export function sharedFftPass(pb: PlanBuilder, limits: KernelLimits, s: SharedFft): Pass {
+  if (!fitsShared(s.n, limits)) throw new Error(`sharedFftPass: ${s.n} does not fit workgroup memory`);
+  const n = s.n;
+  const { lines, threads, groups } = sharedLayout(n, s.count, limits, s.minLines);
+  const table = pb.addConst(twiddles(n));
+  const { passes, index, zi } = sharedPasses(n, lines, threads, s.sign);
   const gx = Math.min(groups, MAX_GROUPS);
   const loadAt =
     lines === 1
@@ -150,7 +166,7 @@ export function sharedFftPass(pb: PlanBuilder, limits: KernelLimits, s: SharedFf
 ${s.helpers ?? ''}
 fn tw(idx: u32) -> vec2f { let w = TW[idx]; return vec2f(w.x, ${s.sign < 0 ? 'w.y' : '-w.y'}); }
 var<workgroup> sz: array<vec2f, ${lines * n}>;
-fn zi(i: u32) -> u32 { return ${swizzle ? 'i ^ (((i >> 4u) ^ (i >> 8u)) & 15u)' : 'i'}; }
+fn zi(i: u32) -> u32 { return ${zi}; }
 fn z(i: u32) -> vec2f { return ${s.post ? s.post('sz[zi(i)]', 'i') : 'sz[zi(i)]'}; }
 @compute @workgroup_size(${threads}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let first = (wid.x + wid.y * ${u(gx)}) * ${u(lines)};

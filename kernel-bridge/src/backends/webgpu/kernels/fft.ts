@@ -5,6 +5,8 @@
  * workgroup memory). Real transforms of even n run at half length: rfft packs each real line as
  * n/2 complex values and splits the result (real_split); irfft merges the bins into the n/2-point
  * spectrum of that packing and unpacks the inverse. Odd n transforms the real line as a complex one.
+ * Each store says which points it reads (storeReads), so a few lines may go over several
+ * workgroups each (fft-split.ts).
  */
 import { numel } from '../../../tensor';
 import type { Binding, KernelCtx, KernelFamily, KernelPlan } from '../kernel-types';
@@ -90,7 +92,8 @@ fn gather(line: u32, t: u32) -> vec2f { ${outerInner(L)} return ${value}; }`,
     // dim not last: neighbouring lines are neighbouring words.
     lineFastest: L.inner > 1,
     loadLineFastest: L.inner > 1,
-  });
+    storeReads: 'k',
+  }, c.choices);
   return pb.build();
 }
 
@@ -123,7 +126,8 @@ fn pair(line: u32, t: u32) -> vec2f { ${outerInner(L)} return vec2f(${at('2u * t
     // dim not last: neighbouring lines are neighbouring words.
     lineFastest: L.inner > 1,
     loadLineFastest: L.inner > 1,
-  });
+    storeReads: 'mirror',
+  }, c.choices);
   return pb.build();
 }
 
@@ -162,7 +166,8 @@ fn merged(line: u32, t: u32) -> vec2f { ${outerInner(L)} return merge(hermitian(
     // dim not last: neighbouring lines are neighbouring words.
     lineFastest: L.inner > 1,
     loadLineFastest: L.inner > 1,
-  });
+    storeReads: 'k',
+  }, c.choices);
   return pb.build();
 }
 
