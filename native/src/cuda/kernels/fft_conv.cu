@@ -4,7 +4,8 @@
 // x [B, C, n] f32, h [C, n/2+1, 2] f32, bias [C] f32 (optional) → y [B, C, n].
 // Two methods (parameter `method`):
 //   'fourstep'  n = 65536 only: the three-pass four-step transform with the product in its middle
-//               pass (four_step.cuh), two rows per complex signal;
+//               pass (four_step.cuh), two rows per complex signal; the filters are first laid out
+//               in that pass's order (a small pass over h);
 //   'cufft'     any n: per band R2C → product → C2R, the product on the forward transform's stores
 //               (LTO callback, parameter `callbacks`) or as its own kernel;
 //   'auto'      (default) 'fourstep' where it applies, else 'cufft'.
@@ -180,16 +181,19 @@ CallPtr four_step_conv(const DevTensor& X, const DevTensor& Hs, const DevTensor*
   streams = std::min(streams, pairs);
   auto tw = four_step_twiddles();
   auto packed = std::make_shared<Scratch>(static_cast<size_t>(pairs * four_step::kN) * sizeof(float2));
+  auto filters = std::make_shared<Scratch>(static_cast<size_t>(C * four_step::kN) * sizeof(float2));
   auto fj = std::make_shared<ForkJoin>(static_cast<size_t>(streams));
   auto call = std::make_unique<Call>();
-  call->keep = {tw, packed, fj};
+  call->keep = {tw, packed, filters, fj};
   const float* x = X.ptr<float>();
+  const float2* h = static_cast<const float2*>(Hs.data);
   float* y = Y.ptr<float>();
-  four_step::SpectralArgs sa{static_cast<const float2*>(Hs.data), Bv ? Bv->ptr<float>() : nullptr, 0, 0, rows, static_cast<int>(C), 1.0f / static_cast<float>(four_step::kN)};
+  four_step::SpectralArgs sa{filters->as<float2>(), Bv ? Bv->ptr<float>() : nullptr, 0, 0, rows, static_cast<int>(C), 1.0f / static_cast<float>(four_step::kN)};
   call->launch = [=](cudaStream_t s) {
     const float2* tw256 = tw->as<float2>();
     const float2* twn = tw256 + four_step::kSide;
     float2* sp = packed->as<float2>();
+    four_step::permute_filters<<<blocks_for(C * four_step::kN), kThreads, 0, s>>>(h, filters->as<float2>(), C);
     fj->run(s, [&](size_t i, cudaStream_t bs) {
       four_step::SpectralArgs band = sa;
       band.p0 = pairs * static_cast<int64_t>(i) / streams;

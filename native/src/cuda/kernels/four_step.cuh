@@ -21,6 +21,8 @@
 
 #include <cstdint>
 
+#include "cuda/kernels/common.cuh"
+
 namespace abw::cuda::four_step {
 
 constexpr int kSide = 256;            // N1 = N2
@@ -114,23 +116,33 @@ __global__ void __launch_bounds__(256) pass_columns_forward(const float* __restr
   }
 }
 
+// Pass 0: the filters in the middle pass's order. hp[c][k2·256 + k1] = h_c at bin k = k2 + 256·k1
+// over the whole spectrum (a real filter's spectrum is conjugate-symmetric: bins above n/2 are
+// mirrors), so that a column k2 reads its 256 bins contiguously; bins 0 and n/2 keep only their
+// real parts, as irfft does with them. Runs in every launch: h is an input and may change.
+__global__ void permute_filters(const float2* __restrict__ h, float2* __restrict__ hp, int64_t channels) {
+  constexpr int half = static_cast<int>(kN / 2);
+  ABW_GRID_STRIDE(i, channels * kN) {
+    const int64_t c = i / kN;
+    const int j = static_cast<int>(i - c * kN), k2 = j / kSide, k1 = j - k2 * kSide, k = k2 + kSide * k1;
+    const float2* hc = h + c * (half + 1);
+    float2 v = k <= half ? __ldg(hc + k) : conj(__ldg(hc + (static_cast<int>(kN) - k)));
+    if (k == 0 || k == half) v.y = 0.f;
+    hp[i] = v;
+  }
+}
+
 // Pass 2: block = 8 pairs × 2 columns (k2 = g and its mirror 256 − g) × 16 lanes (fastest);
 // grid = (⌈pairs/8⌉, 129). Consecutive blocks take the same columns of successive pairs, so the
-// filter bins those columns need stay in L2.
+// filter columns they need stay in L2.
 struct SpectralArgs {
-  const float2* h;     // [C, nh] one-sided filter spectra
+  const float2* hp;    // [C, 256, 256] filters from permute_filters
   const float* bias;   // [C] or nullptr
   int64_t p0, p1;      // this band's pairs
   int64_t rows;        // B·C
   int channels;        // C
   float scale;         // 1/n
 };
-
-// h_c at any bin k of the full spectrum (a real filter's spectrum is conjugate-symmetric).
-__device__ __forceinline__ float2 filter_bin(const float2* __restrict__ hc, int k) {
-  constexpr int half = static_cast<int>(kN / 2);
-  return k <= half ? __ldg(hc + k) : conj(__ldg(hc + (static_cast<int>(kN) - k)));
-}
 
 __global__ void __launch_bounds__(256) pass_spectral_product(float2* __restrict__ s, const float2* __restrict__ tw256, const float2* __restrict__ twn, SpectralArgs a) {
   __shared__ float2 buf[16 * kColStride];
@@ -155,8 +167,8 @@ __global__ void __launch_bounds__(256) pass_spectral_product(float2* __restrict_
   const float2* partner = buf + (col ^ 1) * kColStride;
   const int64_t ra = 2 * p, rb = 2 * p + 1;
   const bool has_b = rb < a.rows;
-  const float2* ha = a.h + (ra % a.channels) * (kN / 2 + 1);
-  const float2* hb = a.h + (rb % a.channels) * (kN / 2 + 1);
+  const float2* ha = a.hp + (ra % a.channels) * kN + k2 * kSide;
+  const float2* hb = a.hp + (rb % a.channels) * kN + k2 * kSide;
 #pragma unroll
   for (int r = 0; r < 16; ++r) {
     const int k1 = t + 16 * r;
@@ -165,8 +177,8 @@ __global__ void __launch_bounds__(256) pass_spectral_product(float2* __restrict_
     const int k = k2 + kSide * k1;
     const float2 xa = make_float2(0.5f * (z.x + zm.x), 0.5f * (z.y + zm.y));
     const float2 xb = make_float2(0.5f * (z.y - zm.y), -0.5f * (z.x - zm.x));  // (z − zm)/(2i)
-    const float2 ya = cmul(xa, filter_bin(ha, k));
-    const float2 yb = has_b ? cmul(xb, filter_bin(hb, k)) : make_float2(0.f, 0.f);
+    const float2 ya = cmul(xa, __ldg(ha + k1));
+    const float2 yb = has_b ? cmul(xb, __ldg(hb + k1)) : make_float2(0.f, 0.f);
     float2 w = make_float2((ya.x - yb.y) * a.scale, (ya.y + yb.x) * a.scale);  // (ya + i·yb)/n
     if (k == 0 && a.bias) {
       w.x += __ldg(a.bias + ra % a.channels);

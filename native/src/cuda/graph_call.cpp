@@ -1,0 +1,53 @@
+#include "cuda/graph_call.h"
+
+#include <memory>
+
+#include "cuda/check.h"
+#include "cuda/context.h"
+
+namespace abw::cuda {
+
+CallPtr graph_call(CallPtr inner, std::string* why) {
+  cudaStream_t s = nullptr;
+  ABW_CU(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  struct StreamGuard {
+    cudaStream_t s;
+    ~StreamGuard() { cudaStreamDestroy(s); }
+  } guard{s};
+  inner->launch(s);
+  ABW_CU(cudaStreamSynchronize(s));
+  cudaGraph_t g = nullptr;
+  if (cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+    *why = "stream capture refused: " + std::string(cudaGetErrorString(cudaGetLastError()));
+    return nullptr;
+  }
+  std::string failed;
+  try {
+    inner->launch(s);
+  } catch (const Error& e) {
+    failed = e.what();
+  }
+  const cudaError_t end = cudaStreamEndCapture(s, &g);
+  if (!failed.empty() || end != cudaSuccess || !g) {
+    *why = "not capturable: " + (failed.empty() ? std::string(cudaGetErrorString(end)) : failed);
+    cudaGetLastError();
+    if (g) cudaGraphDestroy(g);
+    return nullptr;
+  }
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t inst = cudaGraphInstantiate(&exec, g, 0);
+  cudaGraphDestroy(g);
+  if (inst != cudaSuccess) {
+    *why = "graph instantiation failed: " + std::string(cudaGetErrorString(inst));
+    cudaGetLastError();
+    return nullptr;
+  }
+  auto ge = std::shared_ptr<void>(exec, [](void* e) { cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(e)); });
+  auto call = std::make_unique<Call>();
+  std::shared_ptr<Call> held(std::move(inner));
+  call->keep = {ge, held};
+  call->launch = [exec](cudaStream_t st) { ABW_CU(cudaGraphLaunch(exec, st)); };
+  return call;
+}
+
+}  // namespace abw::cuda
