@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,6 +26,7 @@
 #include "cuda/kernels/common.cuh"
 #include "cuda/kernels/four_step.cuh"
 #include "cuda/op.h"
+#include "cuda/twiddles.h"
 
 namespace abw::cuda {
 namespace {
@@ -157,41 +157,21 @@ CallPtr cufft_conv(OpArgs& a, const DevTensor& X, const DevTensor& Hs, const Dev
 }
 
 
-// The four-step method's twiddle tables, W_256^e (256) and W_65536^e (65536), forward sign,
-// computed in double; one copy per process while any prepared call holds it.
-std::shared_ptr<Scratch> four_step_twiddles() {
-  static std::mutex mu;
-  static std::weak_ptr<Scratch> cached;
-  std::lock_guard<std::mutex> lock(mu);
-  if (auto t = cached.lock()) return t;
-  constexpr int64_t n = four_step::kN, side = four_step::kSide;
-  std::vector<float2> host(static_cast<size_t>(side + n));
-  const double two_pi = 6.283185307179586476925286766559;
-  for (int64_t e = 0; e < side; ++e) host[e] = make_float2(static_cast<float>(std::cos(two_pi * e / side)), static_cast<float>(-std::sin(two_pi * e / side)));
-  for (int64_t e = 0; e < n; ++e) host[side + e] = make_float2(static_cast<float>(std::cos(two_pi * e / n)), static_cast<float>(-std::sin(two_pi * e / n)));
-  auto t = std::make_shared<Scratch>(host.size() * sizeof(float2));
-  ABW_CU(cudaMemcpy(t->get(), host.data(), host.size() * sizeof(float2), cudaMemcpyHostToDevice));
-  cached = t;
-  return t;
-}
-
 // The four-step method: per band of row pairs, three launches (four_step.cuh).
 CallPtr four_step_conv(const DevTensor& X, const DevTensor& Hs, const DevTensor* Bv, const DevTensor& Y, int64_t streams) {
   const int64_t C = X.shape[1], rows = X.shape[0] * C, pairs = (rows + 1) / 2;
   streams = std::min(streams, pairs);
-  auto tw = four_step_twiddles();
+  auto tw256 = twiddle_table(four_step::kSide), twn = twiddle_table(four_step::kN);
   auto packed = std::make_shared<Scratch>(static_cast<size_t>(pairs * four_step::kN) * sizeof(float2));
   auto filters = std::make_shared<Scratch>(static_cast<size_t>(C * four_step::kN) * sizeof(float2));
   auto fj = std::make_shared<ForkJoin>(static_cast<size_t>(streams));
   auto call = std::make_unique<Call>();
-  call->keep = {tw, packed, filters, fj};
+  call->keep = {tw256, twn, packed, filters, fj};
   const float* x = X.ptr<float>();
   const float2* h = static_cast<const float2*>(Hs.data);
   float* y = Y.ptr<float>();
   four_step::SpectralArgs sa{filters->as<float2>(), Bv ? Bv->ptr<float>() : nullptr, 0, 0, rows, static_cast<int>(C), 1.0f / static_cast<float>(four_step::kN)};
   call->launch = [=](cudaStream_t s) {
-    const float2* tw256 = tw->as<float2>();
-    const float2* twn = tw256 + four_step::kSide;
     float2* sp = packed->as<float2>();
     four_step::permute_filters<<<blocks_for(C * four_step::kN), kThreads, 0, s>>>(h, filters->as<float2>(), C);
     fj->run(s, [&](size_t i, cudaStream_t bs) {
@@ -201,9 +181,10 @@ CallPtr four_step_conv(const DevTensor& X, const DevTensor& Hs, const DevTensor*
       const int64_t count = band.p1 - band.p0;
       if (count == 0) return;
       const unsigned column_blocks = static_cast<unsigned>(count * (four_step::kSide / 16));
-      four_step::pass_columns_forward<<<column_blocks, 256, 0, bs>>>(x, sp, tw256, twn, band.p0, rows);
-      four_step::pass_spectral_product<<<dim3(static_cast<unsigned>((count + 7) / 8), four_step::kSide / 2 + 1), 256, 0, bs>>>(sp, tw256, twn, band);
-      four_step::pass_columns_inverse<<<column_blocks, 256, 0, bs>>>(sp, y, tw256, band.p0, rows);
+      const float2 *w256 = tw256->as<float2>(), *wn = twn->as<float2>();
+      four_step::pass_columns_forward<<<column_blocks, 256, 0, bs>>>(x, sp, w256, wn, band.p0, rows);
+      four_step::pass_spectral_product<<<dim3(static_cast<unsigned>((count + 7) / 8), four_step::kSide / 2 + 1), 256, 0, bs>>>(sp, w256, wn, band);
+      four_step::pass_columns_inverse<<<column_blocks, 256, 0, bs>>>(sp, y, w256, band.p0, rows);
     });
   };
   return call;

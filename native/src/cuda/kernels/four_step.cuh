@@ -13,83 +13,22 @@
 //   pass 2 (columns k2): DFT over n1 → Z[k2 + N2·k1]; product with h (and its mirror), 1/n, bias
 //                        at k = 0; inverse DFT over k1, times W_n^{−n1·k2} → S[k2][n1]
 //   pass 3 (columns n1): inverse DFT over k2 → y_a + i·y_b at n1 + N1·n2
-// A 256-point column is 16 threads × 16 registers: thread t holds elements t + 16·r in
-// register r, a 16-point DFT in registers (radix 4 × 4), a twiddle, an exchange through shared
-// memory and a second 16-point DFT; results come back in the same thread/register distribution.
+// A 256-point column is 16 threads × 16 registers (dft_blocks.cuh).
 #pragma once
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
 #include "cuda/kernels/common.cuh"
+#include "cuda/kernels/dft_blocks.cuh"
 
 namespace abw::cuda::four_step {
 
+using namespace dft;  // NOLINT: the building blocks read as the math does
+
+
 constexpr int kSide = 256;            // N1 = N2
 constexpr int64_t kN = 65536;         // the transform length this path serves
-constexpr int kLanes = 16;            // threads per 256-point column
-constexpr int kColStride = 273;       // shared float2 per column: 256 + 16 pads (+1 against bank conflicts between columns)
-
-__device__ __forceinline__ float2 cadd(float2 a, float2 b) { return make_float2(a.x + b.x, a.y + b.y); }
-__device__ __forceinline__ float2 csub(float2 a, float2 b) { return make_float2(a.x - b.x, a.y - b.y); }
-__device__ __forceinline__ float2 cmul(float2 a, float2 b) { return make_float2(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
-__device__ __forceinline__ float2 conj(float2 a) { return make_float2(a.x, -a.y); }
-// Forward twiddles are stored; the inverse uses their conjugates.
-template <bool INV> __device__ __forceinline__ float2 twiddle(float2 w) { return INV ? conj(w) : w; }
-// × −i (forward) or × +i (inverse).
-template <bool INV> __device__ __forceinline__ float2 rot(float2 a) { return INV ? make_float2(-a.y, a.x) : make_float2(a.y, -a.x); }
-
-template <bool INV> __device__ __forceinline__ void dft4(float2& a0, float2& a1, float2& a2, float2& a3) {
-  const float2 t0 = cadd(a0, a2), t1 = csub(a0, a2), t2 = cadd(a1, a3), t3 = rot<INV>(csub(a1, a3));
-  a0 = cadd(t0, t2);
-  a2 = csub(t0, t2);
-  a1 = cadd(t1, t3);
-  a3 = csub(t1, t3);
-}
-
-// W_16^e, forward sign (cos, −sin); compile-time e after unrolling.
-__device__ __forceinline__ float2 w16(int e) {
-  constexpr float c[16] = {1.0f, 0.92387953251128674f, 0.70710678118654752f, 0.38268343236508978f, 0.0f, -0.38268343236508978f, -0.70710678118654752f, -0.92387953251128674f,
-                           -1.0f, -0.92387953251128674f, -0.70710678118654752f, -0.38268343236508978f, 0.0f, 0.38268343236508978f, 0.70710678118654752f, 0.92387953251128674f};
-  return make_float2(c[e & 15], -c[(e + 12) & 15]);  // sin θ = cos(θ − π/2)
-}
-
-// In-register 16-point DFT: v[m] → v[k]. Radix 4 × 4 with m = m1 + 4·m2, k = k2 + 4·k1.
-template <bool INV> __device__ __forceinline__ void dft16(float2 (&v)[16]) {
-#pragma unroll
-  for (int m1 = 0; m1 < 4; ++m1) dft4<INV>(v[m1], v[m1 + 4], v[m1 + 8], v[m1 + 12]);  // v[m1 + 4·k2]
-#pragma unroll
-  for (int m1 = 1; m1 < 4; ++m1)
-#pragma unroll
-    for (int k2 = 1; k2 < 4; ++k2) v[m1 + 4 * k2] = cmul(v[m1 + 4 * k2], twiddle<INV>(w16(m1 * k2)));
-#pragma unroll
-  for (int k2 = 0; k2 < 4; ++k2) dft4<INV>(v[4 * k2], v[4 * k2 + 1], v[4 * k2 + 2], v[4 * k2 + 3]);  // v[k1 + 4·k2] = X[k2 + 4·k1]
-  float2 t[16];
-#pragma unroll
-  for (int i = 0; i < 16; ++i) t[i] = v[i];
-#pragma unroll
-  for (int k1 = 0; k1 < 4; ++k1)
-#pragma unroll
-    for (int k2 = 0; k2 < 4; ++k2) v[k2 + 4 * k1] = t[k1 + 4 * k2];
-}
-
-// Shared-memory slot of element i of a column: one pad per 16 so that the strided reads of the
-// second half hit distinct banks.
-__device__ __forceinline__ int slot(int i) { return i + (i >> 4); }
-
-// 256-point DFT of one column held by 16 threads (lane t, v[r] = element t + 16·r); `col` is
-// the column's shared buffer, `tw256` the 256 forward twiddles W_256^e. Every thread of the
-// block must call it (it synchronises the block).
-template <bool INV> __device__ __forceinline__ void dft256(float2 (&v)[16], float2* col, int t, const float2* __restrict__ tw256) {
-  dft16<INV>(v);  // over r: v[ka] = Σ_r x[t + 16r]·W16^{r·ka}
-  __syncthreads();  // the buffer may still be read from an earlier use
-#pragma unroll
-  for (int ka = 0; ka < 16; ++ka) col[slot(t + 16 * ka)] = ka == 0 ? v[0] : cmul(v[ka], twiddle<INV>(__ldg(tw256 + t * ka)));
-  __syncthreads();
-#pragma unroll
-  for (int j = 0; j < 16; ++j) v[j] = col[slot(j + 16 * t)];
-  dft16<INV>(v);  // v[kb] = X[t + 16·kb]
-}
 
 // Pass 1: block = 16 columns n1 (lane c, fastest) × 16 threads; grid.x = pairs × 16 column groups.
 // z[n1 + 256·n2] = x[2p][·] + i·x[2p+1][·] (zero when row 2p+1 does not exist).

@@ -3,8 +3,9 @@
 // frames from it, the window applied in frequency and fused with the transpose to [freq,
 // frame]), else "framed" (one kernel frames and windows the signal, one R2C — C2C when
 // two-sided — per signal, then the transpose). One-sided f32 races that path once per geometry
-// against "callback" (stft_choose): a cuFFT LTO load callback pads, frames and windows as cuFFT
-// reads, one R2C and one transpose launch for every signal.
+// (stft_choose) against "callback" (a cuFFT LTO load callback pads, frames and windows as cuFFT
+// reads, one R2C and one transpose launch for every signal) and, for n_fft 4096, "fused" (one
+// hand-written kernel from signal to [freq, frame], stft_fused.cuh).
 // istft: one kernel gathers the [freq, frame] spectrum into frame-major order (clearing the
 // imaginary parts C2R ignores); one batched C2R; one overlap-add kernel gathers, per output
 // sample, the windowed frames covering it and divides by the squared-window envelope, which is
@@ -32,7 +33,9 @@
 #include "stft_load_fatbin.h"  // generated: the LTO-IR of callbacks/stft_load.cu
 #endif
 #include "cuda/kernels/common.cuh"
+#include "cuda/kernels/stft_fused.cuh"
 #include "cuda/op.h"
+#include "cuda/twiddles.h"
 
 namespace abw::cuda {
 namespace {
@@ -303,6 +306,42 @@ CallPtr stft_callback_call(const StftGeom& g, std::shared_ptr<StftCallbackPlan> 
   return call;
 }
 
+#endif
+
+// ---- The fused path (f32, one-sided, n_fft 4096): one kernel frames, windows, transforms and
+// writes [freq, frame] (stft_fused.cuh), P frame pairs per block.
+
+std::string fused_unfit(const StftParams& p, const StftGeom& g) {
+  if (p.n_fft != stft_fused::kNfft) return "n_fft is not " + std::to_string(stft_fused::kNfft);
+  if (g.batch > 65535) return "more than 65535 signals (the kernel's grid)";
+  return "";
+}
+
+template <int P>
+CallPtr stft_fused_call(const StftParams& p, const StftGeom& g, std::vector<float> win, const void* x, void* y) {
+  if (p.normalized) {
+    const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft)));
+    for (float& v : win) v *= s;
+  }
+  auto dwin = upload_floats(win);
+  auto tw4096 = twiddle_table(stft_fused::kNfft), tw256 = twiddle_table(256);
+  constexpr size_t smem = stft_fused::smem_bytes<P>();
+  ABW_CU(cudaFuncSetAttribute(stft_fused::stft_frame_pairs<P>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+  auto call = std::make_unique<Call>();
+  call->keep = {dwin, tw4096, tw256};
+  const StftGeom geo = g;
+  const int64_t hop = p.hop;
+  call->launch = [=](cudaStream_t s) {
+    const dim3 grid(static_cast<unsigned>((geo.frames + 2 * P - 1) / (2 * P)), static_cast<unsigned>(geo.batch));
+    stft_fused::stft_frame_pairs<P><<<grid, 256 * P, smem, s>>>(static_cast<const float*>(x), dwin->as<float>(), tw4096->as<float2>(), tw256->as<float2>(),
+                                                              static_cast<float2*>(y), geo.L, geo.frames, hop, geo.pad, geo.reflect);
+    ABW_CU(cudaGetLastError());
+  };
+  return call;
+}
+
+// ---- The race (f32, one-sided), once per geometry per process, on the bound tensors.
+
 // out[0] = max |ref|, out[1] = max |ref − got| over the pairs where both are finite (as float
 // bits: non-negative floats order like their bit patterns, so atomicMax on the bits is a float
 // max); out[2] |= 1 where ref is not finite, |= 2 where got is not finite but ref is.
@@ -352,6 +391,18 @@ Comparison compare_on_device(cudaStream_t s, const float* ref, const float* got,
   return c;
 }
 
+// Why a candidate's output may not stand in for the classic one's, or "" when it may.
+std::string refusal(const Comparison& c, double* rel) {
+  *rel = c.max_ref > 0.f ? static_cast<double>(c.max_diff) / static_cast<double>(c.max_ref) : 0.0;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", *rel);
+  if (c.flags & 2u) return "refused: non-finite output where the classic path's is finite";
+  if (c.flags & 1u) return "refused: the classic output on the bound input is not finite, so the comparison proves nothing";
+  if (!(c.max_ref > 0.f)) return "refused: the classic output on the bound input is all zeros, so the comparison proves nothing";
+  if (!(*rel < 1e-4)) return std::string("refused: max abs difference from the classic path is ") + buf + " of its max abs value (limit 1e-4)";
+  return "";
+}
+
 // Mean ms per launch of `c` over 5 back-to-back launches.
 float launch_ms(const Call& c, cudaStream_t s) {
   return mean_launch_ms(s, 5, [&] {
@@ -363,112 +414,154 @@ float launch_ms(const Call& c, cudaStream_t s) {
 // The path chosen per geometry, once per process. A callback plan that won is held for the
 // process: building it is a JIT link, and pipelines prepare (and release) the same stft per chunk.
 struct StftChoice {
-  bool callback = false;
+  std::string path;  // "classic", "callback", "fused P=2", "fused P=4"
+#ifdef ABW_STFT_LTO
   std::shared_ptr<StftCallbackPlan> plan;
+#endif
 };
 std::mutex choice_mu;
 std::map<std::string, StftChoice>& choice_cache() {
   static std::map<std::string, StftChoice> m;
   return m;
 }
-#endif
+
+struct Candidate {
+  std::string path;
+  CallPtr call;
+  float ms = NAN;
+  double rel = NAN;
+  std::string why;  // refused or failed: never runs
+};
+
+// The call of a candidate path by name (classic is the caller's).
+CallPtr path_call(const std::string& path, OpArgs& a, const StftParams& p, const StftGeom& g, const DevTensor& X, const DevTensor& Y) {
+  if (path == "fused P=2") return stft_fused_call<2>(p, g, stft_window(a.p, p, a.op), X.data, Y.data);
+  if (path == "fused P=4") return stft_fused_call<4>(p, g, stft_window(a.p, p, a.op), X.data, Y.data);
+  return nullptr;
+}
 
 // The f32 one-sided stft: the classic path (padded or framed) raced once per geometry against
-// the callback path on the bound tensors. The callback path is kept only when it is faster AND
-// its output on these tensors matches the classic one (max abs difference under 1e-4 of the max
-// abs value); the record (choices.h) says which ran, both times and why the callback lost.
+// the load-callback path and the fused kernel (two block sizes) on the bound tensors. A
+// candidate is kept only when it is the fastest AND its output on these tensors matches the
+// classic one (max abs difference under 1e-4 of the max abs value); the record (choices.h) says
+// which ran, every time and why a candidate lost.
 CallPtr stft_choose(OpArgs& a, const StftParams& p, const StftGeom& g, const DevTensor& X, const DevTensor& Y, CallPtr classic,
                     const std::string& classic_name) {
   std::string key = "stft f32 x";
   for (int64_t d : X.shape) key += " " + std::to_string(d);
   key += " n_fft " + std::to_string(p.n_fft) + " hop " + std::to_string(p.hop) + " win " + std::to_string(p.win) + " " + a.p.s("window") +
          (p.center ? " center " + a.p.s("pad_mode") : " nocenter") + (p.normalized ? " normalized" : "");
-  ChoiceRecord r;
-  r.str("op", a.op).str("mode", "f32").str("api", "cufft").str("classic", classic_name);
-#ifndef ABW_STFT_LTO
-  (void)g;
-  (void)Y;
-  r.str("path", "classic").str("callbackWhy", "this build has no LTO callback (bin2c was not found when the CUDA module was built)");
-  r.str("summary", classic_name + " path (no stft load callback in this build)");
-  r.emit(key);
-  return classic;
-#else
-  const std::string unfit = callback_unfit(p, g);
-  if (!unfit.empty()) {
-    r.str("path", "classic").str("callbackWhy", unfit).str("summary", classic_name + " path (load callback unfit: " + unfit + ")");
-    r.emit(key);
-    return classic;
-  }
   {
     std::lock_guard<std::mutex> lk(choice_mu);
     auto it = choice_cache().find(key);
-    if (it != choice_cache().end()) return it->second.callback ? stft_callback_call(g, it->second.plan, X.data, Y.data, nullptr) : std::move(classic);
+    if (it != choice_cache().end()) {
+#ifdef ABW_STFT_LTO
+      if (it->second.path == "callback") return stft_callback_call(g, it->second.plan, X.data, Y.data, nullptr);
+#endif
+      if (CallPtr c = path_call(it->second.path, a, p, g, X, Y)) return c;
+      return classic;
+    }
   }
-  std::shared_ptr<StftCallbackPlan> cp;
-  std::shared_ptr<Scratch> cb_spec;
-  CallPtr cb;
-  float classic_ms = NAN, cb_ms = NAN, plan_ms = NAN;
-  double rel = NAN;
-  std::string why;
+  ChoiceRecord r;
+  r.str("op", a.op).str("mode", "f32").str("api", "cufft").str("classic", classic_name);
+  std::vector<Candidate> cands;
+  std::vector<std::string> unfit;  // candidates that do not apply, with why
   bool cache = true;
+  float plan_ms = NAN;
+#ifdef ABW_STFT_LTO
+  std::shared_ptr<StftCallbackPlan> cp;
+  if (const std::string why = callback_unfit(p, g); !why.empty()) {
+    unfit.push_back("load callback: " + why);
+  } else {
+    try {
+      const auto t0 = std::chrono::steady_clock::now();
+      cp = make_callback_plan(p, g, stft_window(a.p, p, a.op));
+      plan_ms = std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      cands.push_back({"callback", stft_callback_call(g, cp, X.data, Y.data, nullptr)});
+    } catch (const Error& e) {
+      if (e.code() == "ENOMEM") cache = false;
+      unfit.push_back(std::string("load callback failed: ") + e.what());
+    }
+  }
+#else
+  unfit.push_back("load callback: this build has no LTO callback (bin2c was not found when the CUDA module was built)");
+#endif
+  if (const std::string why = fused_unfit(p, g); !why.empty()) {
+    unfit.push_back("fused: " + why);
+  } else {
+    for (const char* path : {"fused P=2", "fused P=4"}) {
+      try {
+        cands.push_back({path, path_call(path, a, p, g, X, Y)});
+      } catch (const Error& e) {
+        if (e.code() == "ENOMEM") cache = false;
+        unfit.push_back(std::string(path) + " failed: " + e.what());
+      }
+    }
+  }
+  float classic_ms = NAN;
   try {
-    const auto t0 = std::chrono::steady_clock::now();
-    cp = make_callback_plan(p, g, stft_window(a.p, p, a.op));
-    plan_ms = std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    cb = stft_callback_call(g, cp, X.data, Y.data, &cb_spec);
     cudaStream_t s = ctx().stream();
-    // Both outputs on the bound tensors: the callback path's parked in its own spectrum scratch
-    // (as many bytes as the f32 output; its next launch overwrites it), the classic one in `out`.
-    // These first launches are the warm-up of the timing below.
-    cb->launch(s);
-    ABW_CU(cudaGetLastError());
-    ABW_CHECK(cb_spec->bytes() == static_cast<size_t>(g.count) * 4, "EINTERNAL", a.msg("stft callback: spectrum scratch and output sizes differ"));
-    ABW_CU(cudaMemcpyAsync(cb_spec->get(), Y.data, static_cast<size_t>(g.count) * 4, cudaMemcpyDeviceToDevice, s));
+    // The classic output on the bound tensors is the reference each candidate's must match.
     classic->launch(s);
     ABW_CU(cudaGetLastError());
-    const Comparison c = compare_on_device(s, Y.ptr<float>(), cb_spec->as<float>(), g.count);
-    rel = c.max_ref > 0.f ? static_cast<double>(c.max_diff) / static_cast<double>(c.max_ref) : 0.0;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", rel);
-    if (c.flags & 2u) why = "refused: non-finite output where the classic path's is finite";
-    else if (c.flags & 1u) why = "refused: the classic output on the bound input is not finite, so the comparison proves nothing";
-    else if (!(c.max_ref > 0.f)) why = "refused: the classic output on the bound input is all zeros, so the comparison proves nothing";
-    else if (!(rel < 1e-4)) why = std::string("refused: max abs difference from the classic path is ") + buf + " of its max abs value (limit 1e-4)";
-    // Alternate rounds so that clock or thermal drift does not favour one side; best round each.
+    Scratch ref(static_cast<size_t>(g.count) * 4);
+    ABW_CU(cudaMemcpyAsync(ref.get(), Y.data, static_cast<size_t>(g.count) * 4, cudaMemcpyDeviceToDevice, s));
+    for (Candidate& c : cands) {
+      try {
+        c.call->launch(s);
+        ABW_CU(cudaGetLastError());
+        c.why = refusal(compare_on_device(s, ref.as<float>(), Y.ptr<float>(), g.count), &c.rel);
+      } catch (const Error& e) {
+        if (e.code() == "ENOMEM") throw;
+        c.why = std::string("failed to run: ") + e.what();
+      }
+    }
+    // Alternate rounds so that clock or thermal drift favours no one; best round each.
     for (int round = 0; round < 3; ++round) {
       classic_ms = std::fmin(classic_ms, launch_ms(*classic, s));
-      cb_ms = std::fmin(cb_ms, launch_ms(*cb, s));
+      for (Candidate& c : cands)
+        if (c.why.empty()) c.ms = std::fmin(c.ms, launch_ms(*c.call, s));
     }
   } catch (const Error& e) {
-    // Not linked (this cuFFT or nvJitLink), or it failed to run: the classic path takes it. Out
-    // of memory while both paths are held is not cached: a later prepare may race again.
-    cache = e.code() != "ENOMEM";
-    why = std::string(cache ? "callback path failed: " : "out of device memory while racing: ") + e.what();
-    cb.reset();
-    cb_spec.reset();
-    cp.reset();
+    // Out of memory while the candidates are held: the classic path runs, and a later prepare
+    // may race again (not cached).
+    if (e.code() != "ENOMEM") throw;
+    cache = false;
+    for (Candidate& c : cands) c.why = std::string("out of device memory while racing: ") + e.what();
   }
-  const bool use_cb = cb && why.empty() && cb_ms < classic_ms;
+  size_t best = cands.size();  // the classic path
+  float best_ms = classic_ms;
+  for (size_t i = 0; i < cands.size(); ++i)
+    if (cands[i].why.empty() && cands[i].ms < best_ms) best = i, best_ms = cands[i].ms;
+  const std::string path = best < cands.size() ? cands[best].path : "classic";
   if (cache) {
     std::lock_guard<std::mutex> lk(choice_mu);
     StftChoice& ch = choice_cache()[key];
-    ch.callback = use_cb;
-    ch.plan = use_cb ? cp : nullptr;
-  }
-  r.str("path", use_cb ? "callback" : "classic");
-  if (!std::isnan(classic_ms)) r.num("classicMs", classic_ms);
-  if (!std::isnan(cb_ms)) r.num("callbackMs", cb_ms);
-  if (!std::isnan(plan_ms)) r.num("callbackPlanMs", plan_ms);
-  if (!std::isnan(rel)) r.num("maxRelDiff", rel);
-  if (!why.empty()) r.str("callbackWhy", why);
-  std::string summary;
-  if (use_cb) summary = "cuFFT load callback (" + ms_text(cb_ms) + " against the " + classic_name + " path's " + ms_text(classic_ms) + ")";
-  else if (!why.empty()) summary = classic_name + " path (load callback " + why + ")";
-  else summary = classic_name + " path (" + ms_text(classic_ms) + " against the load callback's " + ms_text(cb_ms) + ")";
-  r.str("summary", summary);
-  if (cache) r.emit(key);
-  return use_cb ? std::move(cb) : std::move(classic);
+    ch.path = path;
+#ifdef ABW_STFT_LTO
+    ch.plan = path == "callback" ? cp : nullptr;
 #endif
+  }
+  r.str("path", path);
+  if (!std::isnan(classic_ms)) r.num("classicMs", classic_ms);
+  if (!std::isnan(plan_ms)) r.num("callbackPlanMs", plan_ms);
+  std::string others = std::isnan(classic_ms) || best == cands.size() ? "" : "the " + classic_name + " path's " + ms_text(classic_ms);
+  for (size_t i = 0; i < cands.size(); ++i) {
+    const Candidate& c = cands[i];
+    const std::string field = c.path == "callback" ? "callback" : c.path == "fused P=2" ? "fusedP2" : "fusedP4";
+    if (!std::isnan(c.ms)) r.num((field + "Ms").c_str(), c.ms);
+    if (!std::isnan(c.rel)) r.num((field + "MaxRelDiff").c_str(), c.rel);
+    if (!c.why.empty()) r.str((field + "Why").c_str(), c.why);
+    if (i != best) others += (others.empty() ? "" : ", ") + c.path + (c.why.empty() ? " " + ms_text(c.ms) : " " + c.why);
+  }
+  std::string notes;
+  for (const std::string& u : unfit) notes += (notes.empty() ? "" : "; ") + u;
+  if (!notes.empty()) r.str("unfit", notes);
+  const std::string chosen = best < cands.size() ? cands[best].path : classic_name + " path";
+  r.str("summary", chosen + " (" + ms_text(best_ms) + (others.empty() ? "" : " against " + others) + ")" + (notes.empty() ? "" : "; " + notes));
+  if (cache) r.emit(key);
+  if (best < cands.size()) return std::move(cands[best].call);
+  return classic;
 }
 
 CallPtr stft(OpArgs& a) {
