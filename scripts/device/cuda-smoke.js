@@ -91,7 +91,17 @@ async function fftConvChecks(cuda) {
   const rnd = (count, k) => Float32Array.from({ length: count }, (_, i) => Math.sin(i * 0.37 + k) * Math.cos(i * 0.011 * k));
   const geometries = [
     { B: 2, C: 3, N: 1024, variants: [['off', 1], ['off', 3], ['on', 1], ['on', 3]].map(([callbacks, streams]) => ({ method: 'cufft', callbacks, streams })) },
-    { B: 1, C: 3, N: 65536, variants: [{ method: 'fourstep', streams: 1 }, { method: 'fourstep', streams: 2 }, { method: 'cufft', callbacks: 'off', streams: 1 }] },
+    {
+      B: 1,
+      C: 3,
+      N: 65536,
+      variants: [
+        { method: 'fourstep', fourstep_columns: 16, streams: 1 },
+        { method: 'fourstep', fourstep_columns: 32, streams: 2 },
+        { method: 'cufft', callbacks: 'off', streams: 1 },
+        { method: 'cufft', callbacks: 'on', streams: 1 },
+      ],
+    },
   ];
   const errs = {};
   for (const { B, C, N, variants } of geometries) {
@@ -105,7 +115,7 @@ async function fftConvChecks(cuda) {
     const [want] = await runOp(cuda, 'add_bias', [time, bs], { dim: 1 }, 'f32');
     const tx = n.tensor('f32', xs.shape, xs.data, 'cuda'), th = n.tensor('f32', hs.shape, hs.data, 'cuda'), tb = n.tensor('f32', bs.shape, bs.data, 'cuda');
     for (const v of variants) {
-      const key = `n ${N}: ${v.method}${v.callbacks ? `, callbacks ${v.callbacks}` : ''}, ${v.streams} stream${v.streams > 1 ? 's' : ''}`;
+      const key = `n ${N}: ${v.method}${v.callbacks ? `, callbacks ${v.callbacks}` : ''}${v.fourstep_columns ? `, ${v.fourstep_columns} columns` : ''}, ${v.streams} stream${v.streams > 1 ? 's' : ''}`;
       const ty = n.tensor('f32', xs.shape, null, 'cuda');
       try {
         new n.PreparedOp('cuda', 'fft_conv', 'f32', [tx, th, tb], [ty], v).run();

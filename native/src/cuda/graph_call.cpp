@@ -8,12 +8,10 @@
 namespace abw::cuda {
 
 CallPtr graph_call(CallPtr inner, std::string* why) {
-  cudaStream_t s = nullptr;
-  ABW_CU(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  struct StreamGuard {
-    cudaStream_t s;
-    ~StreamGuard() { cudaStreamDestroy(s); }
-  } guard{s};
+  // Captured on the compute stream, as the module's measurement captures: a stream of its own
+  // would stay set on the library handles the launch sets it on (cuDNN's), and be destroyed
+  // under them (a crash in the next prepare that uses the handle's stream).
+  cudaStream_t s = ctx().stream();
   inner->launch(s);
   ABW_CU(cudaStreamSynchronize(s));
   cudaGraph_t g = nullptr;

@@ -11,6 +11,7 @@ struct FftConvInfo {
   unsigned r0;         // the band's first (b, c) row
   unsigned channels;   // C
   unsigned nh;         // n/2 + 1
+  unsigned nyquist;    // n/2 for even n, else ~0u: with bin 0, the bins whose imaginary part irfft ignores
   float scale;         // 1/n: the unnormalised C2R's scale, folded in here
 };
 

@@ -9,6 +9,8 @@
 //   'cufft'     any n: per band R2C → product → C2R, the product on the forward transform's stores
 //               (LTO callback, parameter `callbacks`) or as its own kernel;
 //   'auto'      (default) 'fourstep' where it applies, else 'cufft'.
+// `fourstep_columns` (16 or 32, default 32): columns per block of the four-step's first and last
+// passes, i.e. 64- or 128-byte row segments per warp access.
 // The rows are split into `streams` bands (pairs of rows for 'fourstep'), each on its own stream
 // (fork/join with events), so bands overlap on the GPU.
 #include <algorithm>
@@ -63,13 +65,16 @@ class ForkJoin {
 
 // spec[r][k] = spec[r][k] · h[c][k] / n, and bin 0 gets + bias[c] (a constant added to every
 // output sample is bias·n at DC before the 1/n of the inverse): the spectral multiply, the
-// inverse's scaling and the bias in one pass over the spectrum.
+// inverse's scaling and the bias in one pass over the spectrum. Bins 0 and n/2 (even n) keep only
+// their real parts, as irfft takes them: cuFFT's C2R does not simply ignore their imaginary
+// parts (3e-3 of max |y| on the H100 with a random h), the four-step method and numpy do.
 __global__ void spectral_mul_bias(float2* __restrict__ spec, const float2* __restrict__ h, const float* __restrict__ bias, int64_t r0, int64_t rows, int64_t C, int64_t nh, int64_t n) {
   const float inv = 1.0f / static_cast<float>(n);
   ABW_GRID_STRIDE(i, rows * nh) {
     const int64_t k = i % nh, r = i / nh, c = (r0 + r) % C;
     const float2 a = spec[i], b = h[c * nh + k];
     float2 v = make_float2((a.x * b.x - a.y * b.y) * inv, (a.x * b.y + a.y * b.x) * inv);
+    if (k == 0 || (k == nh - 1 && n % 2 == 0)) v.y = 0.f;
     if (k == 0 && bias) v.x += bias[c];
     spec[i] = v;
   }
@@ -114,7 +119,7 @@ CallPtr cufft_conv(OpArgs& a, const DevTensor& X, const DevTensor& Hs, const Dev
     if (fused) {
       // The callback's parameters live in device memory, one block per band.
       const FftConvInfo info{static_cast<const float2*>(Hs.data), Bv ? Bv->ptr<float>() : nullptr, static_cast<unsigned>(r0), static_cast<unsigned>(C),
-                             static_cast<unsigned>(nh), 1.0f / static_cast<float>(n)};
+                             static_cast<unsigned>(nh), n % 2 == 0 ? static_cast<unsigned>(n / 2) : ~0u, 1.0f / static_cast<float>(n)};
       auto dinfo = std::make_shared<Scratch>(sizeof(FftConvInfo));
       ABW_CU(cudaMemcpy(dinfo->get(), &info, sizeof info, cudaMemcpyHostToDevice));
       const FftCallback cb{"abw_fft_conv_store", abw_fft_conv_store_fatbin, sizeof abw_fft_conv_store_fatbin, CUFFT_CB_ST_COMPLEX, dinfo->get()};
@@ -158,10 +163,20 @@ CallPtr cufft_conv(OpArgs& a, const DevTensor& X, const DevTensor& Hs, const Dev
 
 
 // The four-step method: per band of row pairs, three launches (four_step.cuh).
-CallPtr four_step_conv(const DevTensor& X, const DevTensor& Hs, const DevTensor* Bv, const DevTensor& Y, int64_t streams) {
+// The first and last passes' columns per block (`fourstep_columns`, 16 or 32).
+template <int TC> void launch_column_passes_setup() {
+  const int smem = TC * four_step::kColStride * static_cast<int>(sizeof(float2));
+  ABW_CU(cudaFuncSetAttribute(four_step::pass_columns_forward<TC>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+  ABW_CU(cudaFuncSetAttribute(four_step::pass_columns_inverse<TC>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+}
+
+CallPtr four_step_conv(const DevTensor& X, const DevTensor& Hs, const DevTensor* Bv, const DevTensor& Y, int64_t streams, int tc) {
   const int64_t C = X.shape[1], rows = X.shape[0] * C, pairs = (rows + 1) / 2;
   streams = std::min(streams, pairs);
   auto tw256 = twiddle_table(four_step::kSide), twn = twiddle_table(four_step::kN);
+  if (tc == 32) launch_column_passes_setup<32>();
+  else launch_column_passes_setup<16>();
+  const size_t col_smem = static_cast<size_t>(tc) * four_step::kColStride * sizeof(float2);
   auto packed = std::make_shared<Scratch>(static_cast<size_t>(pairs * four_step::kN) * sizeof(float2));
   auto filters = std::make_shared<Scratch>(static_cast<size_t>(C * four_step::kN) * sizeof(float2));
   auto fj = std::make_shared<ForkJoin>(static_cast<size_t>(streams));
@@ -173,18 +188,20 @@ CallPtr four_step_conv(const DevTensor& X, const DevTensor& Hs, const DevTensor*
   four_step::SpectralArgs sa{filters->as<float2>(), Bv ? Bv->ptr<float>() : nullptr, 0, 0, rows, static_cast<int>(C), 1.0f / static_cast<float>(four_step::kN)};
   call->launch = [=](cudaStream_t s) {
     float2* sp = packed->as<float2>();
-    four_step::permute_filters<<<blocks_for(C * four_step::kN), kThreads, 0, s>>>(h, filters->as<float2>(), C);
+    four_step::permute_filters<<<dim3(four_step::kSide / 32, four_step::kSide / 32, static_cast<unsigned>(C)), dim3(32, 8), 0, s>>>(h, filters->as<float2>());
     fj->run(s, [&](size_t i, cudaStream_t bs) {
       four_step::SpectralArgs band = sa;
       band.p0 = pairs * static_cast<int64_t>(i) / streams;
       band.p1 = pairs * static_cast<int64_t>(i + 1) / streams;
       const int64_t count = band.p1 - band.p0;
       if (count == 0) return;
-      const unsigned column_blocks = static_cast<unsigned>(count * (four_step::kSide / 16));
+      const unsigned column_blocks = static_cast<unsigned>(count * (four_step::kSide / tc));
       const float2 *w256 = tw256->as<float2>(), *wn = twn->as<float2>();
-      four_step::pass_columns_forward<<<column_blocks, 256, 0, bs>>>(x, sp, w256, wn, band.p0, rows);
+      if (tc == 32) four_step::pass_columns_forward<32><<<column_blocks, 16 * 32, col_smem, bs>>>(x, sp, w256, wn, band.p0, rows);
+      else four_step::pass_columns_forward<16><<<column_blocks, 16 * 16, col_smem, bs>>>(x, sp, w256, wn, band.p0, rows);
       four_step::pass_spectral_product<<<dim3(static_cast<unsigned>((count + 7) / 8), four_step::kSide / 2 + 1), 256, 0, bs>>>(sp, w256, wn, band);
-      four_step::pass_columns_inverse<<<column_blocks, 256, 0, bs>>>(sp, y, w256, band.p0, rows);
+      if (tc == 32) four_step::pass_columns_inverse<32><<<column_blocks, 16 * 32, col_smem, bs>>>(sp, y, w256, band.p0, rows);
+      else four_step::pass_columns_inverse<16><<<column_blocks, 16 * 16, col_smem, bs>>>(sp, y, w256, band.p0, rows);
     });
   };
   return call;
@@ -206,15 +223,18 @@ CallPtr fft_conv(OpArgs& a) {
   ABW_CHECK(streams <= static_cast<int64_t>(cx.streams.size()), "EINVAL", a.msg("parameter `streams` must be at most " + std::to_string(cx.streams.size())));
   const std::string method = a.p.has("method") && !a.p.is_null("method") ? a.p.s("method") : "auto";
   ABW_CHECK(method == "auto" || method == "fourstep" || method == "cufft", "EINVAL", a.msg("parameter `method` must be 'auto', 'fourstep' or 'cufft', got '" + method + "'"));
-  const bool four_step_fits = n == four_step::kN;
-  ABW_CHECK(method != "fourstep" || four_step_fits, "EINVAL",
+  const bool four_step_fits = n == four_step::kN && C <= 65535;
+  ABW_CHECK(method != "fourstep" || n == four_step::kN, "EINVAL",
             a.msg("method 'fourstep' needs n = " + std::to_string(four_step::kN) + " (256 × 256), got n = " + std::to_string(n) + "; use 'cufft' or 'auto'"));
+  ABW_CHECK(method != "fourstep" || C <= 65535, "EINVAL", a.msg("method 'fourstep' takes at most 65535 channels, got " + std::to_string(C) + "; use 'cufft' or 'auto'"));
   if (rows == 0) {
     auto call = std::make_unique<Call>();
     call->launch = [](cudaStream_t) {};
     return call;
   }
-  if (method != "cufft" && four_step_fits) return four_step_conv(X, Hs, Bv, Y, streams);
+  const int64_t columns = a.p.i("fourstep_columns", 32);
+  ABW_CHECK(columns == 16 || columns == 32, "EINVAL", a.msg("parameter `fourstep_columns` must be 16 or 32, got " + std::to_string(columns)));
+  if (method != "cufft" && four_step_fits) return four_step_conv(X, Hs, Bv, Y, streams, static_cast<int>(columns));
   return cufft_conv(a, X, Hs, Bv, Y, streams);
 }
 

@@ -30,14 +30,17 @@ using namespace dft;  // NOLINT: the building blocks read as the math does
 constexpr int kSide = 256;            // N1 = N2
 constexpr int64_t kN = 65536;         // the transform length this path serves
 
-// Pass 1: block = 16 columns n1 (lane c, fastest) × 16 threads; grid.x = pairs × 16 column groups.
+// Pass 1: block = TC columns n1 (lane c, fastest) × 16 threads; grid.x = pairs × 256/TC column
+// groups; dynamic shared memory TC × kColStride float2. TC = 32 makes each row segment a warp
+// loads or stores 128 bytes (TC = 16: 64).
 // z[n1 + 256·n2] = x[2p][·] + i·x[2p+1][·] (zero when row 2p+1 does not exist).
-__global__ void __launch_bounds__(256) pass_columns_forward(const float* __restrict__ x, float2* __restrict__ s, const float2* __restrict__ tw256,
+template <int TC>
+__global__ void __launch_bounds__(16 * TC) pass_columns_forward(const float* __restrict__ x, float2* __restrict__ s, const float2* __restrict__ tw256,
                                                             const float2* __restrict__ twn, int64_t p0, int64_t rows) {
-  __shared__ float2 buf[16 * kColStride];
-  const int c = threadIdx.x & 15, t = threadIdx.x >> 4;
-  const int64_t p = p0 + blockIdx.x / 16;
-  const int n1 = (blockIdx.x % 16) * 16 + c;
+  extern __shared__ float2 buf[];  // TC × kColStride
+  const int c = threadIdx.x % TC, t = threadIdx.x / TC;
+  const int64_t p = p0 + blockIdx.x / (kSide / TC);
+  const int n1 = (blockIdx.x % (kSide / TC)) * TC + c;
   const float* xa = x + 2 * p * kN;
   const bool has_b = 2 * p + 1 < rows;
   float2 v[16];
@@ -59,16 +62,23 @@ __global__ void __launch_bounds__(256) pass_columns_forward(const float* __restr
 // over the whole spectrum (a real filter's spectrum is conjugate-symmetric: bins above n/2 are
 // mirrors), so that a column k2 reads its 256 bins contiguously; bins 0 and n/2 keep only their
 // real parts, as irfft does with them. Runs in every launch: h is an input and may change.
-__global__ void permute_filters(const float2* __restrict__ h, float2* __restrict__ hp, int64_t channels) {
+// grid = (8, 8, C) tiles of 32 k2 × 32 k1, block (32, 8): through a shared tile so that reads (k2
+// fastest: contiguous bins, descending for the mirrored half) and writes (k1 fastest) coalesce.
+__global__ void permute_filters(const float2* __restrict__ h, float2* __restrict__ hp) {
   constexpr int half = static_cast<int>(kN / 2);
-  ABW_GRID_STRIDE(i, channels * kN) {
-    const int64_t c = i / kN;
-    const int j = static_cast<int>(i - c * kN), k2 = j / kSide, k1 = j - k2 * kSide, k = k2 + kSide * k1;
-    const float2* hc = h + c * (half + 1);
+  __shared__ float2 tile[32][33];
+  const int64_t c = blockIdx.z;
+  const int k2_0 = blockIdx.x * 32, k1_0 = blockIdx.y * 32;
+  const float2* hc = h + c * (half + 1);
+  for (int r = threadIdx.y; r < 32; r += blockDim.y) {
+    const int k = k2_0 + threadIdx.x + kSide * (k1_0 + r);
     float2 v = k <= half ? __ldg(hc + k) : conj(__ldg(hc + (static_cast<int>(kN) - k)));
     if (k == 0 || k == half) v.y = 0.f;
-    hp[i] = v;
+    tile[r][threadIdx.x] = v;
   }
+  __syncthreads();
+  float2* hpc = hp + c * kN;
+  for (int r = threadIdx.y; r < 32; r += blockDim.y) hpc[(k2_0 + r) * kSide + k1_0 + threadIdx.x] = tile[threadIdx.x][r];
 }
 
 // Pass 2: block = 8 pairs × 2 columns (k2 = g and its mirror 256 − g) × 16 lanes (fastest);
@@ -136,13 +146,14 @@ __global__ void __launch_bounds__(256) pass_spectral_product(float2* __restrict_
   }
 }
 
-// Pass 3: like pass 1 over columns n1; inverse DFT over k2 → y[2p][n1 + 256·n2] = re,
+// Pass 3: like pass 1 over columns n1 (TC of them per block); inverse DFT over k2 → y[2p][n1 + 256·n2] = re,
 // y[2p+1][…] = im.
-__global__ void __launch_bounds__(256) pass_columns_inverse(const float2* __restrict__ s, float* __restrict__ y, const float2* __restrict__ tw256, int64_t p0, int64_t rows) {
-  __shared__ float2 buf[16 * kColStride];
-  const int c = threadIdx.x & 15, t = threadIdx.x >> 4;
-  const int64_t p = p0 + blockIdx.x / 16;
-  const int n1 = (blockIdx.x % 16) * 16 + c;
+template <int TC>
+__global__ void __launch_bounds__(16 * TC) pass_columns_inverse(const float2* __restrict__ s, float* __restrict__ y, const float2* __restrict__ tw256, int64_t p0, int64_t rows) {
+  extern __shared__ float2 buf[];  // TC × kColStride
+  const int c = threadIdx.x % TC, t = threadIdx.x / TC;
+  const int64_t p = p0 + blockIdx.x / (kSide / TC);
+  const int n1 = (blockIdx.x % (kSide / TC)) * TC + c;
   const float2* sp = s + p * kN;
   float2 v[16];
 #pragma unroll
