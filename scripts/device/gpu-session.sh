@@ -162,6 +162,32 @@ if [ "${1:-all}" = final ]; then
   exit 0
 fi
 
+# `gpu-session.sh recheck` (one call, after fixes to what `final` measured): the build, smoke
+# checks and op matrix, the module's vitest, bench/cuda-vs-torch, the f16 pipelines (fftconv,
+# bitnet, encodec) beside PyTorch, then compute-sanitizer memcheck over the op sweep with the time
+# left before SESSION_END.
+if [ "${1:-all}" = recheck ]; then
+  SESSION_END=${SESSION_END:-480}
+  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  log "recheck: build the CUDA module, smoke checks, op matrix"
+  (OUT=$W/cuda CUDA_OPS_BUDGET_MS=40 timeout 200 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1)
+  log "build exit $?: $(grep -E '"ok":false|fft_conv' "$W/cuda/smoke.jsonl" | cut -c1-900)"
+  log "ops: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
+  timeout 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
+  log "cuda-module vitest exit $?: $(grep -E 'Tests ' "$W/cuda-vitest.log")"
+  pack
+  cuda_vs_torch cuda-vs-torch 120
+  pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 50)) pipelines-f16 2 -
+  left=$((SESSION_END - ($(date +%s) - start)))
+  if [ "$left" -ge 30 ]; then
+    log "memcheck ($left s left)"
+    (OUT=$W/cuda timeout "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
+    log "memcheck exit $?: $(grep -E 'ERROR SUMMARY' "$W/cuda/memcheck.log" 2>/dev/null | tail -1)"
+    pack
+  fi
+  exit 0
+fi
+
 # `gpu-session.sh pipelines`: bench/pipelines-vs-torch only, the workbench in f32 and f16.
 if [ "${1:-all}" = pipelines ]; then
   log "pipelines: build the CUDA module"
