@@ -188,6 +188,23 @@ if [ "${1:-all}" = recheck ]; then
   exit 0
 fi
 
+# `gpu-session.sh confirm` (a short call): the build and smoke checks, bench/cuda-vs-torch again
+# (a second sample of each ratio), then fftconv/bitnet/encodec in f32 and mdx23c and fftconv in
+# f16 beside PyTorch eager with page-locked I/O, until SESSION_END.
+if [ "${1:-all}" = confirm ]; then
+  SESSION_END=${SESSION_END:-400}
+  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  log "confirm: build the CUDA module, smoke checks"
+  (OUT=$W/cuda timeout 150 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  log "build exit $?: $(grep -E '"ok":false' "$W/cuda/smoke.jsonl" | cut -c1-600)"
+  pack
+  cuda_vs_torch cuda-vs-torch 90
+  pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 130)) pipelines-f32 2 eager-fp32
+  pipelines_run f16 mdx23c $((SESSION_END - 60)) pipelines-mdx-f16 1 eager-fp16
+  pipelines_run f16 fftconv $((SESSION_END - 5)) pipelines-f16 2 eager-fp16
+  exit 0
+fi
+
 # `gpu-session.sh pipelines`: bench/pipelines-vs-torch only, the workbench in f32 and f16.
 if [ "${1:-all}" = pipelines ]; then
   log "pipelines: build the CUDA module"

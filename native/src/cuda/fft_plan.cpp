@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <deque>
 #include <map>
 #include <string>
 #include <tuple>
@@ -67,19 +69,65 @@ FftPlan::~FftPlan() {
   if (h_) cufftDestroy(h_);
 }
 
+namespace {
+
+// The most recently used shared plans, held past their last prepared call: a pipeline prepares
+// and releases its transforms in every run (and per chunk), and planning a 4M-point transform
+// costs milliseconds — the fftconv pipeline with 16 bands replanned 32 transforms per run. At
+// most 16 plans and a thirty-second of the GPU's memory (256 MiB to 4 GiB) of work areas; the
+// oldest go first. Never destroyed (a static's destructor would run after the CUDA context).
+class RecentPlans {
+ public:
+  void touch(const std::shared_ptr<FftPlan>& p) {
+    for (auto it = recent_.begin(); it != recent_.end(); ++it)
+      if (*it == p) {
+        recent_.erase(it);
+        break;
+      }
+    recent_.push_front(p);
+    size_t bytes = 0, kept = 0;
+    for (auto it = recent_.begin(); it != recent_.end(); ++it, ++kept) {
+      bytes += (*it)->work_bytes();
+      if (kept >= kMaxPlans || bytes > cap()) {
+        recent_.erase(it, recent_.end());
+        break;
+      }
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxPlans = 16;
+  static size_t cap() {
+    static const size_t c = [] {
+      size_t free_b = 0, total_b = 0;
+      if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) return size_t{256} << 20;
+      return std::clamp(total_b / 32, size_t{256} << 20, size_t{4} << 30);
+    }();
+    return c;
+  }
+  std::deque<std::shared_ptr<FftPlan>> recent_;
+};
+
+}  // namespace
+
 std::shared_ptr<FftPlan> FftPlan::shared(int64_t n, cufftType type, int64_t batch, int64_t istride, int64_t idist, int64_t ostride, int64_t odist,
                                          int64_t inembed, int64_t onembed) {
   using Key = std::tuple<int64_t, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
   static std::mutex mu;
-  static std::map<Key, std::weak_ptr<FftPlan>> plans;
+  static auto* plans = new std::map<Key, std::weak_ptr<FftPlan>>();
+  static auto* recent = new RecentPlans();
   const Key key{n, static_cast<int>(type), batch, istride, idist, ostride, odist, inembed, onembed};
   std::lock_guard<std::mutex> lock(mu);
-  // Weak entries: a plan lives while a prepared call holds it, so unused work areas go back.
-  auto it = plans.find(key);
-  if (it != plans.end())
-    if (auto p = it->second.lock()) return p;
+  // Weak entries: a plan lives while a prepared call or the recent list holds it.
+  auto it = plans->find(key);
+  if (it != plans->end())
+    if (auto p = it->second.lock()) {
+      recent->touch(p);
+      return p;
+    }
   auto p = std::make_shared<FftPlan>(n, type, batch, istride, idist, ostride, odist, inembed, onembed);
-  plans[key] = p;
+  (*plans)[key] = p;
+  recent->touch(p);
   return p;
 }
 

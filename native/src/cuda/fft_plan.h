@@ -35,10 +35,12 @@ class FftPlan {
   // Enqueues the transform on `s`. For C2C, inverse picks CUFFT_INVERSE. One host thread at a
   // time per plan (cuFFT's rule for a shared plan); work on one stream keeps its area safe.
   void exec(cudaStream_t s, const void* in, void* out, bool inverse = false) const;
+  size_t work_bytes() const { return work_ ? work_->bytes() : 0; }
 
   // A plan of this layout shared by the ops of this process that run on the compute stream
   // (streams[0]): pipelines prepare the same transforms over and over, and a plan costs its
-  // creation and a work area each time. Banded work on other streams makes its own plans.
+  // creation and a work area each time; the most recently used stay a while after their last
+  // call (fft_plan.cpp). Banded work on other streams makes its own plans.
   static std::shared_ptr<FftPlan> shared(int64_t n, cufftType type, int64_t batch, int64_t istride, int64_t idist, int64_t ostride, int64_t odist,
                                          int64_t inembed, int64_t onembed);
 
