@@ -188,15 +188,16 @@ if [ "${1:-all}" = recheck ]; then
   exit 0
 fi
 
-# `gpu-session.sh confirm` (a short call): the build and smoke checks, bench/cuda-vs-torch again
+# `gpu-session.sh confirm` (a short call): the build, smoke checks and op matrix, bench/cuda-vs-torch again
 # (a second sample of each ratio), then fftconv/bitnet/encodec in f32 and mdx23c and fftconv in
 # f16 beside PyTorch eager with page-locked I/O, until SESSION_END.
 if [ "${1:-all}" = confirm ]; then
   SESSION_END=${SESSION_END:-400}
   export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  log "confirm: build the CUDA module, smoke checks"
-  (OUT=$W/cuda timeout 150 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  log "confirm: build the CUDA module, smoke checks, op matrix"
+  (OUT=$W/cuda CUDA_OPS_BUDGET_MS=30 timeout 170 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1)
   log "build exit $?: $(grep -E '"ok":false' "$W/cuda/smoke.jsonl" | cut -c1-600)"
+  log "ops: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
   pack
   cuda_vs_torch cuda-vs-torch 90
   pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 130)) pipelines-f32 2 eager-fp32
