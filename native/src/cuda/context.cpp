@@ -83,6 +83,12 @@ Scratch::~Scratch() {
   if (p_ && ctx_ready()) ctx().alloc.free(p_, bytes_);
 }
 
+std::shared_ptr<Scratch> upload_scratch(const void* src, size_t bytes) {
+  auto s = std::make_shared<Scratch>(bytes);
+  if (bytes) ABW_CU(cudaMemcpyAsync(s->get(), src, bytes, cudaMemcpyHostToDevice, ctx().stream()));
+  return s;
+}
+
 bool ctx_ready() { return g_ctx != nullptr; }
 
 Context& ctx() {

@@ -34,7 +34,10 @@ class Allocator {
   int64_t current_ = 0, peak_ = 0, reserved_ = 0;
 };
 
-// Device scratch owned by a prepared call (allocator-backed, freed with the call).
+// Device scratch owned by a prepared call (allocator-backed, freed with the call). The allocator
+// hands a freed block out again at once (stream-ordered reuse): work already queued on the compute
+// stream may still use it, so anything that fills scratch must be ordered on that stream —
+// never a plain cudaMemcpy, which does not wait for the (non-blocking) compute stream.
 class Scratch {
  public:
   explicit Scratch(size_t bytes);
@@ -49,6 +52,10 @@ class Scratch {
   void* p_ = nullptr;
   size_t bytes_ = 0;
 };
+
+// Scratch holding a copy of `bytes` host bytes, copied on the compute stream (ordered after the
+// work that may still use the recycled block; the host source is staged before this returns).
+std::shared_ptr<Scratch> upload_scratch(const void* src, size_t bytes);
 
 struct Context {
   int device = 0;

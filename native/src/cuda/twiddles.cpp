@@ -22,8 +22,7 @@ std::shared_ptr<Scratch> twiddle_table(int64_t n) {
     const double th = two_pi * static_cast<double>(e) / static_cast<double>(n);
     host[static_cast<size_t>(e)] = make_float2(static_cast<float>(std::cos(th)), static_cast<float>(-std::sin(th)));
   }
-  auto t = std::make_shared<Scratch>(host.size() * sizeof(float2));
-  ABW_CU(cudaMemcpy(t->get(), host.data(), host.size() * sizeof(float2), cudaMemcpyHostToDevice));
+  auto t = upload_scratch(host.data(), host.size() * sizeof(float2));
   cache[n] = t;
   return t;
 }

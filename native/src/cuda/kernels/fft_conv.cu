@@ -120,8 +120,7 @@ CallPtr cufft_conv(OpArgs& a, const DevTensor& X, const DevTensor& Hs, const Dev
       // The callback's parameters live in device memory, one block per band.
       const FftConvInfo info{static_cast<const float2*>(Hs.data), Bv ? Bv->ptr<float>() : nullptr, static_cast<unsigned>(r0), static_cast<unsigned>(C),
                              static_cast<unsigned>(nh), n % 2 == 0 ? static_cast<unsigned>(n / 2) : ~0u, 1.0f / static_cast<float>(n)};
-      auto dinfo = std::make_shared<Scratch>(sizeof(FftConvInfo));
-      ABW_CU(cudaMemcpy(dinfo->get(), &info, sizeof info, cudaMemcpyHostToDevice));
+      auto dinfo = upload_scratch(&info, sizeof info);
       const FftCallback cb{"abw_fft_conv_store", abw_fft_conv_store_fatbin, sizeof abw_fft_conv_store_fatbin, CUFFT_CB_ST_COMPLEX, dinfo->get()};
       try {
         fwd = std::make_shared<FftPlan>(n, CUFFT_R2C, r1 - r0, 1, n, 1, nh, n, nh, &cb);

@@ -222,8 +222,7 @@ CallPtr lstm_with(OpArgs& a, cudnnRNNAlgo_t algo) {
   auto wspace = std::make_shared<Scratch>(wbytes);
   auto wk = std::make_shared<Scratch>(work);
   auto rs = std::make_shared<Scratch>(reserve);
-  auto dseq = std::make_shared<Scratch>(seq.size() * sizeof(int32_t));
-  ABW_CU(cudaMemcpy(dseq->get(), seq.data(), seq.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
+  auto dseq = upload_scratch(seq.data(), seq.size() * sizeof(int32_t));
   // Where each gate's matrix and bias lives in cuDNN's weight space.
   std::vector<Copy> copies;
   cudnnTensorDescriptor_t md = nullptr, bd = nullptr;

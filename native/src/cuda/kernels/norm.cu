@@ -2,9 +2,9 @@
 // (n, g)), biased variance, accumulated in double:
 // - small groups: one block per group; two passes (mean, then squared deviations) and one
 //   scale-and-shift pass;
-// - groups of 8192 values or more (an instance of a spectrogram: 65536–262144 values): each
-//   group is split into chunks, one block each (with few groups, one block per group would leave
-//   most SMs idle): a partials pass (sums of x − x₀ and (x − x₀)² per chunk; the shift by
+// - large groups (an instance of a spectrogram: 262144 values, and only as many groups as
+//   channels): one block per group would leave most SMs idle, so each group is split into
+//   chunks, one block each: a partials pass (sums of x − x₀ and (x − x₀)² per chunk; the shift by
 //   the group's first value keeps the one-pass variance exact enough for any mean), then a pass
 //   in which every block reduces its group's partials and normalises its chunk — two reads and
 //   one write, with 16-byte vector loads where aligned.
@@ -159,10 +159,10 @@ __global__ void chunk_normalize(const T* __restrict__ x, T* __restrict__ y, cons
   }
 }
 
-// Groups of a chunk or more split: vector loads and one pass fewer pay off even where there are
-// enough groups to fill the GPU one block each (mdx23c's 4×256 instances of 128×512 ran at
-// 0.8 TB/s one block per group on the H100).
-bool split_groups(int64_t groups, int64_t len) { return len >= kChunk && groups <= 65535; }
+// Groups at least this long, and too few of them to fill the GPU with one block each, split.
+// (Splitting every group of 8192 values or more, for mdx23c's 1024 instances of 128×512 that run
+// one block per group at 0.8 TB/s, is not validated in a pipeline yet: docs/backends/cuda.md.)
+bool split_groups(int64_t groups, int64_t len) { return len >= 4 * kChunk && groups < 1024; }
 
 CallPtr group_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const void* w, const void* b, int64_t groups, int64_t len, double eps,
                    int64_t aff_div, int64_t gps, int64_t cpg) {
@@ -172,6 +172,7 @@ CallPtr group_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const void
   auto call = std::make_unique<Call>();
   if (groups > 0 && len > 0 && split_groups(groups, len)) {
     const int64_t chunks = (len + kChunk - 1) / kChunk;
+    ABW_CHECK(groups <= 65535, "ESHAPE", a.msg("too many statistics groups for one launch"));
     auto part = std::make_shared<Scratch>(static_cast<size_t>(groups * chunks) * sizeof(double2));
     call->keep = {part};
     const bool vec = aligned16({x, y}) && len % 8 == 0;  // every group and chunk starts on a 16-byte boundary

@@ -40,11 +40,7 @@
 namespace abw::cuda {
 namespace {
 
-std::shared_ptr<Scratch> upload_floats(const std::vector<float>& v) {
-  auto s = std::make_shared<Scratch>(v.size() * sizeof(float));
-  ABW_CU(cudaMemcpy(s->get(), v.data(), v.size() * sizeof(float), cudaMemcpyHostToDevice));
-  return s;
-}
+std::shared_ptr<Scratch> upload_floats(const std::vector<float>& v) { return upload_scratch(v.data(), v.size() * sizeof(float)); }
 
 // frames[b][f][k] = x[b][f·hop − pad + k] (padding resolved) · win[k]; complex output when cplx.
 template <class T>
