@@ -13,6 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { choiceLog } = require('../lib/cuda-choices');
+const { maxRelDiff } = require('../lib/compare');
 
 const dist = path.resolve(__dirname, '../../kernel-bridge/dist');
 const { CudaBackend } = require(path.join(dist, 'backends/native/cuda-backend'));
@@ -183,16 +184,6 @@ async function runFftConv(c) {
     // Minimum traffic of the stage: read x (and the small h), write y.
     bytes: 4 * (2 * rows * s.N + s.C * nh * 2),
   };
-}
-
-// max |a − b| / max |b|.
-function maxRelDiff(a, b) {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
 }
 
 async function main() {

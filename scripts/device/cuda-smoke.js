@@ -19,6 +19,7 @@ const { roundToDType, tensorValues } = require(path.join(dist, 'precision/dtype-
 const { kindStorage } = require(path.join(dist, 'ops/tensor-kind'));
 const { UNIT_ROUNDOFF } = require(path.join(dist, 'precision/tolerance'));
 const { addon } = require(path.join(dist, 'backends/native/addon'));
+const { maxRelDiff: maxRelErr } = require('../../bench/lib/compare');
 
 const mode = process.argv[2] || 'checks';
 // Where the CUDA module records its cuDNN choices (native/src/cuda/choices.h).
@@ -140,14 +141,6 @@ async function fftConvChecks(cuda) {
   report("fft_conv method 'fourstep' at n = 1024 → a clear error", /EINVAL/.test(code || '') && /method 'fourstep' needs n = 65536/.test(message), { code, message });
 }
 
-function maxRelErr(a, b) {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
 
 async function checks() {
   const cuda = getBackend('cuda');

@@ -53,6 +53,21 @@ cuda_vs_torch() {
   pack
 }
 
+# The CUDA module's build and smoke checks (`phase` build), plus the op matrix against the oracle
+# and the module's vitest (`phase` ops); `smoke` picks the smoke lines to log.
+cuda_checks() {
+  local phase=$1 budget_ms=$2 secs=$3 smoke=$4
+  log "build the CUDA module, smoke checks$([ "$phase" = ops ] && echo ', op matrix')"
+  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda CUDA_OPS_BUDGET_MS=$budget_ms timeout "$secs" bash scripts/device/cuda-suite.sh "$phase" >"$W/cuda-suite.out" 2>&1)
+  log "build exit $?: $(grep -E "$smoke" "$W/cuda/smoke.jsonl" | cut -c1-900)"
+  if [ "$phase" = ops ]; then
+    log "ops: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
+    timeout 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
+    log "cuda-module vitest exit $?: $(grep -E 'Tests ' "$W/cuda-vitest.log")"
+  fi
+  pack
+}
+
 # `gpu-session.sh webgpu`: only the webgpu suite and bench/webgpu-vs-cuda (the CUDA module is
 # built first for the bench's cuda side), for a call with little device time left.
 if [ "${1:-all}" = webgpu ]; then
@@ -137,15 +152,7 @@ if [ "${1:-all}" = final ]; then
   export PROFILE=1 TORCH_IO=pinned
   # FINAL_OPS=1: the cuda op matrix against the oracle and the module's vitest first (about 80 s
   # more; SESSION_END should grow by as much).
-  phase=$([ "${FINAL_OPS:-0}" = 1 ] && echo ops || echo build)
-  log "final: build the CUDA module, smoke checks${FINAL_OPS:+, op matrix}"
-  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda CUDA_OPS_BUDGET_MS=40 timeout 200 bash scripts/device/cuda-suite.sh "$phase" >"$W/cuda-suite.out" 2>&1)
-  log "build exit $?: $(grep -E '"ok":false|page-locked|fft_conv|graph' "$W/cuda/smoke.jsonl" | cut -c1-700)"
-  if [ "$phase" = ops ]; then
-    log "ops: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
-    timeout 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
-    log "cuda-module vitest exit $?: $(grep -E 'Tests ' "$W/cuda-vitest.log")"
-  fi
+  cuda_checks "$([ "${FINAL_OPS:-0}" = 1 ] && echo ops || echo build)" 40 200 '"ok":false|page-locked|fft_conv|graph'
   if ! grep -q '"check":"page-locked host copies","ok":true' "$W/cuda/smoke.jsonl"; then
     export ABW_CUDA_PINNED=0 TORCH_IO=host
     log "page-locked copies off for this call (their smoke check did not pass)"
@@ -169,13 +176,7 @@ fi
 if [ "${1:-all}" = recheck ]; then
   SESSION_END=${SESSION_END:-480}
   export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  log "recheck: build the CUDA module, smoke checks, op matrix"
-  (OUT=$W/cuda CUDA_OPS_BUDGET_MS=40 timeout 200 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1)
-  log "build exit $?: $(grep -E '"ok":false|fft_conv' "$W/cuda/smoke.jsonl" | cut -c1-900)"
-  log "ops: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
-  timeout 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
-  log "cuda-module vitest exit $?: $(grep -E 'Tests ' "$W/cuda-vitest.log")"
-  pack
+  cuda_checks ops 40 200 '"ok":false|fft_conv'
   cuda_vs_torch cuda-vs-torch 120
   pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 50)) pipelines-f16 2 -
   left=$((SESSION_END - ($(date +%s) - start)))
@@ -188,20 +189,18 @@ if [ "${1:-all}" = recheck ]; then
   exit 0
 fi
 
-# `gpu-session.sh confirm` (a short call): the build, smoke checks and op matrix, bench/cuda-vs-torch again
-# (a second sample of each ratio), then fftconv/bitnet/encodec in f32 and mdx23c and fftconv in
-# f16 beside PyTorch eager with page-locked I/O, until SESSION_END.
+# `gpu-session.sh confirm` (a short call): the build, smoke checks and op matrix, mdx23c in f16
+# and f32, bench/cuda-vs-torch again (a second sample of each ratio), then fftconv/bitnet/encodec
+# in f32 and fftconv in f16, beside PyTorch eager with page-locked I/O, until SESSION_END.
 if [ "${1:-all}" = confirm ]; then
   SESSION_END=${SESSION_END:-400}
   export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  log "confirm: build the CUDA module, smoke checks, op matrix"
-  (OUT=$W/cuda CUDA_OPS_BUDGET_MS=30 timeout 170 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1)
-  log "build exit $?: $(grep -E '"ok":false' "$W/cuda/smoke.jsonl" | cut -c1-600)"
-  log "ops: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
-  pack
+  cuda_checks ops 30 170 '"ok":false'
+  # mdx23c first: its f16 output went non-finite in the last call (bench/pipelines-vs-torch/README.md).
+  pipelines_run f16 mdx23c $((SESSION_END - 250)) pipelines-mdx-f16 1 eager-fp16
+  pipelines_run f32 mdx23c $((SESSION_END - 180)) pipelines-mdx-f32 1 eager-fp32
   cuda_vs_torch cuda-vs-torch 90
-  pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 130)) pipelines-f32 2 eager-fp32
-  pipelines_run f16 mdx23c $((SESSION_END - 60)) pipelines-mdx-f16 1 eager-fp16
+  pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 40)) pipelines-f32 2 eager-fp32
   pipelines_run f16 fftconv $((SESSION_END - 5)) pipelines-f16 2 eager-fp16
   exit 0
 fi

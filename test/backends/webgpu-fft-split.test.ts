@@ -5,31 +5,16 @@
 // webgpu-vs-ref.test.ts ('FFT lines over several workgroups, forced').
 import { describe, expect, it } from 'vitest';
 
-import type { KernelChoices, KernelLimits, KernelPlan } from '../../kernel-bridge/src/backends/webgpu/kernel-types';
-import { KERNELS } from '../../kernel-bridge/src/backends/webgpu/kernels';
+import { kernelPlan, MINIMUM_LIMITS, NVIDIA_LIMITS } from '../helpers/webgpu-kernel-plan';
+
+import type { KernelPlan } from '../../kernel-bridge/src/backends/webgpu/kernel-types';
 import { MIN_GROUPS, splitFactor } from '../../kernel-bridge/src/backends/webgpu/kernels/fft-split';
 import { WebGpuBackend } from '../../kernel-bridge/src/backends/webgpu/webgpu-backend';
-import { OPS } from '../../kernel-bridge/src/ops/catalogue';
-import { planCall } from '../../kernel-bridge/src/ops/plan-call';
-import type { Params } from '../../kernel-bridge/src/ops/types';
 import type { Shape } from '../../kernel-bridge/src/tensor';
 
-const NVIDIA: KernelLimits = { workgroupStorage: 49152, invocations: 1024 };
-const MINIMUM: KernelLimits = { workgroupStorage: 16384, invocations: 256 };
-
-function plan(op: string, shapes: Shape[], params: Params, limits: KernelLimits, choices?: KernelChoices): KernelPlan {
-  const spec = OPS.find((o) => o.name === op)!;
-  const planned = planCall(spec, shapes, params);
-  return KERNELS[op].build({
-    op,
-    inputs: shapes.map((shape) => ({ shape, dtype: 'f32' })),
-    outputs: planned.plan.outputs.map((shape) => ({ shape, dtype: 'f32' })),
-    p: planned.plan.native,
-    ft: 'f32',
-    limits,
-    choices,
-  });
-}
+const NVIDIA = NVIDIA_LIMITS;
+const MINIMUM = MINIMUM_LIMITS;
+const plan = kernelPlan;
 
 const labels = (p: KernelPlan) => p.passes.map((x) => x.label);
 

@@ -4,31 +4,17 @@
 // the FP64 oracle in test/backends/webgpu-vs-ref.test.ts.
 import { describe, expect, it } from 'vitest';
 
-import type { KernelLimits, KernelPlan } from '../../kernel-bridge/src/backends/webgpu/kernel-types';
-import { KERNELS } from '../../kernel-bridge/src/backends/webgpu/kernels';
+import { kernelPlan, MINIMUM_LIMITS, NVIDIA_LIMITS } from '../helpers/webgpu-kernel-plan';
+
 import { fourStepSplit } from '../../kernel-bridge/src/backends/webgpu/kernels/fft-four-step';
 import { radices } from '../../kernel-bridge/src/backends/webgpu/kernels/fft-radix';
 import { fitsShared, sharedLayout } from '../../kernel-bridge/src/backends/webgpu/kernels/fft-shared';
-import { OPS } from '../../kernel-bridge/src/ops/catalogue';
-import { planCall } from '../../kernel-bridge/src/ops/plan-call';
 import type { Params } from '../../kernel-bridge/src/ops/types';
 import type { Shape } from '../../kernel-bridge/src/tensor';
 
-const NVIDIA: KernelLimits = { workgroupStorage: 49152, invocations: 1024 };
-const MINIMUM: KernelLimits = { workgroupStorage: 16384, invocations: 256 };
-
-function plan(op: string, shapes: Shape[], params: Params, limits: KernelLimits): KernelPlan {
-  const spec = OPS.find((o) => o.name === op)!;
-  const planned = planCall(spec, shapes, params);
-  return KERNELS[op].build({
-    op,
-    inputs: shapes.map((shape) => ({ shape, dtype: 'f32' })),
-    outputs: planned.plan.outputs.map((shape) => ({ shape, dtype: 'f32' })),
-    p: planned.plan.native,
-    ft: 'f32',
-    limits,
-  });
-}
+const NVIDIA = NVIDIA_LIMITS;
+const MINIMUM = MINIMUM_LIMITS;
+const plan = kernelPlan;
 
 describe('webgpu FFT plans', () => {
   it('splits lengths into radices ≤ 13, powers of two mostly in radix 8', () => {

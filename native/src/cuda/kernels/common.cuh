@@ -53,26 +53,22 @@ template <class T> struct Vec16 {
 __device__ __forceinline__ void unpack(const uint4& u, float (&f)[4]) {
   f[0] = __uint_as_float(u.x), f[1] = __uint_as_float(u.y), f[2] = __uint_as_float(u.z), f[3] = __uint_as_float(u.w);
 }
-__device__ __forceinline__ void unpack(const uint4& u, float (&f)[8], __half) {
-  const __half2* h = reinterpret_cast<const __half2*>(&u);
+__device__ __forceinline__ float2 widen2(__half2 h) { return __half22float2(h); }
+__device__ __forceinline__ float2 widen2(__nv_bfloat162 h) { return __bfloat1622float2(h); }
+// Eight 16-bit values (T2: __half2 or __nv_bfloat162 pairs) to f32.
+template <class T2> __device__ __forceinline__ void unpack(const uint4& u, float (&f)[8]) {
+  const T2* h = reinterpret_cast<const T2*>(&u);
 #pragma unroll
   for (int i = 0; i < 4; ++i) {
-    const float2 v = __half22float2(h[i]);
-    f[2 * i] = v.x, f[2 * i + 1] = v.y;
-  }
-}
-__device__ __forceinline__ void unpack(const uint4& u, float (&f)[8], __nv_bfloat16) {
-  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&u);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 v = __bfloat1622float2(h[i]);
+    const float2 v = widen2(h[i]);
     f[2 * i] = v.x, f[2 * i + 1] = v.y;
   }
 }
 template <class T> __device__ __forceinline__ void load_vec(const T* p, float (&f)[Vec16<T>::n]) {
   const uint4 u = __ldg(reinterpret_cast<const uint4*>(p));
   if constexpr (sizeof(T) == 4) unpack(u, f);
-  else unpack(u, f, T{});
+  else if constexpr (std::is_same_v<T, __half>) unpack<__half2>(u, f);
+  else unpack<__nv_bfloat162>(u, f);
 }
 template <class T> __device__ __forceinline__ void store_vec(T* p, const float (&f)[Vec16<T>::n]) {
   if constexpr (sizeof(T) == 4) {
