@@ -90,26 +90,25 @@ __global__ void chunk_partials(const T* __restrict__ x, double2* __restrict__ pa
   __shared__ double red[33];
   const int64_t g = blockIdx.y, c0 = static_cast<int64_t>(blockIdx.x) * kChunk, c1 = min(len, c0 + kChunk);
   const T* xg = x + g * len;
-  const float k = ld(xg[0]);
+  const double k = ld(xg[0]);
   double s = 0, q = 0;
   if constexpr (VEC) {
     constexpr int V = Vec16<T>::n;
     for (int64_t i = c0 + static_cast<int64_t>(threadIdx.x) * V; i < c1; i += static_cast<int64_t>(blockDim.x) * V) {
       float f[V];
       load_vec(xg + i, f);
-      float fs = 0, fq = 0;  // V values in f32, then into the double sums
+      // In double per value: with a shift far from the mean (x₀ an outlier, such as a DC bin),
+      // f32 sums of (x − x₀)² lose the variance to cancellation; the FP64 adds cost nothing here.
 #pragma unroll
       for (int j = 0; j < V; ++j) {
-        const float d = f[j] - k;
-        fs += d;
-        fq = fmaf(d, d, fq);
+        const double d = static_cast<double>(f[j]) - k;
+        s += d;
+        q += d * d;
       }
-      s += fs;
-      q += fq;
     }
   } else {
     for (int64_t i = c0 + threadIdx.x; i < c1; i += blockDim.x) {
-      const double d = static_cast<double>(ld(xg[i]) - k);
+      const double d = static_cast<double>(ld(xg[i])) - k;
       s += d;
       q += d * d;
     }
