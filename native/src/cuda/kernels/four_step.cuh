@@ -26,7 +26,6 @@ namespace abw::cuda::four_step {
 
 using namespace dft;  // NOLINT: the building blocks read as the math does
 
-
 constexpr int kSide = 256;            // N1 = N2
 constexpr int64_t kN = 65536;         // the transform length this path serves
 
