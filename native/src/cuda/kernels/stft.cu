@@ -42,6 +42,16 @@ namespace {
 
 std::shared_ptr<Scratch> upload_floats(const std::vector<float>& v) { return upload_scratch(v.data(), v.size() * sizeof(float)); }
 
+// The op's window on the device, with `normalized`'s 1/√n_fft folded in.
+std::shared_ptr<Scratch> device_window(OpArgs& a, const StftParams& p) {
+  std::vector<float> win = stft_window(a.p, p, a.op);
+  if (p.normalized) {
+    const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft)));
+    for (float& v : win) v *= s;
+  }
+  return upload_floats(win);
+}
+
 // frames[b][f][k] = x[b][f·hop − pad + k] (padding resolved) · win[k]; complex output when cplx.
 template <class T>
 __global__ void frame_kernel(const T* __restrict__ x, const float* __restrict__ win, float* __restrict__ fr, int64_t batch, int64_t L,
@@ -172,12 +182,7 @@ CallPtr stft_classic(OpArgs& a, const StftParams& p, const StftGeom& g, const vo
     };
     return call;
   }
-  std::vector<float> win = stft_window(a.p, p, a.op);
-  if (p.normalized) {
-    const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft)));
-    for (float& v : win) v *= s;
-  }
-  auto dwin = upload_floats(win);
+  auto dwin = device_window(a, p);
   const bool cplx = !p.onesided;
   auto frbuf = std::make_shared<Scratch>(static_cast<size_t>(batch * frames * p.n_fft * (cplx ? 2 : 1)) * 4);
   if (!cplx) {
@@ -253,25 +258,15 @@ struct StftCallbackPlan {
 };
 
 // Throws when cuFFT cannot link the callback (or plan the transform).
-std::shared_ptr<StftCallbackPlan> make_callback_plan(const StftParams& p, const StftGeom& g, std::vector<float> win) {
-  if (p.normalized) {
-    const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft)));
-    for (float& v : win) v *= s;
-  }
-  // Uploads on the compute stream: the caching allocator may hand back a block that queued work
-  // on that stream still uses, so the copy must be ordered after it.
-  cudaStream_t s = ctx().stream();
+std::shared_ptr<StftCallbackPlan> make_callback_plan(const StftParams& p, const StftGeom& g, std::shared_ptr<Scratch> win) {
   auto cp = std::make_shared<StftCallbackPlan>();
-  cp->win = std::make_shared<Scratch>(win.size() * sizeof(float));
-  ABW_CU(cudaMemcpyAsync(cp->win->get(), win.data(), win.size() * sizeof(float), cudaMemcpyHostToDevice, s));
+  cp->win = std::move(win);
   unsigned shift = 0;
   if (p.n_fft > 1 && (p.n_fft & (p.n_fft - 1)) == 0)
     while ((int64_t{1} << shift) < p.n_fft) ++shift;
   const StftLoadInfo info{cp->win->as<float>(),       static_cast<unsigned>(p.n_fft), shift, static_cast<unsigned>(g.frames),
                           static_cast<unsigned>(p.hop), static_cast<int>(g.L),        static_cast<int>(g.pad), g.reflect ? 1 : 0};
-  cp->info = std::make_shared<Scratch>(sizeof info);
-  // (A pageable source is staged before cudaMemcpyAsync returns: `info` may go out of scope.)
-  ABW_CU(cudaMemcpyAsync(cp->info->get(), &info, sizeof info, cudaMemcpyHostToDevice, s));
+  cp->info = upload_scratch(&info, sizeof info);
   const FftCallback cb{"abw_stft_load", abw_stft_load_fatbin, sizeof abw_stft_load_fatbin, CUFFT_CB_LD_REAL, cp->info->get()};
   cp->plan = std::make_shared<FftPlan>(p.n_fft, CUFFT_R2C, g.batch * g.frames, 1, p.n_fft, 1, g.nh, p.n_fft, g.nh, &cb);
   return cp;
@@ -285,9 +280,8 @@ std::string callback_unfit(const StftParams& p, const StftGeom& g) {
   return "";
 }
 
-// The callback path's call on x → y; `spec_out` receives its spectrum scratch (the race parks
-// one output there).
-CallPtr stft_callback_call(const StftGeom& g, std::shared_ptr<StftCallbackPlan> cp, const void* x, void* y, std::shared_ptr<Scratch>* spec_out) {
+// The callback path's call on x → y.
+CallPtr stft_callback_call(const StftGeom& g, std::shared_ptr<StftCallbackPlan> cp, const void* x, void* y) {
   auto spec = std::make_shared<Scratch>(static_cast<size_t>(g.batch * g.frames * g.nh) * 8);
   auto call = std::make_unique<Call>();
   call->keep = {spec, cp};
@@ -298,7 +292,6 @@ CallPtr stft_callback_call(const StftGeom& g, std::shared_ptr<StftCallbackPlan> 
         block(32, 8);
     transpose_spectra<<<grid, block, 0, s>>>(spec->as<float2>(), static_cast<float2*>(y), batch, frames, nh);
   };
-  if (spec_out) *spec_out = spec;
   return call;
 }
 
@@ -314,12 +307,7 @@ std::string fused_unfit(const StftParams& p, const StftGeom& g) {
 }
 
 template <int P>
-CallPtr stft_fused_call(const StftParams& p, const StftGeom& g, std::vector<float> win, const void* x, void* y) {
-  if (p.normalized) {
-    const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft)));
-    for (float& v : win) v *= s;
-  }
-  auto dwin = upload_floats(win);
+CallPtr stft_fused_call(const StftParams& p, const StftGeom& g, std::shared_ptr<Scratch> dwin, const void* x, void* y) {
   auto tw4096 = twiddle_table(stft_fused::kNfft), tw256 = twiddle_table(256);
   constexpr size_t smem = stft_fused::smem_bytes<P>();
   ABW_CU(cudaFuncSetAttribute(stft_fused::stft_frame_pairs<P>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
@@ -431,8 +419,8 @@ struct Candidate {
 
 // The call of a candidate path by name (classic is the caller's).
 CallPtr path_call(const std::string& path, OpArgs& a, const StftParams& p, const StftGeom& g, const DevTensor& X, const DevTensor& Y) {
-  if (path == "fused P=2") return stft_fused_call<2>(p, g, stft_window(a.p, p, a.op), X.data, Y.data);
-  if (path == "fused P=4") return stft_fused_call<4>(p, g, stft_window(a.p, p, a.op), X.data, Y.data);
+  if (path == "fused P=2") return stft_fused_call<2>(p, g, device_window(a, p), X.data, Y.data);
+  if (path == "fused P=4") return stft_fused_call<4>(p, g, device_window(a, p), X.data, Y.data);
   return nullptr;
 }
 
@@ -452,7 +440,7 @@ CallPtr stft_choose(OpArgs& a, const StftParams& p, const StftGeom& g, const Dev
     auto it = choice_cache().find(key);
     if (it != choice_cache().end()) {
 #ifdef ABW_STFT_LTO
-      if (it->second.path == "callback") return stft_callback_call(g, it->second.plan, X.data, Y.data, nullptr);
+      if (it->second.path == "callback") return stft_callback_call(g, it->second.plan, X.data, Y.data);
 #endif
       if (CallPtr c = path_call(it->second.path, a, p, g, X, Y)) return c;
       return classic;
@@ -471,9 +459,9 @@ CallPtr stft_choose(OpArgs& a, const StftParams& p, const StftGeom& g, const Dev
   } else {
     try {
       const auto t0 = std::chrono::steady_clock::now();
-      cp = make_callback_plan(p, g, stft_window(a.p, p, a.op));
+      cp = make_callback_plan(p, g, device_window(a, p));
       plan_ms = std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      cands.push_back({"callback", stft_callback_call(g, cp, X.data, Y.data, nullptr)});
+      cands.push_back({"callback", stft_callback_call(g, cp, X.data, Y.data)});
     } catch (const Error& e) {
       if (e.code() == "ENOMEM") cache = false;
       unfit.push_back(std::string("load callback failed: ") + e.what());
