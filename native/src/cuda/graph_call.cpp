@@ -7,10 +7,10 @@
 
 namespace abw::cuda {
 
-CallPtr graph_call(CallPtr inner, std::string* why) {
+CallPtr graph_call(CallPtr& inner, std::string* why) {
   // Captured on the compute stream, as the module's measurement captures: a stream of its own
-  // would stay set on the library handles the launch sets it on (cuDNN's), and be destroyed
-  // under them (a crash in the next prepare that uses the handle's stream).
+  // would stay set on the library handles the launch sets it on (cuDNN's) and be destroyed under
+  // them — the likely cause of a crash in a later prepare seen on an H100.
   cudaStream_t s = ctx().stream();
   inner->launch(s);
   ABW_CU(cudaStreamSynchronize(s));

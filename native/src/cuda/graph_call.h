@@ -10,8 +10,9 @@
 
 namespace abw::cuda {
 
-// The graph-replayed form of `inner` (run once first, outside the capture, so that lazily
-// loaded kernels are loaded), or nullptr with `why` when the library refuses stream capture.
-CallPtr graph_call(CallPtr inner, std::string* why);
+// The graph-replayed form of `inner`, which it takes over (run once first, outside the capture,
+// so that lazily loaded kernels are loaded); or nullptr with `why` when the library refuses
+// stream capture, `inner` left as it was.
+CallPtr graph_call(CallPtr& inner, std::string* why);
 
 }  // namespace abw::cuda

@@ -309,11 +309,14 @@ std::map<std::string, LstmChoice>& algo_cache() {
   return m;
 }
 
+const char* algo_name(cudnnRNNAlgo_t algo) { return algo == CUDNN_RNN_ALGO_PERSIST_STATIC ? "PERSIST_STATIC" : "STANDARD"; }
+
 CallPtr lstm_chosen(OpArgs& a, LstmChoice c) {
+  CallPtr call = lstm_with(a, c.algo);
   std::string why;
   if (c.graph)
-    if (CallPtr g = graph_call(lstm_with(a, c.algo), &why)) return g;
-  return lstm_with(a, c.algo);
+    if (CallPtr g = graph_call(call, &why)) return g;
+  return call;
 }
 
 // The algorithm is chosen per geometry by timing the candidates on the bound tensors, once per
@@ -343,11 +346,12 @@ CallPtr lstm(OpArgs& a) {
   std::vector<Candidate> cands;
   cands.push_back({{CUDNN_RNN_ALGO_STANDARD, false}, lstm_with(a, CUDNN_RNN_ALGO_STANDARD)});
   std::string graph_why, persistent_why;
-  if (CallPtr g = graph_call(lstm_with(a, CUDNN_RNN_ALGO_STANDARD), &graph_why)) cands.push_back({{CUDNN_RNN_ALGO_STANDARD, true}, std::move(g)});
+  CallPtr standard = lstm_with(a, CUDNN_RNN_ALGO_STANDARD);
+  if (CallPtr g = graph_call(standard, &graph_why)) cands.push_back({{CUDNN_RNN_ALGO_STANDARD, true}, std::move(g)});
   try {
     CallPtr persistent = lstm_with(a, CUDNN_RNN_ALGO_PERSIST_STATIC);
     std::string why;
-    if (CallPtr g = graph_call(lstm_with(a, CUDNN_RNN_ALGO_PERSIST_STATIC), &why)) cands.push_back({{CUDNN_RNN_ALGO_PERSIST_STATIC, true}, std::move(g)});
+    if (CallPtr g = graph_call(persistent, &why)) cands.push_back({{CUDNN_RNN_ALGO_PERSIST_STATIC, true}, std::move(g)});
     else cands.push_back({{CUDNN_RNN_ALGO_PERSIST_STATIC, false}, std::move(persistent)});
   } catch (const Error& e) {
     if (e.code() == "ENOMEM") throw;
@@ -367,10 +371,10 @@ CallPtr lstm(OpArgs& a) {
     std::lock_guard<std::mutex> lk(algo_mu);
     algo_cache()[key] = cands[best].choice;
   }
-  auto name = [](const LstmChoice& c) { return std::string(c.algo == CUDNN_RNN_ALGO_PERSIST_STATIC ? "PERSIST_STATIC" : "STANDARD") + (c.graph ? " as one CUDA graph" : ""); };
+  auto name = [](const LstmChoice& c) { return std::string(algo_name(c.algo)) + (c.graph ? " as one CUDA graph" : ""); };
   ChoiceRecord r;
   r.str("op", a.op).str("mode", a.tf32 ? "tf32" : dtype_name(a.dtype)).str("api", "rnn");
-  r.str("algo", cands[best].choice.algo == CUDNN_RNN_ALGO_PERSIST_STATIC ? "PERSIST_STATIC" : "STANDARD").str("graph", cands[best].choice.graph ? "yes" : "no");
+  r.str("algo", algo_name(cands[best].choice.algo)).str("graph", cands[best].choice.graph ? "yes" : "no");
   std::string others;
   for (const Candidate& c : cands) {
     const std::string field = std::string(c.choice.algo == CUDNN_RNN_ALGO_PERSIST_STATIC ? "persistent" : "standard") + (c.choice.graph ? "GraphMs" : "Ms");
