@@ -7,13 +7,7 @@
 
 namespace abw::cuda {
 
-CallPtr graph_call(CallPtr& inner, std::string* why) {
-  // Captured on the compute stream, as the module's measurement captures: a stream of its own
-  // would stay set on the library handles the launch sets it on (cuDNN's) and be destroyed under
-  // them — the likely cause of a crash in a later prepare seen on an H100.
-  cudaStream_t s = ctx().stream();
-  inner->launch(s);
-  ABW_CU(cudaStreamSynchronize(s));
+cudaGraphExec_t capture_launches(const Call& c, cudaStream_t s, int64_t n, std::string* why) {
   cudaGraph_t g = nullptr;
   if (cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
     *why = "stream capture refused: " + std::string(cudaGetErrorString(cudaGetLastError()));
@@ -21,9 +15,11 @@ CallPtr graph_call(CallPtr& inner, std::string* why) {
   }
   std::string failed;
   try {
-    inner->launch(s);
-  } catch (const Error& e) {
+    for (int64_t i = 0; i < n; ++i) c.launch(s);
+  } catch (const std::exception& e) {
     failed = e.what();
+  } catch (...) {
+    failed = "the launch threw";
   }
   const cudaError_t end = cudaStreamEndCapture(s, &g);
   if (!failed.empty() || end != cudaSuccess || !g) {
@@ -40,6 +36,18 @@ CallPtr graph_call(CallPtr& inner, std::string* why) {
     cudaGetLastError();
     return nullptr;
   }
+  return exec;
+}
+
+CallPtr graph_call(CallPtr& inner, std::string* why) {
+  // Captured on the compute stream, as the module's measurement captures: a stream of its own
+  // would stay set on the library handles the launch sets it on (cuDNN's) and be destroyed under
+  // them — the likely cause of a crash in a later prepare seen on an H100.
+  cudaStream_t s = ctx().stream();
+  inner->launch(s);
+  ABW_CU(cudaStreamSynchronize(s));
+  cudaGraphExec_t exec = capture_launches(*inner, s, 1, why);
+  if (!exec) return nullptr;
   auto ge = std::shared_ptr<void>(exec, [](void* e) { cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(e)); });
   auto call = std::make_unique<Call>();
   std::shared_ptr<Call> held(std::move(inner));

@@ -15,6 +15,7 @@
 #include "cuda/check.h"
 #include "cuda/context.h"
 #include "cuda/event_timer.h"
+#include "cuda/graph_call.h"
 #include "cuda/host_cache.h"
 #include "cuda/op.h"
 
@@ -141,31 +142,9 @@ bool capture(Prepared& p, int64_t n) {
     p.graph = nullptr;
   }
   if (!p.call->graphable) return false;
-  cudaStream_t s = ctx().stream();
-  cudaGraph_t g = nullptr;
-  if (cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
-    cudaGetLastError();
-    return false;
-  }
-  bool ok = true;
-  try {
-    for (int64_t i = 0; i < n; ++i) p.call->launch(s);
-  } catch (...) {
-    ok = false;
-  }
-  cudaError_t e = cudaStreamEndCapture(s, &g);
-  if (!ok || e != cudaSuccess || !g) {
-    cudaGetLastError();
-    if (g) cudaGraphDestroy(g);
-    return false;
-  }
-  e = cudaGraphInstantiate(&p.graph, g, 0);
-  cudaGraphDestroy(g);
-  if (e != cudaSuccess) {
-    cudaGetLastError();
-    p.graph = nullptr;
-    return false;
-  }
+  std::string why;
+  p.graph = capture_launches(*p.call, ctx().stream(), n, &why);
+  if (!p.graph) return false;
   p.graph_iterations = n;
   return true;
 }
