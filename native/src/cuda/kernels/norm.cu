@@ -85,44 +85,53 @@ const void* opt_vec(OpArgs& a, size_t i, int64_t n, const char* what) {
 // Large groups: chunk `c` of group `g` is [c·chunk, min(len, (c+1)·chunk)).
 constexpr int64_t kChunk = 8192;
 
+// This block's chunk of its group: group blockIdx.y, values [c0, c1).
+struct Chunk {
+  int64_t g, c0, c1;
+  __device__ explicit Chunk(int64_t len)
+      : g(blockIdx.y), c0(static_cast<int64_t>(blockIdx.x) * kChunk), c1(min(len, static_cast<int64_t>(blockIdx.x) * kChunk + kChunk)) {}
+  // Calls f(i) for the start of each of this thread's steps of `step` values over the chunk.
+  template <int step, class F> __device__ void each(F f) const {
+    for (int64_t i = c0 + static_cast<int64_t>(threadIdx.x) * step; i < c1; i += static_cast<int64_t>(blockDim.x) * step) f(i);
+  }
+};
+
 template <class T, bool VEC>
 __global__ void chunk_partials(const T* __restrict__ x, double2* __restrict__ part, int64_t len) {
   __shared__ double red[33];
-  const int64_t g = blockIdx.y, c0 = static_cast<int64_t>(blockIdx.x) * kChunk, c1 = min(len, c0 + kChunk);
-  const T* xg = x + g * len;
+  const Chunk ch(len);
+  const T* xg = x + ch.g * len;
   const double k = ld(xg[0]);
   double s = 0, q = 0;
+  // In double per value: with a shift far from the mean (x₀ an outlier, such as a DC bin), f32
+  // sums of (x − x₀)² lose the variance to cancellation; the FP64 adds cost nothing here.
+  auto add = [&](float v) {
+    const double d = static_cast<double>(v) - k;
+    s += d;
+    q += d * d;
+  };
   if constexpr (VEC) {
     constexpr int V = Vec16<T>::n;
-    for (int64_t i = c0 + static_cast<int64_t>(threadIdx.x) * V; i < c1; i += static_cast<int64_t>(blockDim.x) * V) {
+    ch.each<V>([&](int64_t i) {
       float f[V];
       load_vec(xg + i, f);
-      // In double per value: with a shift far from the mean (x₀ an outlier, such as a DC bin),
-      // f32 sums of (x − x₀)² lose the variance to cancellation; the FP64 adds cost nothing here.
 #pragma unroll
-      for (int j = 0; j < V; ++j) {
-        const double d = static_cast<double>(f[j]) - k;
-        s += d;
-        q += d * d;
-      }
-    }
+      for (int j = 0; j < V; ++j) add(f[j]);
+    });
   } else {
-    for (int64_t i = c0 + threadIdx.x; i < c1; i += blockDim.x) {
-      const double d = static_cast<double>(ld(xg[i])) - k;
-      s += d;
-      q += d * d;
-    }
+    ch.each<1>([&](int64_t i) { add(ld(xg[i])); });
   }
   s = block_sum(s, red);
   q = block_sum(q, red);
-  if (threadIdx.x == 0) part[g * gridDim.x + blockIdx.x] = make_double2(s, q);
+  if (threadIdx.x == 0) part[ch.g * gridDim.x + blockIdx.x] = make_double2(s, q);
 }
 
 template <class T, bool VEC>
 __global__ void chunk_normalize(const T* __restrict__ x, T* __restrict__ y, const T* __restrict__ w, const T* __restrict__ b, const double2* __restrict__ part,
                                 int64_t len, double eps, int64_t aff_div, int64_t groups_per_sample, int64_t ch_per_group) {
   __shared__ double red[33];
-  const int64_t g = blockIdx.y, c0 = static_cast<int64_t>(blockIdx.x) * kChunk, c1 = min(len, c0 + kChunk);
+  const Chunk ch(len);
+  const int64_t g = ch.g;
   const T* xg = x + g * len;
   T* yg = y + g * len;
   double s = 0, q = 0;
@@ -146,15 +155,15 @@ __global__ void chunk_normalize(const T* __restrict__ x, T* __restrict__ y, cons
   };
   if constexpr (VEC) {
     constexpr int V = Vec16<T>::n;
-    for (int64_t i = c0 + static_cast<int64_t>(threadIdx.x) * V; i < c1; i += static_cast<int64_t>(blockDim.x) * V) {
+    ch.each<V>([&](int64_t i) {
       float f[V];
       load_vec(xg + i, f);
 #pragma unroll
       for (int j = 0; j < V; ++j) f[j] = affine(i + j, f[j]);
       store_vec(yg + i, f);
-    }
+    });
   } else {
-    for (int64_t i = c0 + threadIdx.x; i < c1; i += blockDim.x) yg[i] = st<T>(affine(i, ld(xg[i])));
+    ch.each<1>([&](int64_t i) { yg[i] = st<T>(affine(i, ld(xg[i]))); });
   }
 }
 
