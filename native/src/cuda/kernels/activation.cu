@@ -35,22 +35,22 @@ __global__ void act_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n
 template <class T, Act A>
 __global__ void act_vec_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n, float alpha) {
   constexpr int V = Vec16<T>::n;
-  const int64_t nv = n / V;
-  ABW_GRID_STRIDE(i, nv) {
-    float f[V];
-    load_vec(x + i * V, f);
+  vectors_then_tail<T>(
+      n,
+      [&](int64_t i) {
+        float f[V];
+        load_vec(x + i, f);
 #pragma unroll
-    for (int j = 0; j < V; ++j) f[j] = act<A>(f[j], alpha);
-    store_vec(y + i * V, f);
-  }
-  const int64_t t = nv * V + static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (t < n) y[t] = st<T>(act<A>(ld(x[t]), alpha));
+        for (int j = 0; j < V; ++j) f[j] = act<A>(f[j], alpha);
+        store_vec(y + i, f);
+      },
+      [&](int64_t t) { y[t] = st<T>(act<A>(ld(x[t]), alpha)); });
 }
 
 template <class T, Act A>
 void launch_act(cudaStream_t s, const void* x, void* y, int64_t n, float alpha, bool vec) {
   if (vec)
-    act_vec_kernel<T, A><<<blocks_for(n / Vec16<T>::n + 1), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), n, alpha);
+    act_vec_kernel<T, A><<<vector_blocks<T>(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), n, alpha);
   else
     act_kernel<T, A><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), n, alpha);
 }

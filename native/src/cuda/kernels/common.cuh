@@ -87,6 +87,19 @@ template <class T> __device__ __forceinline__ void store_vec(T* p, const float (
     *reinterpret_cast<uint4*>(p) = u;
   }
 }
+// Elementwise over n values of T in 16-byte vectors: a grid-stride loop calls vec(i) for each
+// whole vector (values i … i + V − 1), then one(i) for the n % V tail values, one thread each.
+// Launch with vector_blocks(n) blocks of kThreads (enough threads for the tail in the first pass).
+template <class T, class Vec, class One>
+__device__ __forceinline__ void vectors_then_tail(int64_t n, Vec vec, One one) {
+  constexpr int V = Vec16<T>::n;
+  const int64_t nv = n / V;
+  ABW_GRID_STRIDE(i, nv) vec(i * V);
+  const int64_t t = nv * V + static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (t < n) one(t);
+}
+template <class T> inline unsigned vector_blocks(int64_t n) { return blocks_for(n / Vec16<T>::n + 1); }
+
 // Whether every pointer is 16-byte aligned (vector loads and stores need it).
 inline bool aligned16(std::initializer_list<const void*> ps) {
   for (const void* p : ps)

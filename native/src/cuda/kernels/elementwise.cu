@@ -69,17 +69,17 @@ __global__ void binary_same(const T* __restrict__ x, const T* __restrict__ y, T*
 template <class T, Bin B>
 __global__ void binary_same_vec(const T* __restrict__ x, const T* __restrict__ y, T* __restrict__ z, int64_t n, float alpha) {
   constexpr int V = Vec16<T>::n;
-  const int64_t nv = n / V;
-  ABW_GRID_STRIDE(i, nv) {
-    float u[V], v[V];
-    load_vec(x + i * V, u);
-    load_vec(y + i * V, v);
+  vectors_then_tail<T>(
+      n,
+      [&](int64_t i) {
+        float u[V], v[V];
+        load_vec(x + i, u);
+        load_vec(y + i, v);
 #pragma unroll
-    for (int j = 0; j < V; ++j) u[j] = bin<B>(u[j], v[j], alpha);
-    store_vec(z + i * V, u);
-  }
-  const int64_t t = nv * V + static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (t < n) z[t] = st<T>(bin<B>(ld(x[t]), ld(y[t]), alpha));
+        for (int j = 0; j < V; ++j) u[j] = bin<B>(u[j], v[j], alpha);
+        store_vec(z + i, u);
+      },
+      [&](int64_t t) { z[t] = st<T>(bin<B>(ld(x[t]), ld(y[t]), alpha)); });
 }
 
 template <class T, Bin B>
@@ -112,7 +112,7 @@ CallPtr binary(OpArgs& a) {
   call->launch = [=](cudaStream_t s) {
     if (n == 0) return;
     ABW_FLOAT_DISPATCH(dt, {
-      if (vec) binary_same_vec<T, B><<<blocks_for(n / Vec16<T>::n + 1), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(y), static_cast<T*>(z), n, alpha);
+      if (vec) binary_same_vec<T, B><<<vector_blocks<T>(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(y), static_cast<T*>(z), n, alpha);
       else if (same) binary_same<T, B><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(y), static_cast<T*>(z), n, alpha);
       else binary_bcast<T, B><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(y), static_cast<T*>(z), n, d, alpha);
     });
