@@ -19,7 +19,12 @@ W=/tmp/abw-session
 mkdir -p "$OUT" "$W"
 start=$(date +%s)
 log() { echo "[$(($(date +%s) - start)) s] $*" | tee -a "$OUT/session.log"; }
-pack() { tar -czf "$OUT/session.tar.gz" -C "$W" . 2>/dev/null; }
+pack() { tar -czf "$OUT/session.tar.gz.part" -C "$W" . 2>/dev/null && mv -f "$OUT/session.tar.gz.part" "$OUT/session.tar.gz"; }
+# Every step's `timeout` also kills (-k) what ignores its TERM: a process stuck in the driver once
+# held a call past its end with nothing packed. A background packer keeps what is done.
+(while sleep 25; do pack; done) &
+packer=$!
+trap 'kill $packer 2>/dev/null; pack' EXIT
 
 log "unpack node, the runtime, webgpu and vitest"
 mkdir -p /tmp/abw-node && xz -dc .node-carry/node.xz >/tmp/abw-node/node && chmod +x /tmp/abw-node/node
@@ -37,9 +42,9 @@ pipelines_run() {
   [ "$variants" = - ] && variants=$([ "$dt" = f16 ] && echo eager-fp16,compile-fp16 || echo eager-fp32)
   local left=$((end - ($(date +%s) - start)))
   log "pipelines $dt: $only ($left s)"
-  timeout "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps "$reps" --dtype "$dt" \
+  timeout -k 10 "$((left > 20 ? left : 20))" node bench/pipelines-vs-torch/run.js --backend cuda --device cuda --seconds 60 --reps "$reps" --dtype "$dt" \
     --variants "$variants" \
-    --only "$only" --out "$W/$name" --torch-io "${TORCH_IO:-host}" ${PROFILE:+--profile} ${NO_TORCH:+--no-torch} >"$W/$name.log" 2>&1
+    --only "$only" --out "$W/$name" --mdx-layout "${MDX_LAYOUT:-auto}" --torch-io "${TORCH_IO:-host}" ${PROFILE:+--profile} ${NO_TORCH:+--no-torch} >"$W/$name.log" 2>&1
   log "exit $?"; grep -E "RTF|×|profiled run|library choices|^    " "$W/$name.log" | tee -a "$OUT/session.log"
   pack
 }
@@ -47,7 +52,7 @@ pipelines_run() {
 # bench/cuda-vs-torch once, stopped after `secs`; result and log as `name`.
 cuda_vs_torch() {
   local name=$1 secs=$2
-  timeout "$secs" node bench/cuda-vs-torch/run.js --out "$W/$name.json" >"$W/$name.log" 2>&1
+  timeout -k 10 "$secs" node bench/cuda-vs-torch/run.js --out "$W/$name.json" >"$W/$name.log" 2>&1
   log "cuda-vs-torch exit $?"
   grep -E "ratio" "$W/$name.log" | tee -a "$OUT/session.log"
   pack
@@ -58,11 +63,11 @@ cuda_vs_torch() {
 cuda_checks() {
   local phase=$1 budget_ms=$2 secs=$3 smoke=$4
   log "build the CUDA module, smoke checks$([ "$phase" = ops ] && echo ', op matrix')"
-  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda CUDA_OPS_BUDGET_MS=$budget_ms timeout "$secs" bash scripts/device/cuda-suite.sh "$phase" >"$W/cuda-suite.out" 2>&1)
+  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda CUDA_OPS_BUDGET_MS=$budget_ms timeout -k 10 "$secs" bash scripts/device/cuda-suite.sh "$phase" >"$W/cuda-suite.out" 2>&1)
   log "build exit $?: $(grep -E "$smoke" "$W/cuda/smoke.jsonl" | cut -c1-900)"
   if [ "$phase" = ops ]; then
     log "ops: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
-    timeout 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
+    timeout -k 10 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
     log "cuda-module vitest exit $?: $(grep -E 'Tests ' "$W/cuda-vitest.log")"
   fi
   pack
@@ -72,13 +77,13 @@ cuda_checks() {
 # built first for the bench's cuda side), for a call with little device time left.
 if [ "${1:-all}" = webgpu ]; then
   log "webgpu: build the CUDA module (smoke checks with the toolkit's libraries on the loader path)"
-  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda timeout 70 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda timeout -k 10 70 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
   log "cuda build exit $?: $(grep fft_conv "$W/cuda/smoke.jsonl" | cut -c1-400)"
   pack
-  (OUT=$W/webgpu timeout 60 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1)
+  (OUT=$W/webgpu timeout -k 10 60 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1)
   log "webgpu suite exit $?: $(grep -E 'Tests ' "$W/webgpu/webgpu-vitest.log")"
   pack
-  (OUT=$W/webgpu timeout 40 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
+  (OUT=$W/webgpu timeout -k 10 40 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
   log "webgpu bench exit $?"
   grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
   pack
@@ -93,19 +98,19 @@ if [ "${1:-all}" = ops ]; then
   SESSION_END=${SESSION_END:-580}  # seconds after the start by which the call must be done
   export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   log "ops: webgpu suite (background), cuda build + smoke + ops (foreground)"
-  (OUT=$W/webgpu timeout 150 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1; echo "webgpu suite exit $?" >>"$W/webgpu-suite.out") &
+  (OUT=$W/webgpu timeout -k 10 150 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1; echo "webgpu suite exit $?" >>"$W/webgpu-suite.out") &
   webgpu_pid=$!
-  OUT=$W/cuda CUDA_OPS_BUDGET_MS=${CUDA_OPS_BUDGET_MS:-60} timeout 200 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1
+  OUT=$W/cuda CUDA_OPS_BUDGET_MS=${CUDA_OPS_BUDGET_MS:-60} timeout -k 10 200 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1
   log "cuda suite exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
   log "smoke: $(grep -E 'fft_conv|conv1d tf32|"ok":false' "$W/cuda/smoke.jsonl" | cut -c1-600)"
   tar -xJf .webgpu-carry/webgpu-vitest.tar.xz node_modules/vitest 2>/dev/null || true
-  timeout 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
+  timeout -k 10 60 node node_modules/vitest/vitest.mjs run test/native/cuda-module.test.ts >"$W/cuda-vitest.log" 2>&1
   log "cuda-module vitest exit $?: $(grep -E 'Tests ' "$W/cuda-vitest.log")"
   pack
   wait "$webgpu_pid"
   log "$(tail -1 "$W/webgpu-suite.out"): $(grep -E 'Tests ' "$W/webgpu/webgpu-vitest.log")"
   pack
-  (OUT=$W/webgpu timeout 45 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
+  (OUT=$W/webgpu timeout -k 10 45 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
   log "webgpu bench exit $?"
   grep -E "^\|" "$W/webgpu-bench.out" | tee -a "$OUT/session.log"
   pack
@@ -119,7 +124,7 @@ if [ "${1:-all}" = ops ]; then
   left=$((SESSION_END - ($(date +%s) - start)))
   if [ "$left" -ge 40 ]; then
     log "memcheck ($left s left)"
-    (OUT=$W/cuda timeout "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
+    (OUT=$W/cuda timeout -k 10 "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
     log "memcheck exit $?: $(grep -E 'memcheck exit|ERROR SUMMARY' "$W/cuda/suite.log" "$W/cuda/memcheck.log" 2>/dev/null | tail -2)"
     pack
   fi
@@ -132,7 +137,7 @@ fi
 if [ "${1:-all}" = profile ]; then
   export PROFILE=1
   log "profile: build the CUDA module, smoke checks"
-  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda timeout 100 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  (export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; OUT=$W/cuda timeout -k 10 100 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
   log "build exit $?: $(grep -E '"ok":false|ternary|quantize_int8' "$W/cuda/smoke.jsonl" | cut -c1-500)"
   pack
   pipelines_run f32 fftconv,bitnet,encodec 230 pipelines-f32 2 eager-fp32
@@ -182,7 +187,7 @@ if [ "${1:-all}" = recheck ]; then
   left=$((SESSION_END - ($(date +%s) - start)))
   if [ "$left" -ge 30 ]; then
     log "memcheck ($left s left)"
-    (OUT=$W/cuda timeout "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
+    (OUT=$W/cuda timeout -k 10 "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
     log "memcheck exit $?: $(grep -E 'ERROR SUMMARY' "$W/cuda/memcheck.log" 2>/dev/null | tail -1)"
     pack
   fi
@@ -205,10 +210,25 @@ if [ "${1:-all}" = confirm ]; then
   exit 0
 fi
 
+# `gpu-session.sh nhwc` (one call): the build, smoke checks and op matrix (channels-last conv2d
+# and instance_norm among them), then mdx23c in f16 (channels last, beside PyTorch eager and
+# compiled), in f16 channels first (the workbench alone: what the layout changes), in f32, and
+# fftconv in f32, each with an op profile, until SESSION_END.
+if [ "${1:-all}" = nhwc ]; then
+  SESSION_END=${SESSION_END:-540}
+  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  cuda_checks ops 30 200 '"ok":false'
+  pipelines_run f16 mdx23c $((SESSION_END - 200)) pipelines-mdx-f16 1 eager-fp16,compile-fp16
+  (export NO_TORCH=1 MDX_LAYOUT=channels_first; pipelines_run f16 mdx23c $((SESSION_END - 160)) pipelines-mdx-f16-cf 1 -)
+  pipelines_run f32 mdx23c $((SESSION_END - 50)) pipelines-mdx-f32 1 eager-fp32
+  pipelines_run f32 fftconv $((SESSION_END - 5)) pipelines-f32 2 eager-fp32
+  exit 0
+fi
+
 # `gpu-session.sh pipelines`: bench/pipelines-vs-torch only, the workbench in f32 and f16.
 if [ "${1:-all}" = pipelines ]; then
   log "pipelines: build the CUDA module"
-  (OUT=$W/cuda timeout 80 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  (OUT=$W/cuda timeout -k 10 80 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
   log "build exit $?"
   pipelines_run f32 fftconv,bitnet,encodec 200 pipelines-f32 2 eager-fp32,compile-fp32
   pipelines_run f16 fftconv,bitnet,encodec 270 pipelines-f16 2 -
@@ -219,11 +239,11 @@ fi
 
 # ---- phase A -----------------------------------------------------------------------------
 log "A: torch:cuda worker suite and webgpu suite (background), cuda build + ops (foreground)"
-(OUT=$W/torch BUDGET_MS=60 timeout 230 bash scripts/device/torch-worker-suite.sh >"$W/torch-suite.out" 2>&1; echo "torch suite exit $?" >>"$W/torch-suite.out") &
+(OUT=$W/torch BUDGET_MS=60 timeout -k 10 230 bash scripts/device/torch-worker-suite.sh >"$W/torch-suite.out" 2>&1; echo "torch suite exit $?" >>"$W/torch-suite.out") &
 torch_pid=$!
-(OUT=$W/webgpu timeout 230 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1; echo "webgpu suite exit $?" >>"$W/webgpu-suite.out") &
+(OUT=$W/webgpu timeout -k 10 230 bash scripts/device/webgpu-suite.sh suite >"$W/webgpu-suite.out" 2>&1; echo "webgpu suite exit $?" >>"$W/webgpu-suite.out") &
 webgpu_pid=$!
-OUT=$W/cuda CUDA_OPS_BUDGET_MS=80 timeout 240 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1
+OUT=$W/cuda CUDA_OPS_BUDGET_MS=80 timeout -k 10 240 bash scripts/device/cuda-suite.sh ops >"$W/cuda-suite.out" 2>&1
 log "cuda suite exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
 pack
 wait "$torch_pid" "$webgpu_pid"
@@ -236,7 +256,7 @@ log "B: bench cuda-vs-torch"
 cuda_vs_torch cuda-vs-torch 110
 
 log "B: bench webgpu-vs-cuda"
-(OUT=$W/webgpu timeout 60 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
+(OUT=$W/webgpu timeout -k 10 60 bash scripts/device/webgpu-suite.sh bench >"$W/webgpu-bench.out" 2>&1)
 log "exit $?"
 pack
 

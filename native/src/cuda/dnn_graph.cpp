@@ -54,6 +54,7 @@ std::string ConvShape::key() const {
   add("post", post.data(), 2);
   add("s", stride.data(), 2);
   add("d", dilation.data(), 2);
+  if (channels_last) k += " nhwc";
   add("align", &alignment, 1);
   return k;
 }
@@ -107,12 +108,17 @@ cudnnDataType_t data_type(ConvMode m) {
   return m == ConvMode::f16 ? CUDNN_DATA_HALF : m == ConvMode::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
 }
 
-Desc tensor(int64_t uid, const std::array<int64_t, 4>& dims, int64_t alignment, cudnnDataType_t dt, bool is_virtual = false) {
+Desc tensor(int64_t uid, const std::array<int64_t, 4>& dims, int64_t alignment, cudnnDataType_t dt, bool channels_last, bool is_virtual = false) {
   Desc t(CUDNN_BACKEND_TENSOR_DESCRIPTOR, "cudnnBackendCreateDescriptor(TENSOR)");
   t.set(CUDNN_ATTR_TENSOR_DATA_TYPE, CUDNN_TYPE_DATA_TYPE, 1, &dt, "cudnnBackendSetAttribute(TENSOR_DATA_TYPE)");
   t.set_ints(CUDNN_ATTR_TENSOR_DIMENSIONS, {dims[0], dims[1], dims[2], dims[3]}, "cudnnBackendSetAttribute(TENSOR_DIMENSIONS)");
-  // Contiguous NCHW.
-  t.set_ints(CUDNN_ATTR_TENSOR_STRIDES, {dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1}, "cudnnBackendSetAttribute(TENSOR_STRIDES)");
+  // Contiguous NCHW, or NHWC (KRSC for the filter) for channels-last data: the dims stay
+  // [N, C, H, W] and only the strides say where C lives.
+  const int64_t C = dims[1], H = dims[2], W = dims[3];
+  if (channels_last)
+    t.set_ints(CUDNN_ATTR_TENSOR_STRIDES, {H * W * C, 1, W * C, C}, "cudnnBackendSetAttribute(TENSOR_STRIDES)");
+  else
+    t.set_ints(CUDNN_ATTR_TENSOR_STRIDES, {C * H * W, H * W, W, 1}, "cudnnBackendSetAttribute(TENSOR_STRIDES)");
   t.set(CUDNN_ATTR_TENSOR_UNIQUE_ID, CUDNN_TYPE_INT64, 1, &uid, "cudnnBackendSetAttribute(TENSOR_UNIQUE_ID)");
   t.set(CUDNN_ATTR_TENSOR_BYTE_ALIGNMENT, CUDNN_TYPE_INT64, 1, &alignment, "cudnnBackendSetAttribute(TENSOR_BYTE_ALIGNMENT)");
   if (is_virtual) {
@@ -132,15 +138,16 @@ std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s, ConvMode conv
   const cudnnDataType_t dt = data_type(conv_mode);
   const bool fwd = s.kind == ConvShape::forward;
   const bool with_bias = bias_alignment > 0;
-  g.push_back(tensor(kX, s.x, s.alignment, dt));
-  g.push_back(tensor(kW, s.w, s.alignment, dt));
-  g.push_back(tensor(kY, s.y, s.alignment, dt));
+  const bool cl = s.channels_last;
+  g.push_back(tensor(kX, s.x, s.alignment, dt, cl));
+  g.push_back(tensor(kW, s.w, s.alignment, dt, cl));
+  g.push_back(tensor(kY, s.y, s.alignment, dt, cl));
   // What the operation writes: y forward, dx (our output) for the data gradient.
   const std::array<int64_t, 4>& out_dims = fwd ? s.y : s.x;
   const size_t out_at = fwd ? 2 : 0;
   if (with_bias) {
-    g.push_back(tensor(kConvOut, out_dims, s.alignment, CUDNN_DATA_FLOAT, true));
-    g.push_back(tensor(kBias, {1, out_dims[1], 1, 1}, bias_alignment, dt));
+    g.push_back(tensor(kConvOut, out_dims, s.alignment, CUDNN_DATA_FLOAT, cl, true));
+    g.push_back(tensor(kBias, {1, out_dims[1], 1, 1}, bias_alignment, dt, cl));
   }
   const size_t conv_out_at = with_bias ? 3 : out_at;
 

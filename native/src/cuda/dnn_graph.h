@@ -51,6 +51,8 @@ struct ConvShape {
   enum Kind { forward, backward_data } kind = forward;
   std::array<int64_t, 4> x{}, w{}, y{};
   std::array<int64_t, 2> pre{}, post{}, stride{}, dilation{};
+  // x, w and y in NHWC / KRSC memory order (the dims above stay [N, C, H, W]).
+  bool channels_last = false;
   // Byte alignment of the data pointers (at most 16): part of the plan's identity.
   int64_t alignment = 16;
   std::string key() const;

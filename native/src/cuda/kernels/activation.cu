@@ -17,7 +17,7 @@ enum class Act { relu, gelu, gelu_tanh, silu, elu, sigmoid, tanh_ };
 template <Act A>
 __device__ __forceinline__ float act(float v, float alpha) {
   if constexpr (A == Act::relu) return v > 0.f ? v : (v != v ? v : 0.f);
-  else if constexpr (A == Act::gelu) return 0.5f * v * (1.f + erff(v * 0.70710678118654752f));
+  else if constexpr (A == Act::gelu) return gelu_erf(v);
   else if constexpr (A == Act::gelu_tanh) return 0.5f * v * (1.f + tanhf(0.79788456080286536f * (v + 0.044715f * v * v * v)));
   else if constexpr (A == Act::silu) return v / (1.f + expf(-v));
   else if constexpr (A == Act::elu) return v > 0.f ? v : alpha * expm1f(v);

@@ -100,6 +100,9 @@ __device__ __forceinline__ void vectors_then_tail(int64_t n, Vec vec, One one) {
 }
 template <class T> inline unsigned vector_blocks(int64_t n) { return blocks_for(n / Vec16<T>::n + 1); }
 
+// GELU, exact (erf) form: torch's default, shared by the gelu op and the norms' fused activation.
+__device__ __forceinline__ float gelu_erf(float v) { return 0.5f * v * (1.f + erff(v * 0.70710678118654752f)); }
+
 // Whether every pointer is 16-byte aligned (vector loads and stores need it).
 inline bool aligned16(std::initializer_list<const void*> ps) {
   for (const void* p : ps)

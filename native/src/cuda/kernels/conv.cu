@@ -65,9 +65,10 @@ struct Descs {
   }
 };
 
-void tensor4(cudnnTensorDescriptor_t* d, DType t, int n, int c, int h, int w) {
+// Dims are [n, c, h, w] in both layouts; `channels_last` puts C innermost in memory (NHWC).
+void tensor4(cudnnTensorDescriptor_t* d, DType t, int n, int c, int h, int w, bool channels_last = false) {
   dnn_check(cudnnCreateTensorDescriptor(d), "cudnnCreateTensorDescriptor");
-  dnn_check(cudnnSetTensor4dDescriptor(*d, CUDNN_TENSOR_NCHW, dnn_type(t), n, c, h, w), "cudnnSetTensor4dDescriptor");
+  dnn_check(cudnnSetTensor4dDescriptor(*d, channels_last ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, dnn_type(t), n, c, h, w), "cudnnSetTensor4dDescriptor");
 }
 
 template <class T>
@@ -76,6 +77,17 @@ __global__ void zero_pad(const T* __restrict__ x, T* __restrict__ y, int64_t pla
     const int64_t w = i % Wp, h = (i / Wp) % Hp, p = i / (Wp * Hp);
     const int64_t hi = h - top, wi = w - left;
     y[i] = (hi >= 0 && hi < H && wi >= 0 && wi < W) ? x[(p * H + hi) * W + wi] : st<T>(0.f);
+  }
+}
+
+// The same for channels-last data: x [N, H, W, C] into y [N, Hp, Wp, C].
+template <class T>
+__global__ void zero_pad_channels_last(const T* __restrict__ x, T* __restrict__ y, int64_t N, int64_t C, int64_t H, int64_t W, int64_t Hp, int64_t Wp,
+                                       int64_t top, int64_t left) {
+  ABW_GRID_STRIDE(i, N * Hp * Wp * C) {
+    const int64_t c = i % C, w = (i / C) % Wp, h = (i / (C * Wp)) % Hp, n = i / (C * Wp * Hp);
+    const int64_t hi = h - top, wi = w - left;
+    y[i] = (hi >= 0 && hi < H && wi >= 0 && wi < W) ? x[((n * H + hi) * W + wi) * C + c] : st<T>(0.f);
   }
 }
 
@@ -493,8 +505,10 @@ bool graph_conv_bias(const OpArgs& a, const dnn_graph::ConvShape& s, std::shared
       conv = bind_plan(plan, in, w, out, nullptr, why);
       if (!conv) return false;
     }
-    // A fused plan that no longer binds leaves conv-then-bias (our kernel): still right.
-    bind(known_choice.way == BiasWay::fused && !fused ? BiasWay::kernel : known_choice.way, fused);
+    // A fused plan that no longer binds leaves conv-then-bias (our kernel; cudnnAddTensor for
+    // channels-last output): still right.
+    const BiasWay unfused_way = s.channels_last ? BiasWay::add_tensor : BiasWay::kernel;
+    bind(known_choice.way == BiasWay::fused && !fused ? unfused_way : known_choice.way, fused);
     known_choice.record.emit(known_choice.record_key);
     return true;
   }
@@ -504,12 +518,13 @@ bool graph_conv_bias(const OpArgs& a, const dnn_graph::ConvShape& s, std::shared
   Context& c = ctx();
   const cudaStream_t st = c.stream();
   // The bias pass alone, both ways, in place on the output (which the op overwrites anyway).
-  const float kernel_ms = time_calls(st, [&] {
+  // Our kernel adds along NCHW rows; channels-last output takes cudnnAddTensor (or the fused graph).
+  const float kernel_ms = s.channels_last ? -1.f : time_calls(st, [&] {
     rows.launch(st);
     return cudaPeekAtLastError() == cudaSuccess;
   });
   const float add_ms = time_calls(st, [&] { return add_tensor(st) == CUDNN_STATUS_SUCCESS; });
-  if (kernel_ms < 0.f) cudaGetLastError();  // clear a launch error; cudnnAddTensor then
+  if (kernel_ms < 0.f && !s.channels_last) cudaGetLastError();  // clear a launch error; cudnnAddTensor then
   if (kernel_ms < 0.f && add_ms < 0.f) {
     *why = "neither the bias kernel nor cudnnAddTensor ran after the graph plan";
     return false;
@@ -676,6 +691,7 @@ struct Geometry {
   int64_t sh, sw, dh, dw;
   int64_t pt, pb, pl, pr;  // padding per side
   int64_t Ho, Wo;
+  bool channels_last = false;  // x [N, H, W, Cin], w [Cout, kH, kW, Cin/groups], y [N, Ho, Wo, Cout]
 };
 
 int32_t i32(OpArgs& a, int64_t v, const char* what) {
@@ -698,10 +714,11 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
   const bool sym = g.pt == g.pb && g.pl == g.pr;
   const int64_t Hp = sym ? g.H : g.H + g.pt + g.pb, Wp = sym ? g.W : g.W + g.pl + g.pr;
   const DType dt = a.dtype;
-  tensor4(&d->x, dt, i32(a, g.N, "N"), i32(a, g.Cin, "Cin"), i32(a, Hp, "H"), i32(a, Wp, "W"));
-  tensor4(&d->y, dt, i32(a, g.N, "N"), i32(a, g.Cout, "Cout"), i32(a, g.Ho, "Hout"), i32(a, g.Wo, "Wout"));
+  const bool cl = g.channels_last;
+  tensor4(&d->x, dt, i32(a, g.N, "N"), i32(a, g.Cin, "Cin"), i32(a, Hp, "H"), i32(a, Wp, "W"), cl);
+  tensor4(&d->y, dt, i32(a, g.N, "N"), i32(a, g.Cout, "Cout"), i32(a, g.Ho, "Hout"), i32(a, g.Wo, "Wout"), cl);
   dnn_check(cudnnCreateFilterDescriptor(&d->w), "cudnnCreateFilterDescriptor");
-  dnn_check(cudnnSetFilter4dDescriptor(d->w, dnn_type(dt), CUDNN_TENSOR_NCHW, i32(a, g.Cout, "Cout"), i32(a, g.Cin / g.groups, "Cin/groups"),
+  dnn_check(cudnnSetFilter4dDescriptor(d->w, dnn_type(dt), cl ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, i32(a, g.Cout, "Cout"), i32(a, g.Cin / g.groups, "Cin/groups"),
                                        i32(a, g.kh, "kernel"), i32(a, g.kw, "kernel")),
             "cudnnSetFilter4dDescriptor");
   dnn_check(cudnnCreateConvolutionDescriptor(&d->conv), "cudnnCreateConvolutionDescriptor");
@@ -709,7 +726,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
                                             i32(a, g.sw, "stride"), i32(a, g.dh, "dilation"), i32(a, g.dw, "dilation"), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
             "cudnnSetConvolution2dDescriptor");
   dnn_check(cudnnSetConvolutionGroupCount(d->conv, i32(a, g.groups, "groups")), "cudnnSetConvolutionGroupCount");
-  if (B) tensor4(&d->bias, dt, 1, i32(a, g.Cout, "Cout"), 1, 1);
+  if (B) tensor4(&d->bias, dt, 1, i32(a, g.Cout, "Cout"), 1, 1, cl);
   const void* x = X.data;
   const void* w = Wt.data;
   const void* bias = B ? B->data : nullptr;
@@ -726,6 +743,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
   shape.post = {g.pb, g.pr};
   shape.stride = {g.sh, g.sw};
   shape.dilation = {g.dh, g.dw};
+  shape.channels_last = cl;
 
   // tf32: the graph API's TF32 tensor-core engines (the legacy API has none for float data),
   // the bias added in f32 after it (as PyTorch does) or in the same graph (graph_conv_bias).
@@ -746,7 +764,11 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
   auto pad_input = [=](cudaStream_t s) {
     if (!padded) return;
     const int64_t n = g.N * g.Cin * Hp * Wp;
-    ABW_FLOAT_DISPATCH(dt, zero_pad<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), padded->as<T>(), g.N * g.Cin, g.H, g.W, Hp, Wp, g.pt, g.pl));
+    if (cl) {
+      ABW_FLOAT_DISPATCH(dt, zero_pad_channels_last<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), padded->as<T>(), g.N, g.Cin, g.H, g.W, Hp, Wp, g.pt, g.pl));
+    } else {
+      ABW_FLOAT_DISPATCH(dt, zero_pad<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), padded->as<T>(), g.N * g.Cin, g.H, g.W, Hp, Wp, g.pt, g.pl));
+    }
   };
   // Choose the algorithm by timing on the real tensors (writes the output, which is ours), once
   // per geometry in this process.
@@ -754,7 +776,7 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
                           std::to_string(g.Cin) + "," + std::to_string(Hp) + "," + std::to_string(Wp) + " w " + std::to_string(g.Cout) + "," +
                           std::to_string(g.kh) + "," + std::to_string(g.kw) + " g " + std::to_string(g.groups) + " s " + std::to_string(g.sh) + "," +
                           std::to_string(g.sw) + " d " + std::to_string(g.dh) + "," + std::to_string(g.dw) + " p " +
-                          (sym ? std::to_string(g.pt) + "," + std::to_string(g.pl) : std::string("0,0"));
+                          (sym ? std::to_string(g.pt) + "," + std::to_string(g.pl) : std::string("0,0")) + (cl ? " nhwc" : "");
   // Its time leaves out the zero-pad kernel that asymmetric padding adds, which only favours
   // the legacy side of a race.
   auto find = [&](cudnnMathType_t m, int* algo, size_t* memory, float* ms) {
@@ -840,21 +862,27 @@ CallPtr conv1d(OpArgs& a) {
   return conv_forward(a, g);
 }
 
+// channels_last: x [N, H, W, Cin], w [Cout, kH, kW, Cin/groups], y [N, Ho, Wo, Cout] (cuDNN's
+// NHWC / KRSC), the layout its f16/bf16 tensor-core kernels read without a transpose.
 CallPtr conv2d(OpArgs& a) {
   const DevTensor& X = a.input(0, "input");
   const DevTensor& Wt = a.input(1, "weight");
-  ABW_CHECK(X.ndim() == 4 && Wt.ndim() == 4, "ESHAPE", a.msg("input must be [N, Cin, H, W] and weight [Cout, Cin/groups, kH, kW]"));
+  const bool cl = a.p.b("channels_last", false);
+  ABW_CHECK(X.ndim() == 4 && Wt.ndim() == 4, "ESHAPE",
+            a.msg(cl ? "input must be [N, H, W, Cin] and weight [Cout, kH, kW, Cin/groups] (channels_last)" : "input must be [N, Cin, H, W] and weight [Cout, Cin/groups, kH, kW]"));
   const auto s = a.p.ints("stride"), p = a.p.ints("padding"), dl = a.p.ints("dilation");
   ABW_CHECK(s.size() == 2 && p.size() == 4 && dl.size() == 2, "EINVAL", a.msg("parameters `stride`, `dilation` must be [h, w] and `padding` [top, bottom, left, right]"));
-  Geometry g{X.shape[0], X.shape[1], X.shape[2], X.shape[3], Wt.shape[0], Wt.shape[2], Wt.shape[3], a.p.i("groups"), s[0], s[1], dl[0], dl[1], p[0], p[1], p[2], p[3], 0, 0};
-  ABW_CHECK(g.groups >= 1 && g.Cin % g.groups == 0 && g.Cout % g.groups == 0 && Wt.shape[1] == g.Cin / g.groups, "ESHAPE", a.msg("channels do not fit groups"));
+  const int64_t cin = cl ? X.shape[3] : X.shape[1], H = cl ? X.shape[1] : X.shape[2], W = cl ? X.shape[2] : X.shape[3];
+  const int64_t kh = cl ? Wt.shape[1] : Wt.shape[2], kw = cl ? Wt.shape[2] : Wt.shape[3], wcin = cl ? Wt.shape[3] : Wt.shape[1];
+  Geometry g{X.shape[0], cin, H, W, Wt.shape[0], kh, kw, a.p.i("groups"), s[0], s[1], dl[0], dl[1], p[0], p[1], p[2], p[3], 0, 0, cl};
+  ABW_CHECK(g.groups >= 1 && g.Cin % g.groups == 0 && g.Cout % g.groups == 0 && wcin == g.Cin / g.groups, "ESHAPE", a.msg("channels do not fit groups"));
   const int64_t nh = g.H + g.pt + g.pb - g.dh * (g.kh - 1) - 1, nw = g.W + g.pl + g.pr - g.dw * (g.kw - 1) - 1;
   ABW_CHECK(nh >= 0 && nw >= 0, "ESHAPE", a.msg("input is smaller than the dilated kernel"));
   g.Ho = nh / g.sh + 1;
   g.Wo = nw / g.sw + 1;
   const DevTensor* B = a.optional(2);
   if (B) a.check_shape(*B, {g.Cout}, "input `bias`");
-  a.check_shape(a.output(0, "out"), {g.N, g.Cout, g.Ho, g.Wo}, "output `out`");
+  a.check_shape(a.output(0, "out"), cl ? std::vector<int64_t>{g.N, g.Ho, g.Wo, g.Cout} : std::vector<int64_t>{g.N, g.Cout, g.Ho, g.Wo}, "output `out`");
   return conv_forward(a, g);
 }
 

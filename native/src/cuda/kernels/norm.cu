@@ -9,12 +9,15 @@
 //   in which every block reduces its group's partials and normalises its chunk — two reads and
 //   one write, with 16-byte vector loads where aligned.
 // batch_norm (and instance_norm from running statistics) is a per-channel affine.
+// instance_norm takes channels-last input too (norm_channels_last.cuh), and an activation
+// (GELU) fused into its normalising pass: mdx23c's every norm is followed by one.
 #include <cmath>
 #include <memory>
 #include <string>
 
 #include "cuda/context.h"
 #include "cuda/kernels/common.cuh"
+#include "cuda/kernels/norm_channels_last.cuh"
 #include "cuda/op.h"
 
 namespace abw::cuda {
@@ -40,7 +43,7 @@ __device__ double block_sum(double v, double* red) {
 // i / aff_div (instance/group norm).
 template <class T>
 __global__ void group_stats_norm(const T* __restrict__ x, T* __restrict__ y, const T* __restrict__ w, const T* __restrict__ b,
-                                 int64_t len, double eps, int64_t aff_div, int64_t groups_per_sample, int64_t ch_per_group) {
+                                 int64_t len, double eps, int64_t aff_div, int64_t groups_per_sample, int64_t ch_per_group, bool gelu) {
   __shared__ double red[33];
   const int64_t g = blockIdx.x;
   const T* xg = x + g * len;
@@ -60,18 +63,20 @@ __global__ void group_stats_norm(const T* __restrict__ x, T* __restrict__ y, con
     int64_t k = i;
     if (aff_div) k = (g % groups_per_sample) * ch_per_group + i / aff_div;
     const float scale = rstd * (w ? ld(w[k]) : 1.f);
-    yg[i] = st<T>((ld(xg[i]) - mean) * scale + (b ? ld(b[k]) : 0.f));
+    const float v = (ld(xg[i]) - mean) * scale + (b ? ld(b[k]) : 0.f);
+    yg[i] = st<T>(gelu ? gelu_erf(v) : v);
   }
 }
 
 template <class T>
 __global__ void channel_affine(const T* __restrict__ x, T* __restrict__ y, const T* __restrict__ rm, const T* __restrict__ rv,
-                               const T* __restrict__ w, const T* __restrict__ b, int64_t n, int64_t C, int64_t S, double eps) {
+                               const T* __restrict__ w, const T* __restrict__ b, int64_t n, int64_t C, int64_t S, double eps, bool gelu) {
   ABW_GRID_STRIDE(i, n) {
-    const int64_t c = (i / S) % C;
+    const int64_t c = (i / S) % C;  // S = 1: channels last
     const double rstd = 1.0 / sqrt(static_cast<double>(ld(rv[c])) + eps);
     const float scale = static_cast<float>(rstd * (w ? ld(w[c]) : 1.f));
-    y[i] = st<T>((ld(x[i]) - ld(rm[c])) * scale + (b ? ld(b[c]) : 0.f));
+    const float v = (ld(x[i]) - ld(rm[c])) * scale + (b ? ld(b[c]) : 0.f);
+    y[i] = st<T>(gelu ? gelu_erf(v) : v);
   }
 }
 
@@ -128,7 +133,7 @@ __global__ void chunk_partials(const T* __restrict__ x, double2* __restrict__ pa
 
 template <class T, bool VEC>
 __global__ void chunk_normalize(const T* __restrict__ x, T* __restrict__ y, const T* __restrict__ w, const T* __restrict__ b, const double2* __restrict__ part,
-                                int64_t len, double eps, int64_t aff_div, int64_t groups_per_sample, int64_t ch_per_group) {
+                                int64_t len, double eps, int64_t aff_div, int64_t groups_per_sample, int64_t ch_per_group, bool gelu) {
   __shared__ double red[33];
   const Chunk ch(len);
   const int64_t g = ch.g;
@@ -149,9 +154,14 @@ __global__ void chunk_normalize(const T* __restrict__ x, T* __restrict__ y, cons
   const int64_t base = (g % groups_per_sample) * ch_per_group;
   const float scale0 = one_channel ? rstd * (w ? ld(w[base]) : 1.f) : rstd, shift0 = one_channel && b ? ld(b[base]) : 0.f;
   auto affine = [&](int64_t i, float v) {
-    if (one_channel) return (v - mean) * scale0 + shift0;
-    const int64_t kk = aff_div ? base + i / aff_div : i;
-    return (v - mean) * rstd * (w ? ld(w[kk]) : 1.f) + (b ? ld(b[kk]) : 0.f);
+    float r;
+    if (one_channel) {
+      r = (v - mean) * scale0 + shift0;
+    } else {
+      const int64_t kk = aff_div ? base + i / aff_div : i;
+      r = (v - mean) * rstd * (w ? ld(w[kk]) : 1.f) + (b ? ld(b[kk]) : 0.f);
+    }
+    return gelu ? gelu_erf(r) : r;
   };
   if constexpr (VEC) {
     constexpr int V = Vec16<T>::n;
@@ -173,7 +183,7 @@ __global__ void chunk_normalize(const T* __restrict__ x, T* __restrict__ y, cons
 bool split_groups(int64_t groups, int64_t len) { return len >= 4 * kChunk && groups < 1024; }
 
 CallPtr group_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const void* w, const void* b, int64_t groups, int64_t len, double eps,
-                   int64_t aff_div, int64_t gps, int64_t cpg) {
+                   int64_t aff_div, int64_t gps, int64_t cpg, bool gelu = false) {
   const void* x = X.data;
   void* y = Y.data;
   const DType dt = a.dtype;
@@ -194,10 +204,10 @@ CallPtr group_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const void
         double2* pt = part->as<double2>();
         if (vec) {
           chunk_partials<T, true><<<grid, kThreads, 0, s>>>(xt, pt, len);
-          chunk_normalize<T, true><<<grid, kThreads, 0, s>>>(xt, yt, wt, bt, pt, len, eps, aff_div, gps, cpg);
+          chunk_normalize<T, true><<<grid, kThreads, 0, s>>>(xt, yt, wt, bt, pt, len, eps, aff_div, gps, cpg, gelu);
         } else {
           chunk_partials<T, false><<<grid, kThreads, 0, s>>>(xt, pt, len);
-          chunk_normalize<T, false><<<grid, kThreads, 0, s>>>(xt, yt, wt, bt, pt, len, eps, aff_div, gps, cpg);
+          chunk_normalize<T, false><<<grid, kThreads, 0, s>>>(xt, yt, wt, bt, pt, len, eps, aff_div, gps, cpg, gelu);
         }
       });
     };
@@ -207,7 +217,7 @@ CallPtr group_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const void
     if (groups == 0 || len == 0) return;
     const int threads = len >= 4096 ? 512 : 256;
     ABW_FLOAT_DISPATCH(dt, group_stats_norm<T><<<static_cast<unsigned>(groups), threads, 0, s>>>(
-                               static_cast<const T*>(x), static_cast<T*>(y), static_cast<const T*>(w), static_cast<const T*>(b), len, eps, aff_div, gps, cpg));
+                               static_cast<const T*>(x), static_cast<T*>(y), static_cast<const T*>(w), static_cast<const T*>(b), len, eps, aff_div, gps, cpg, gelu));
   };
   return call;
 }
@@ -237,15 +247,21 @@ CallPtr layer_norm(OpArgs& a) {
 struct NC {
   int64_t N, C, S;
 };
-NC nc_dims(OpArgs& a, const DevTensor& X, const DevTensor& Y) {
-  ABW_CHECK(X.ndim() >= 2, "ESHAPE", a.msg("input `input` must be at least 2-D [N, C, ...], got " + shape_str(X.shape)));
+// [N, C, …spatial], or [N, …spatial, C] with channels_last.
+NC nc_dims(OpArgs& a, const DevTensor& X, const DevTensor& Y, bool channels_last = false) {
+  ABW_CHECK(X.ndim() >= 2, "ESHAPE",
+            a.msg(std::string("input `input` must be at least 2-D ") + (channels_last ? "[N, ..., C]" : "[N, C, ...]") + ", got " + shape_str(X.shape)));
   a.check_shape(Y, X.shape, "output `out`");
+  const int64_t c_dim = channels_last ? X.ndim() - 1 : 1;
   int64_t S = 1;
-  for (int64_t d = 2; d < X.ndim(); ++d) S *= X.shape[static_cast<size_t>(d)];
-  return {X.shape[0], X.shape[1], S};
+  for (int64_t d = 1; d < X.ndim(); ++d)
+    if (d != c_dim) S *= X.shape[static_cast<size_t>(d)];
+  return {X.shape[0], X.shape[static_cast<size_t>(c_dim)], S};
 }
 
-CallPtr affine_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const NC& d, const void* rm, const void* rv, const void* w, const void* b, double eps) {
+// S = 1 takes the channel as the last dim (channels last).
+CallPtr affine_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const NC& d, const void* rm, const void* rv, const void* w, const void* b, double eps,
+                    bool gelu = false) {
   const void* x = X.data;
   void* y = Y.data;
   const int64_t n = X.numel();
@@ -254,7 +270,7 @@ CallPtr affine_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const NC&
   call->launch = [=](cudaStream_t s) {
     if (n == 0) return;
     ABW_FLOAT_DISPATCH(dt, channel_affine<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), static_cast<const T*>(rm),
-                                                                             static_cast<const T*>(rv), static_cast<const T*>(w), static_cast<const T*>(b), n, d.C, d.S, eps));
+                                                                             static_cast<const T*>(rv), static_cast<const T*>(w), static_cast<const T*>(b), n, d.C, d.S, eps, gelu));
   };
   return call;
 }
@@ -272,7 +288,11 @@ CallPtr batch_norm(OpArgs& a) {
 CallPtr instance_norm(OpArgs& a) {
   const DevTensor& X = a.input(0, "input");
   const DevTensor& Y = a.output(0, "out");
-  const NC d = nc_dims(a, X, Y);
+  const bool cl = a.p.b("channels_last", false);
+  const std::string act = a.p.has("activation") && !a.p.is_null("activation") ? a.p.s("activation") : "none";
+  ABW_CHECK(act == "none" || act == "gelu", "EINVAL", a.msg("parameter `activation` must be 'none' or 'gelu', got '" + act + "'"));
+  const bool gelu = act == "gelu";
+  const NC d = nc_dims(a, X, Y, cl);
   const void* rm = opt_vec(a, 1, d.C, "input `running_mean`");
   const void* rv = opt_vec(a, 2, d.C, "input `running_var`");
   const void* w = opt_vec(a, 3, d.C, "input `weight`");
@@ -280,9 +300,10 @@ CallPtr instance_norm(OpArgs& a) {
   const double eps = a.p.f("eps");
   if (!a.p.b("use_input_stats")) {
     ABW_CHECK(rm && rv, "EINVAL", a.msg("inputs `running_mean` and `running_var` are required when use_input_stats is false"));
-    return affine_call(a, X, Y, d, rm, rv, w, b, eps);
+    return affine_call(a, X, Y, cl ? NC{d.N, d.C, 1} : d, rm, rv, w, b, eps, gelu);
   }
-  return group_call(a, X, Y, w, b, d.N * d.C, d.S, eps, d.S ? d.S : 1, d.C, 1);
+  if (cl) return channels_last_norm_call(a, X.data, Y.data, w, b, d.N, d.S, d.C, eps, gelu);
+  return group_call(a, X, Y, w, b, d.N * d.C, d.S, eps, d.S ? d.S : 1, d.C, 1, gelu);
 }
 
 CallPtr group_norm(OpArgs& a) {

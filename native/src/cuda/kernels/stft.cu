@@ -42,6 +42,31 @@ namespace {
 
 std::shared_ptr<Scratch> upload_floats(const std::vector<float>& v) { return upload_scratch(v.data(), v.size() * sizeof(float)); }
 
+// "n,<FNV-1a of the bytes>": identifies a table's content in a cache key.
+std::string content_key(const std::vector<float>& v) {
+  uint64_t h = 1469598103934665603ull;
+  const auto* p = reinterpret_cast<const unsigned char*>(v.data());
+  for (size_t i = 0; i < v.size() * sizeof(float); ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return std::to_string(v.size()) + "," + std::to_string(h);
+}
+
+// Constant tables (windows, istft's envelope) on the device, built and uploaded once per key:
+// a pipeline prepares the same istft for every batch of chunks, and an upload of more than
+// 64 KB from pageable memory waits for the stream's queued work, so the host would stall until
+// the GPU is idle and then leave it idle while it prepares the next ops.
+template <class Build>
+std::shared_ptr<Scratch> cached_table(const std::string& key, Build build) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<Scratch>> tables;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = tables.find(key);
+  if (it != tables.end()) return it->second;
+  if (tables.size() >= 64) tables.clear();  // a bound for processes that sweep many geometries
+  auto t = upload_floats(build());
+  tables[key] = t;
+  return t;
+}
+
 // The op's window on the device, with `normalized`'s 1/√n_fft folded in.
 std::shared_ptr<Scratch> device_window(OpArgs& a, const StftParams& p) {
   std::vector<float> win = stft_window(a.p, p, a.op);
@@ -581,6 +606,32 @@ CallPtr stft(OpArgs& a) {
 
 // spec[b][f][k] = x[b][k][f] for the first nh bins (f32), with the imaginary parts of bin 0 and,
 // for even n_fft, bin n/2 cleared (C2R ignores them; clearing makes every backend agree).
+// A transpose per signal through 32×32 shared tiles: reads run along frames and writes along
+// bins, both coalesced (the one-thread-per-output form reads one pair per 32-byte sector).
+constexpr int kTile = 32, kTileRows = 8;
+template <class T>
+__global__ void gather_spec_tiled(const T* __restrict__ x, float2* __restrict__ spec, int64_t nfreq, int64_t frames, int64_t nh, bool even) {
+  __shared__ float2 tile[kTile][kTile + 1];
+  const int64_t b = blockIdx.z, f0 = static_cast<int64_t>(blockIdx.x) * kTile, k0 = static_cast<int64_t>(blockIdx.y) * kTile;
+  const int tx = threadIdx.x, ty = threadIdx.y;
+  for (int r = ty; r < kTile; r += kTileRows) {
+    const int64_t k = k0 + r, f = f0 + tx;
+    if (k < nh && f < frames) {
+      const T* src = x + 2 * ((b * nfreq + k) * frames + f);
+      tile[r][tx] = make_float2(ld(src[0]), ld(src[1]));
+    }
+  }
+  __syncthreads();
+  for (int r = ty; r < kTile; r += kTileRows) {
+    const int64_t f = f0 + r, k = k0 + tx;
+    if (k < nh && f < frames) {
+      float2 v = tile[tx][r];
+      if (k == 0 || (even && k == nh - 1)) v.y = 0.f;
+      spec[(b * frames + f) * nh + k] = v;
+    }
+  }
+}
+
 template <class T>
 __global__ void gather_spec(const T* __restrict__ x, float* __restrict__ spec, int64_t batch, int64_t nfreq, int64_t frames, int64_t nh, bool even) {
   ABW_GRID_STRIDE(i, batch * frames * nh) {
@@ -613,6 +664,28 @@ __global__ void overlap_add(const float* __restrict__ fr, const float* __restric
   }
 }
 
+// Σ w² of the frames covering each kept output sample (summed in f32 frame by frame, as the cpu
+// backend does); ESHAPE where it vanishes (the window's overlap-add is not invertible, NOLA).
+std::vector<float> istft_envelope(OpArgs& a, const std::vector<float>& win, int64_t nfft, int64_t hop, int64_t frames, int64_t start, int64_t valid) {
+  std::vector<float> env(static_cast<size_t>(std::max<int64_t>(valid, 1)), 0.0f);
+  for (int64_t i = 0; i < valid; ++i) {
+    const int64_t t = start + i;
+    const int64_t flo = t >= nfft ? (t - nfft) / hop + 1 : 0, fhi = std::min(frames - 1, t / hop);
+    float e = 0.f;
+    for (int64_t f = flo; f <= fhi; ++f) {
+      const float w = win[static_cast<size_t>(t - f * hop)];
+      e += w * w;
+    }
+    if (!(std::fabs(e) >= 1e-11f)) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.3g", static_cast<double>(e));
+      fail("ESHAPE", a.msg("window overlap-add is not invertible (NOLA): envelope " + std::string(buf) + " at output sample " + std::to_string(i)));
+    }
+    env[static_cast<size_t>(i)] = e;
+  }
+  return env;
+}
+
 CallPtr istft(OpArgs& a) {
   const DevTensor& X = a.input(0, "input");
   const DevTensor& Y = a.output(0, "out");
@@ -636,27 +709,19 @@ CallPtr istft(OpArgs& a) {
   const int64_t nfft = p.n_fft, hop = p.hop;
   const int64_t expected = nfft + hop * (frames - 1), start = p.center ? nfft / 2 : 0;
   const int64_t valid = std::clamp<int64_t>(expected - start, 0, length);
-  // Envelope Σ w² over the kept samples, summed in f32 frame by frame as the cpu backend does.
-  std::vector<float> env(static_cast<size_t>(std::max<int64_t>(valid, 1)), 0.0f);
-  for (int64_t i = 0; i < valid; ++i) {
-    const int64_t t = start + i;
-    const int64_t flo = t >= nfft ? (t - nfft) / hop + 1 : 0, fhi = std::min(frames - 1, t / hop);
-    float e = 0.f;
-    for (int64_t f = flo; f <= fhi; ++f) {
-      const float w = win[static_cast<size_t>(t - f * hop)];
-      e += w * w;
-    }
-    if (!(std::fabs(e) >= 1e-11f)) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.3g", static_cast<double>(e));
-      fail("ESHAPE", a.msg("window overlap-add is not invertible (NOLA): envelope " + std::string(buf) + " at output sample " + std::to_string(i)));
-    }
-    env[static_cast<size_t>(i)] = e;
-  }
   const float scale = static_cast<float>(p.normalized ? 1.0 / std::sqrt(static_cast<double>(nfft)) : 1.0 / static_cast<double>(nfft));
-  std::vector<float> wsc(win);
-  for (float& v : wsc) v *= scale;
-  auto denv = upload_floats(env), dwsc = upload_floats(wsc);
+  const std::string wkey = content_key(win);
+  // Envelope Σ w² over the kept samples, summed in f32 frame by frame as the cpu backend does.
+  auto denv = cached_table("istft env " + wkey + " n " + std::to_string(nfft) + " h " + std::to_string(hop) + " f " + std::to_string(frames) + " s " +
+                               std::to_string(start) + " v " + std::to_string(valid),
+                           [&] { return istft_envelope(a, win, nfft, hop, frames, start, valid); });
+  auto dwsc = cached_table("istft wsc " + wkey + " " + std::to_string(scale), [&] {
+    std::vector<float> wsc(win);
+    for (float& v : wsc) v *= scale;
+    return wsc;
+  });
+  // The tiled gather takes the signals on the grid's z (at most 65535 of them).
+  const bool tiled = batch <= 65535;
   auto spec = std::make_shared<Scratch>(static_cast<size_t>(batch * frames * nh * 2) * 4);
   auto frb = std::make_shared<Scratch>(static_cast<size_t>(batch * frames * nfft) * 4);
   auto plan = FftPlan::shared(nfft, CUFFT_C2R, batch * frames, 1, nh, 1, nfft, nh, nfft);
@@ -668,7 +733,12 @@ CallPtr istft(OpArgs& a) {
   call->launch = [=](cudaStream_t s) {
     const int64_t tot = batch * frames * nh;
     ABW_FLOAT_DISPATCH(dt, {
-      gather_spec<T><<<blocks_for(tot), kThreads, 0, s>>>(static_cast<const T*>(x), spec->as<float>(), batch, nfreq, frames, nh, even);
+      if (tiled) {
+        const dim3 grid(static_cast<unsigned>((frames + kTile - 1) / kTile), static_cast<unsigned>((nh + kTile - 1) / kTile), static_cast<unsigned>(batch));
+        gather_spec_tiled<T><<<grid, dim3(kTile, kTileRows), 0, s>>>(static_cast<const T*>(x), spec->as<float2>(), nfreq, frames, nh, even);
+      } else {
+        gather_spec<T><<<blocks_for(tot), kThreads, 0, s>>>(static_cast<const T*>(x), spec->as<float>(), batch, nfreq, frames, nh, even);
+      }
       plan->exec(s, spec->get(), frb->get(), false);
       overlap_add<T><<<blocks_for(batch * length), kThreads, 0, s>>>(frb->as<float>(), dwsc->as<float>(), denv->as<float>(), static_cast<T*>(y), batch,
                                                                       length, valid, frames, nfft, hop, start);
