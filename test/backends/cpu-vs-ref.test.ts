@@ -74,6 +74,12 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[2, 8, 24, 30], [16, 8, 3, 3], [16]], { padding: 1 }),
     c([[1, 2, 9, 8], [4, 2, 2, 4], [4]], { padding: 'same', dilation: [2, 1] }),
     c([[1, 4, 5, 5], [4, 1, 3, 3], null], { groups: 4, stride: [1, 2], padding: [0, 1] }),
+    // channels_last: input [N, H, W, Cin], weight [Cout, kH, kW, Cin/groups]
+    c([[1, 10, 12, 3], [4, 3, 3, 3], [4]], { channels_last: true, padding: 1, stride: 2 }),
+    c([[2, 9, 8, 4], [6, 3, 2, 2], null], { channels_last: true, stride: [2, 1], dilation: [1, 2], groups: 2, padding: [1, 0] }),
+    c([[1, 7, 8, 2], [3, 2, 4, 2], [3]], { channels_last: true, padding: 'same' }),
+    c([[2, 5, 6, 8], [16, 1, 1, 8], [16]], { channels_last: true }),
+    c([[1, 24, 30, 8], [16, 3, 3, 8], [16]], { channels_last: true, padding: 1 }),
   ],
   conv_transpose1d: [
     c([[2, 4, 10], [4, 3, 5], [3]], { stride: 2, padding: 1, output_padding: 1 }),
@@ -180,6 +186,12 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[1, 2, 4, 6], [2], [2]], { use_input_stats: true, eps: 1e-3 }),
     c([[1, 1, 2]]),
     c([[2, 3, 2, 2, 3], null, null, [3], [3]]),
+    // channels_last: input [N, …spatial, C]; activation after the affine
+    c([[2, 12, 3], null, null, [3], [3]], { channels_last: true }),
+    c([[2, 5, 4, 3], [3], [3], [3], [3]], { channels_last: true, use_input_stats: false }),
+    c([[2, 3, 12], null, null, [3], [3]], { activation: 'gelu' }),
+    c([[1, 6, 5, 70], null, null, [70], [70]], { channels_last: true, activation: 'gelu' }),
+    c([[2, 3, 5, 4], [3], [3]], { use_input_stats: false, activation: 'gelu' }),
   ],
   group_norm: [
     c([[2, 6, 10], [6], [6]], { num_groups: 3 }),

@@ -1,4 +1,5 @@
-// Shared by the worker backend suites: the op cases (those of ort-vs-ref) and the check of one
+// Shared by the worker backend suites: the op cases (those of ort-vs-ref, plus conv2d and
+// instance_norm variants, channels_last and activation, that ort does not run) and the check of one
 // case against the ref FP64 oracle with the precision module, as ort-vs-ref does it. For
 // f16/bf16 the same backend's f32 path is run too (the vs-FP32 rule).
 import { getBackend, runOp } from '../../kernel-bridge/src/backend';
@@ -38,6 +39,9 @@ export const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[1, 3, 10, 12], [4, 3, 3, 3], [4]], { padding: 1 }),
     c([[2, 4, 9, 8], [6, 2, 3, 2], null], { stride: [2, 1], dilation: [1, 2], groups: 2, padding: [1, 0] }),
     c([[1, 2, 7, 7], [2, 2, 4, 3], [2]], { padding: 'same' }),
+    // channels_last: input [N, H, W, Cin], weight [Cout, kH, kW, Cin/groups]
+    c([[2, 9, 8, 4], [6, 3, 2, 2], null], { channels_last: true, stride: [2, 1], dilation: [1, 2], groups: 2, padding: [1, 0] }),
+    c([[1, 7, 7, 2], [2, 4, 3, 2], [2]], { channels_last: true, padding: 'same' }),
   ],
   conv_transpose1d: [
     c([[2, 4, 10], [4, 3, 5], [3]], { stride: 2, padding: 1, output_padding: 1 }),
@@ -92,6 +96,9 @@ export const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[2, 3, 12], null, null, [3], [3]]),
     c([[2, 3, 12]]),
     c([[2, 3, 5, 4], [3], [3], [3], [3]], { use_input_stats: false }),
+    c([[2, 5, 4, 3], null, null, [3], [3]], { channels_last: true, activation: 'gelu' }),
+    c([[2, 12, 3], [3], [3], [3], [3]], { channels_last: true, use_input_stats: false }),
+    c([[2, 3, 12]], { activation: 'gelu' }),
   ],
   group_norm: [c([[2, 6, 10], [6], [6]], { num_groups: 3 }), c([[2, 4, 3, 3]], { num_groups: 2 }), c([[3, 6], [6], [6]], { num_groups: 2 })],
   reshape: [c([[2, 3, 4]], { shape: [4, -1] }), c([[6]], { shape: [1, 2, 3] })],

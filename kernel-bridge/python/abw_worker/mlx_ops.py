@@ -99,9 +99,16 @@ def op_conv1d(c):
 def op_conv2d(c):
     x, w, b = (c.x + [None])[:3]
     p = c.p
-    wm = mx.contiguous(mx.transpose(w, (0, 2, 3, 1)))  # [Cout, Cin/g, kH, kW] -> [Cout, kH, kW, Cin/g]
     top, bottom, left, right = p["padding"]
     pad = ([top, left], [bottom, right])
+    if p.get("channels_last", False):
+        # NHWC input and OHWI weight are MLX's own layouts: no transposes at all.
+        def run_nhwc():
+            y = mx.conv_general(x, w, stride=p["stride"], padding=pad, kernel_dilation=p["dilation"], groups=p["groups"])
+            return [y if b is None else y + b]
+
+        return run_nhwc
+    wm = mx.contiguous(mx.transpose(w, (0, 2, 3, 1)))  # [Cout, Cin/g, kH, kW] -> [Cout, kH, kW, Cin/g]
 
     def run():
         y = mx.conv_general(
@@ -231,16 +238,16 @@ def op_layer_norm(c):
     return lambda: [mx.reshape(mx.fast.layer_norm(mx.reshape(x, flat), wf, bf, eps), shape)]
 
 
-def _channel_view(v, ndim):
-    """A [C] vector broadcast along dim 1 of an [N, C, ...] tensor."""
-    return mx.reshape(v, (1, -1) + (1,) * (ndim - 2))
+def _channel_view(v, ndim, channels_last=False):
+    """A [C] vector broadcast along dim 1 of an [N, C, ...] tensor (channels_last: along the last dim, as it is)."""
+    return v if channels_last else mx.reshape(v, (1, -1) + (1,) * (ndim - 2))
 
 
-def _affine(y, w, b, ndim):
+def _affine(y, w, b, ndim, channels_last=False):
     if w is not None:
-        y = y * _channel_view(w, ndim)
+        y = y * _channel_view(w, ndim, channels_last)
     if b is not None:
-        y = y + _channel_view(b, ndim)
+        y = y + _channel_view(b, ndim, channels_last)
     return y
 
 
@@ -256,15 +263,20 @@ def op_instance_norm(c):
     x, rm, rv, w, b = (c.x + [None] * 4)[:5]
     eps = c.p["eps"]
     nd = len(x.shape)
+    last = c.p.get("channels_last", False)
+    # nn.gelu is the exact (erf) form; nn.gelu_approx the tanh one.
+    act = nn.gelu if c.p.get("activation", "none") == "gelu" else (lambda y: y)
     if not c.p["use_input_stats"]:
-        return lambda: [_affine((x - _channel_view(rm, nd)) * mx.rsqrt(_channel_view(rv, nd) + eps), w, b, nd)]
-    axes = tuple(range(2, nd))
+        m, v = _channel_view(rm, nd, last), _channel_view(rv, nd, last)
+        return lambda: [act(_affine((x - m) * mx.rsqrt(v + eps), w, b, nd, last))]
+    # mlx.nn.InstanceNorm's computation (which is channels-last: statistics over dims 1..-2);
+    # on dims 2.. for the catalogue's [N, C, ...].
+    axes = tuple(range(1, nd - 1)) if last else tuple(range(2, nd))
 
     def run():
-        # mlx.nn.InstanceNorm's computation on channel dim 1
         mean = mx.mean(x, axis=axes, keepdims=True)
         var = mx.var(x, axis=axes, keepdims=True)
-        return [_affine((x - mean) * mx.rsqrt(var + eps), w, b, nd)]
+        return [act(_affine((x - mean) * mx.rsqrt(var + eps), w, b, nd, last))]
 
     return run
 

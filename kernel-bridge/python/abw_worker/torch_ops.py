@@ -62,13 +62,24 @@ def op_conv1d(c):
     return lambda: [F.conv1d(F.pad(x, (left, right)), w, b, p["stride"], 0, p["dilation"], p["groups"])]
 
 
+def _same(y):
+    return y
+
+
 def op_conv2d(c):
     x, w, b = _opt(c, 3)
     p = c.p
     top, bottom, left, right = p["padding"]
+    back = _same
+    if p.get("channels_last", False):
+        # NHWC input and OHWI weight viewed as NCHW tensors in torch.channels_last memory format
+        # (no copy): torch then runs its channels-last convolution, whose output permuted back
+        # is NHWC again.
+        x, w = x.permute(0, 3, 1, 2), w.permute(0, 3, 1, 2)
+        back = lambda y: y.permute(0, 2, 3, 1)  # noqa: E731
     if top == bottom and left == right:
-        return lambda: [F.conv2d(x, w, b, p["stride"], (top, left), p["dilation"], p["groups"])]
-    return lambda: [F.conv2d(F.pad(x, (left, right, top, bottom)), w, b, p["stride"], 0, p["dilation"], p["groups"])]
+        return lambda: [back(F.conv2d(x, w, b, p["stride"], (top, left), p["dilation"], p["groups"]))]
+    return lambda: [back(F.conv2d(F.pad(x, (left, right, top, bottom)), w, b, p["stride"], 0, p["dilation"], p["groups"]))]
 
 
 def op_conv_transpose1d(c):
@@ -140,7 +151,18 @@ def op_instance_norm(c):
     use = c.p["use_input_stats"]
     if use:
         rm = rv = None  # with input statistics, running stats would only be updated in place
-    return lambda: [F.instance_norm(x, rm, rv, w, b, use, 0.0, c.p["eps"])]
+    last = c.p.get("channels_last", False)
+    gelu = c.p.get("activation", "none") == "gelu"
+    if last:
+        x = x.movedim(-1, 1)  # [N, ..., C] as an [N, C, ...] view (channels-last strides)
+
+    def run():
+        y = F.instance_norm(x, rm, rv, w, b, use, 0.0, c.p["eps"])
+        if gelu:
+            y = F.gelu(y)  # approximate='none': the erf form
+        return [y.movedim(1, -1) if last else y]
+
+    return run
 
 
 def op_group_norm(c):

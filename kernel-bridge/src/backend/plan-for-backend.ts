@@ -1,7 +1,8 @@
 /**
  * The checks and planning every backend's `prepare` starts with: the backend supports the op
- * in this dtype, the op spec plans the call (shapes, canonical params), each input has the
- * storage dtype its kind needs, and every output gets its shape and dtype.
+ * in this dtype and implements any variant params the call asks for, the op spec plans the call
+ * (shapes, canonical params), each input has the storage dtype its kind needs, and every output
+ * gets its shape and dtype.
  */
 import { AbwError } from '../errors';
 import { getOp } from '../ops/catalogue';
@@ -10,6 +11,7 @@ import { kindStorage } from '../ops/tensor-kind';
 import type { OpSpec, Params } from '../ops/types';
 import type { DType, Shape } from '../tensor';
 import type { ComputeBackend, ComputeDType, DeviceTensor } from './types';
+import { variantRefusal } from './variant-support';
 
 export interface BackendPlan {
   readonly spec: OpSpec;
@@ -19,7 +21,7 @@ export interface BackendPlan {
 }
 
 export function planForBackend(
-  backend: Pick<ComputeBackend, 'supports'>,
+  backend: Pick<ComputeBackend, 'id' | 'supports' | 'variants'>,
   op: string,
   inputs: readonly (DeviceTensor | null)[],
   params: Params,
@@ -28,6 +30,10 @@ export function planForBackend(
   const spec = getOp(op);
   const support = backend.supports(op, dtype, params);
   if (!support.ok) throw new AbwError('ABW_EUNSUPPORTED', support.reason);
+  // Again here, not only in supports(): a backend whose supports() does not ask must still
+  // refuse a variant it does not implement rather than run the default one.
+  const variant = variantRefusal(backend, spec, params);
+  if (variant) throw new AbwError('ABW_EUNSUPPORTED', variant);
   const planned = planCall(spec, inputs.map((t) => (t ? t.shape : null)), params);
   planned.inputs.forEach((decl, i) => {
     const t = inputs[i];

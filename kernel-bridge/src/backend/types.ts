@@ -85,6 +85,12 @@ export interface ComputeBackend {
   readonly timer: TimerKind;
   info(): BackendInfo;
   supports(op: string, dtype: ComputeDType, params?: Params): Support;
+  /**
+   * Optional: per op, the variant params (ParamDecl.variant: conv2d's channels_last, …) this
+   * backend implements. Absent ops or params: only their default value runs here; supports()
+   * and planForBackend refuse the others (backend/variant-support.ts).
+   */
+  readonly variants?: Readonly<Record<string, readonly string[]>>;
   upload(t: HostTensor): DeviceTensor;
   download(t: DeviceTensor): Promise<HostTensor>;
   free(t: DeviceTensor): void;

@@ -26,6 +26,12 @@ export interface ParamDecl {
   readonly max?: number;
   /** Allowed strings for 'string' (and the string branch of 'int|ints|string'). */
   readonly enum?: readonly string[];
+  /**
+   * A value other than the default selects a variant of the op (another layout, a fused
+   * epilogue) that only some backends implement: those list the param in their `variants`
+   * (backend/types.ts); every other backend refuses the call (backend/variant-support.ts).
+   */
+  readonly variant?: boolean;
   readonly doc: string;
 }
 

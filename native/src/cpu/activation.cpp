@@ -25,7 +25,7 @@ void silu(KernelArgs& a) { unary(a, 4, [](float v) { return v / (1.0f + exp_f(-v
 void gelu(KernelArgs& a) {
   const std::string& mode = a.p.s("approximate");
   if (mode == "none") {
-    unary(a, 16, [](float v) { return v * 0.5f * (1.0f + std::erf(v * 0.70710678118654752f)); });
+    unary(a, 16, [](float v) { return gelu_erf_f(v); });
   } else if (mode == "tanh") {
     unary(a, 4, [](float v) {
       const float inner = 0.79788456080286536f * (v + 0.044715f * v * v * v);

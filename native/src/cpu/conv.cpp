@@ -2,7 +2,9 @@
 // depthwise → direct register-accumulated loops; stride 1 with >= 32 channels per group → one
 // sgemm per tap on the shifted input (no im2col); otherwise im2col tiles (several batch items
 // folded into one GEMM for short outputs) + sgemm. conv2d: im2col over whole output rows +
-// sgemm. conv_transpose1d: one sgemm (Wᵀ·x) per item and group followed by col2im.
+// sgemm; with channels_last (NHWC input, OHWI weight) one row of (kh, kw, ci) per output pixel,
+// times the weight transposed, which is already [Cout, kH·kW·Cin/groups]. conv_transpose1d: one
+// sgemm (Wᵀ·x) per item and group followed by col2im.
 #include "cpu/detail/gemm.h"
 #include "cpu/detail/util.h"
 
@@ -281,6 +283,73 @@ void conv1d(KernelArgs& a) {
   }
 }
 
+// conv2d with channels_last: X [N, H, W, Cin], W [Cout, kH, kW, Cin/groups], Y [N, Ho, Wo, Cout].
+// Output pixels are the GEMM rows: Y[p, group's Cout] = col[p, (kh, kw, ci)] · W_gᵀ, where a
+// col row gathers Cin/groups contiguous channels per tap; a 1×1 unpadded stride-1 convolution
+// multiplies the input in place. Depthwise takes the same path (GEMMs with few columns).
+void conv2d_channels_last(KernelArgs& a, const Tensor& X, const Tensor& W, const Tensor* Bt, Tensor& Y,
+                          const std::vector<int64_t>& st, const std::vector<int64_t>& pad,
+                          const std::vector<int64_t>& dl, int64_t groups) {
+  check_ndim(a, X, 4, "input `input` ([N, H, W, Cin], channels_last)");
+  check_ndim(a, W, 4, "input `weight` ([Cout, kH, kW, Cin/groups], channels_last)");
+  ABW_CHECK(groups >= 1, "EINVAL", a.msg("parameter `groups` must be >= 1"));
+  const int64_t N = X.size(0), H = X.size(1), Wd = X.size(2), Cin = X.size(3);
+  const int64_t Cout = W.size(0), KH = W.size(1), KW = W.size(2);
+  ABW_CHECK(Cin % groups == 0, "ESHAPE",
+            a.msg("input channels " + std::to_string(Cin) + " (dim 3, channels_last) are not divisible by groups " +
+                  std::to_string(groups)));
+  ABW_CHECK(Cout % groups == 0, "ESHAPE",
+            a.msg("input `weight` out channels " + std::to_string(Cout) + " are not divisible by groups"));
+  const int64_t Cig = Cin / groups, Cog = Cout / groups;
+  ABW_CHECK(W.size(3) == Cig, "ESHAPE",
+            a.msg("input `weight` has shape " + sstr(W.shape()) + "; dim 3 must be in_channels/groups = " +
+                  std::to_string(Cig) + " (channels_last: [Cout, kH, kW, Cin/groups])"));
+  if (Bt) check_shape(a, *Bt, {Cout}, "input `bias`");
+  const int64_t sh = H + pad[0] + pad[1] - dl[0] * (KH - 1) - 1, sw = Wd + pad[2] + pad[3] - dl[1] * (KW - 1) - 1;
+  ABW_CHECK(sh >= 0 && sw >= 0, "ESHAPE", a.msg("input " + sstr(X.shape()) + " is smaller than the dilated kernel"));
+  const int64_t Ho = sh / st[0] + 1, Wo = sw / st[1] + 1;
+  check_shape(a, Y, {N, Ho, Wo, Cout}, "output `out`");
+  const float* x = fin(a, X, "input `input`");
+  const float* w = fin(a, W, "input `weight`");
+  const float* bias = Bt ? fin(a, *Bt, "input `bias`") : nullptr;
+  float* y = fout(a, Y, "output `out`");
+  if (Y.numel() == 0) return;
+  const int64_t P = N * Ho * Wo;  // output pixels of the whole batch: Y is [P, Cout]
+  const float beta = bias ? 1.0f : 0.0f;
+  if (bias)
+    par(P, Cout, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) std::memcpy(y + p * Cout, bias, Cout * sizeof(float));
+    });
+  if (KH == 1 && KW == 1 && st[0] == 1 && st[1] == 1 && pad[0] == 0 && pad[1] == 0 && pad[2] == 0 && pad[3] == 0) {
+    for (int64_t g = 0; g < groups; ++g)
+      sgemm(false, true, P, Cog, Cig, 1.0f, x + g * Cig, Cin, w + g * Cog * Cig, Cig, beta, y + g * Cog, Cout);
+    return;
+  }
+  const int64_t K = KH * KW * Cig;
+  const int64_t Pt = std::max<int64_t>(1, std::min<int64_t>(P, kColBudget / std::max<int64_t>(K, 1)));
+  Scratch<float> col(static_cast<size_t>(Pt * K));
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t p0 = 0; p0 < P; p0 += Pt) {
+      const int64_t pt = std::min(Pt, P - p0);
+      par(pt, K, [&](int64_t j0, int64_t j1) {
+        for (int64_t j = j0; j < j1; ++j) {
+          const int64_t p = p0 + j, n = p / (Ho * Wo), oh = (p / Wo) % Ho, ow = p % Wo;
+          float* dst = col.data() + j * K;
+          for (int64_t kh = 0; kh < KH; ++kh) {
+            const int64_t ih = oh * st[0] + kh * dl[0] - pad[0];
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              const int64_t iw = ow * st[1] + kw * dl[1] - pad[2];
+              float* d = dst + (kh * KW + kw) * Cig;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= Wd) std::fill(d, d + Cig, 0.0f);
+              else std::memcpy(d, x + ((n * H + ih) * Wd + iw) * Cin + g * Cig, Cig * sizeof(float));
+            }
+          }
+        }
+      });
+      sgemm(false, true, pt, Cog, K, 1.0f, col.data(), K, w + g * Cog * K, K, beta, y + p0 * Cout + g * Cog, Cout);
+    }
+}
+
 void conv2d(KernelArgs& a) {
   const Tensor& X = a.input(0, "input");
   const Tensor& W = a.input(1, "weight");
@@ -292,6 +361,10 @@ void conv2d(KernelArgs& a) {
   ABW_CHECK(dl.size() == 2 && dl[0] >= 1 && dl[1] >= 1, "EINVAL", a.msg("parameter `dilation` must be [dh, dw] >= 1"));
   ABW_CHECK(pad.size() == 4 && pad[0] >= 0 && pad[1] >= 0 && pad[2] >= 0 && pad[3] >= 0, "EINVAL",
             a.msg("parameter `padding` must be [top, bottom, left, right] >= 0"));
+  if (a.p.b("channels_last", false)) {
+    conv2d_channels_last(a, X, W, Bt, Y, st, pad, dl, groups);
+    return;
+  }
   ConvChecks c = check_common(a, X, W, Bt, 4, groups, false);
   const int64_t H = X.size(2), Wd = X.size(3), KH = W.size(2), KW = W.size(3);
   const int64_t sh = H + pad[0] + pad[1] - dl[0] * (KH - 1) - 1, sw = Wd + pad[2] + pad[3] - dl[1] * (KW - 1) - 1;

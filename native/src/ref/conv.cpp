@@ -1,9 +1,11 @@
 // FP64 oracle: conv1d, conv2d, conv_transpose1d (PyTorch semantics: cross-correlation, NCL /
-// NCHW, weights [out, in/groups, k…] — [in, out/groups, k] for the transposed conv).
+// NCHW, weights [out, in/groups, k…] — [in, out/groups, k] for the transposed conv). conv2d
+// with `channels_last`: input [N, H, W, Cin], weight [Cout, kH, kW, Cin/groups], out
+// [N, Hout, Wout, Cout].
 // Plain loops. Each output element is Σ over input channel ci, then kernel taps (in order), of
 // x·w, plus the bias. The loops run ci, k outermost and the output position innermost so that
 // long signals are read along rows; every output element still gets exactly the same sum in
-// the same order as the textbook loop.
+// the same order as the textbook loop (in both conv2d layouts, so they agree bit for bit).
 #include <string>
 #include <vector>
 
@@ -115,6 +117,57 @@ void conv1d(KernelArgs& a) {
   });
 }
 
+// conv2d with channels_last: the textbook loop per output element, with the terms in the order
+// of the NCHW loop below (channel, kernel row, kernel column; taps outside the input skipped).
+void conv2d_channels_last(KernelArgs& a, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y,
+                          const std::vector<int64_t>& st, const std::vector<int64_t>& pad,
+                          const std::vector<int64_t>& dil, int64_t groups) {
+  ABW_CHECK(x.ndim() == 4, "ESHAPE",
+            a.msg("input `input` must be [N, H, W, Cin] (channels_last), got " + shape_str(x.shape())));
+  const int64_t N = x.size(0), H = x.size(1), W = x.size(2), Cin = x.size(3);
+  ABW_CHECK(w.ndim() == 4, "ESHAPE",
+            a.msg("input `weight` must be [Cout, kH, kW, Cin/groups] (channels_last), got " + shape_str(w.shape())));
+  const int64_t Cout = w.size(0), KH = w.size(1), KW = w.size(2);
+  check_groups(a, groups, Cin, Cout);
+  const int64_t Cg = Cin / groups, Og = Cout / groups;
+  detail::expect_shape(a, w, {Cout, KH, KW, Cg}, "input `weight`", "[Cout, kH, kW, Cin/groups] (channels_last)");
+  ABW_CHECK(KH >= 1 && KW >= 1, "ESHAPE", a.msg("input `weight` has an empty kernel: " + shape_str(w.shape())));
+  if (bias) detail::expect_shape(a, *bias, {Cout}, "input `bias`", "[Cout]");
+  const int64_t Ho = conv_out(a, "height", H, pad[0] + pad[1], dil[0], KH, st[0]);
+  const int64_t Wo = conv_out(a, "width", W, pad[2] + pad[3], dil[1], KW, st[1]);
+  detail::expect_shape(a, y, {N, Ho, Wo, Cout}, "output `out`", "[N, Hout, Wout, Cout] (channels_last)");
+
+  const double* xd = x.data<double>();
+  const double* wd = w.data<double>();
+  const double* bd = bias ? bias->data<double>() : nullptr;
+  double* yd = y.data<double>();
+  // One task per output row (n, oh): independent outputs.
+  parallel_for(N * Ho, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t n = r / Ho, oh = r % Ho;
+      for (int64_t ow = 0; ow < Wo; ++ow) {
+        double* out = yd + (r * Wo + ow) * Cout;
+        for (int64_t co = 0; co < Cout; ++co) {
+          const int64_t g = co / Og;
+          double acc = 0.0;
+          for (int64_t c = 0; c < Cg; ++c) {
+            for (int64_t kh = 0; kh < KH; ++kh) {
+              const int64_t ih = oh * st[0] - pad[0] + kh * dil[0];
+              if (ih < 0 || ih >= H) continue;
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                const int64_t iw = ow * st[1] - pad[2] + kw * dil[1];
+                if (iw < 0 || iw >= W) continue;
+                acc += xd[((n * H + ih) * W + iw) * Cin + g * Cg + c] * wd[((co * KH + kh) * KW + kw) * Cg + c];
+              }
+            }
+          }
+          out[co] = bd ? acc + bd[co] : acc;
+        }
+      }
+    }
+  });
+}
+
 void conv2d(KernelArgs& a) {
   const Tensor& x = detail::in_f64(a, 0, "input");
   const Tensor& w = detail::in_f64(a, 1, "weight");
@@ -125,6 +178,10 @@ void conv2d(KernelArgs& a) {
   for (int64_t v : st) positive(a, "stride", v);
   for (int64_t v : dil) positive(a, "dilation", v);
   for (int64_t v : pad) non_negative(a, "padding", v);
+  if (a.p.b("channels_last", false)) {
+    conv2d_channels_last(a, x, w, bias, y, st, pad, dil, groups);
+    return;
+  }
   ABW_CHECK(x.ndim() == 4, "ESHAPE", a.msg("input `input` must be [N, Cin, H, W], got " + shape_str(x.shape())));
   const int64_t N = x.size(0), Cin = x.size(1), H = x.size(2), W = x.size(3);
   ABW_CHECK(w.ndim() == 4, "ESHAPE",

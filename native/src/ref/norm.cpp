@@ -1,11 +1,12 @@
 // FP64 oracle: layer_norm, batch_norm (inference), instance_norm, group_norm.
 // y = (x − mean) / sqrt(var + eps) · weight + bias, variance biased (÷ n). Statistics are the
-// two-pass textbook ones: mean = Σx/n, then var = Σ(x − mean)²/n.
+// two-pass textbook ones: mean = Σx/n, then var = Σ(x − mean)²/n. instance_norm also takes
+// `channels_last` (input [N, …spatial, C]) and `activation` ('none' | 'gelu', applied after the
+// affine).
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "common/memory.h"
 #include "common/registry.h"
 #include "common/thread_pool.h"
 #include "ref/detail/util.h"
@@ -14,16 +15,21 @@ namespace abw::ref {
 namespace {
 using detail::istr;
 
-// Mean and biased variance of n contiguous values.
-void stats(const double* x, int64_t n, double* mean, double* var) {
+// Mean and biased variance of n values `stride` apart.
+void stats(const double* x, int64_t n, int64_t stride, double* mean, double* var) {
   double s = 0.0;
-  for (int64_t i = 0; i < n; ++i) s += x[i];
+  for (int64_t i = 0; i < n; ++i) s += x[i * stride];
   const double m = s / static_cast<double>(n);
   double q = 0.0;
-  for (int64_t i = 0; i < n; ++i) q += (x[i] - m) * (x[i] - m);
+  for (int64_t i = 0; i < n; ++i) q += (x[i * stride] - m) * (x[i * stride] - m);
   *mean = m;
   *var = q / static_cast<double>(n);
 }
+void stats(const double* x, int64_t n, double* mean, double* var) { stats(x, n, 1, mean, var); }
+
+// GELU, exact: 0.5·x·(1 + erf(x/√2)) written as 0.5·x·erfc(−x/√2), as the gelu op (activation.cpp):
+// identical, without the cancellation of 1 + erf for negative x.
+double gelu(double v) { return 0.5 * v * std::erfc(-v * 0.707106781186547524400844362104849039); }
 
 void check_nc(const KernelArgs& a, const Tensor& x) {
   ABW_CHECK(x.ndim() >= 2, "ESHAPE", a.msg("input `input` must be [N, C, ...], got " + shape_str(x.shape())));
@@ -113,8 +119,21 @@ void batch_norm(KernelArgs& a) {
 
 void instance_norm(KernelArgs& a) {
   const Tensor& x = detail::in_f64(a, 0, "input");
-  check_nc(a, x);
-  const int64_t N = x.size(0), C = x.size(1), S = shape_prod(x.shape(), 2, x.shape().size());
+  const bool channels_last = a.p.b("channels_last", false);
+  const std::string activation = a.p.has("activation") ? a.p.s("activation") : std::string("none");
+  ABW_CHECK(activation == "none" || activation == "gelu", "EINVAL",
+            a.msg("parameter `activation` must be 'none' or 'gelu', got '" + activation + "'"));
+  const bool use_gelu = activation == "gelu";
+  const size_t nd = x.shape().size();
+  if (channels_last) {
+    ABW_CHECK(nd >= 2, "ESHAPE",
+              a.msg("input `input` must be [N, ..., C] (channels_last), got " + shape_str(x.shape())));
+  } else {
+    check_nc(a, x);
+  }
+  const int64_t N = x.size(0);
+  const int64_t C = channels_last ? x.size(nd - 1) : x.size(1);
+  const int64_t S = channels_last ? shape_prod(x.shape(), 1, nd - 1) : shape_prod(x.shape(), 2, nd);
   const Tensor* rm = opt_channel(a, 1, "running_mean", C);
   const Tensor* rv = opt_channel(a, 2, "running_var", C);
   const Tensor* w = opt_channel(a, 3, "weight", C);
@@ -123,24 +142,41 @@ void instance_norm(KernelArgs& a) {
   detail::expect_shape(a, y, x.shape(), "output `out`", "the input's shape");
   const bool use_input_stats = a.p.b("use_input_stats");
   const double eps = a.p.f("eps");
+  if (!use_input_stats)
+    ABW_CHECK(rm && rv, "EINVAL", a.msg("use_input_stats = false needs inputs `running_mean` and `running_var`"));
+  if (x.numel() == 0) return;
+  const double* xd = x.data<double>();
+  const double* rmd = rm ? rm->data<double>() : nullptr;
+  const double* rvd = rv ? rv->data<double>() : nullptr;
   const double* wd = w ? w->data<double>() : nullptr;
   const double* bd = b ? b->data<double>() : nullptr;
-  if (!use_input_stats) {
-    ABW_CHECK(rm && rv, "EINVAL",
-              a.msg("use_input_stats = false needs inputs `running_mean` and `running_var`"));
-    normalize_channels(x.data<double>(), y.data<double>(), N, C, S, rm->data<double>(), rv->data<double>(), 0, eps,
-                       wd, bd);
-    return;
-  }
-  if (S == 0) return;
-  // Statistics per (n, c) over the spatial dims. (torch would also update running stats in
-  // place when given; the output does not depend on that and inputs are read-only here.)
-  Scratch<double> mean(static_cast<size_t>(N * C)), var(static_cast<size_t>(N * C));
-  const double* xd = x.data<double>();
+  double* yd = y.data<double>();
+  // Element (n, c, s) is at n·C·S + c·cstride + s·sstride: [N, C, S] or, channels_last, [N, S, C].
+  const int64_t cstride = channels_last ? 1 : S, sstride = channels_last ? C : 1;
+  // Independent (n, c) instances: parallel over them changes nothing. (torch would also update
+  // running stats in place when given with input statistics; the output does not depend on
+  // that and inputs are read-only here.)
   parallel_for(N * C, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t nc = begin; nc < end; ++nc) stats(xd + nc * S, S, &mean[nc], &var[nc]);
+    for (int64_t nc = begin; nc < end; ++nc) {
+      const int64_t n = nc / C, c = nc % C;
+      const double* xi = xd + n * C * S + c * cstride;
+      double* yi = yd + n * C * S + c * cstride;
+      double mean, var;
+      if (use_input_stats) {
+        stats(xi, S, sstride, &mean, &var);
+      } else {
+        mean = rmd[c];
+        var = rvd[c];
+      }
+      const double den = std::sqrt(var + eps);
+      for (int64_t s = 0; s < S; ++s) {
+        double v = (xi[s * sstride] - mean) / den;
+        if (wd) v *= wd[c];
+        if (bd) v += bd[c];
+        yi[s * sstride] = use_gelu ? gelu(v) : v;
+      }
+    }
   });
-  normalize_channels(xd, y.data<double>(), N, C, S, mean.data(), var.data(), C, eps, wd, bd);
 }
 
 void group_norm(KernelArgs& a) {

@@ -55,7 +55,7 @@ describe('conv2d', () => {
   it("resolves 'same' padding for even kernels: extra on bottom and right", () => {
     const r = plan('conv2d', [[1, 2, 7, 8], [3, 2, 2, 4]], { padding: 'same' }).plan;
     expect(r.outputs).toEqual([[1, 3, 7, 8]]);
-    expect(r.native).toEqual({ stride: [1, 1], padding: [0, 1, 1, 2], dilation: [1, 1], groups: 1 });
+    expect(r.native).toEqual({ stride: [1, 1], padding: [0, 1, 1, 2], dilation: [1, 1], groups: 1, channels_last: false });
     expect(plan('conv2d', [[1, 2, 7, 8], [3, 2, 3, 3]], { padding: 1 }).plan.native.padding).toEqual([1, 1, 1, 1]);
     expect(plan('conv2d', [[1, 2, 7, 8], [3, 2, 3, 3]], { padding: [1, 0] }).plan.native.padding).toEqual([1, 1, 0, 0]);
     expect(plan('conv2d', [[1, 2, 7, 8], [3, 2, 3, 3]], { padding: 'valid' }).plan.outputs).toEqual([[1, 3, 5, 6]]);
@@ -68,6 +68,42 @@ describe('conv2d', () => {
     expectAbw(() => plan('conv2d', [[1, 3, 32, 32], [16, 3, 3, 3]], { padding: 'same', stride: [1, 2] }), 'params.padding');
     expectAbw(() => plan('conv2d', [[1, 6, 32, 32], [16, 3, 3, 3]], { groups: 4 }), 'params.groups');
     expectAbw(() => plan('conv2d', [[1, 3, 2, 32], [16, 3, 3, 3]]), 'inputs.input');
+  });
+
+  describe('channels_last', () => {
+    it('takes [N, H, W, Cin] and [Cout, kH, kW, Cin/groups] and gives [N, Hout, Wout, Cout]', () => {
+      const r = plan('conv2d', [[2, 32, 20, 3], [16, 3, 5, 3], [16]], { channels_last: true, stride: [2, 1], padding: [1, 2], dilation: [1, 2] }).plan;
+      expect(r.outputs).toEqual([[2, 16, 16, 16]]);
+      expect(r.native).toEqual({ stride: [2, 1], padding: [1, 1, 2, 2], dilation: [1, 2], groups: 1, channels_last: true });
+      // The same call in NCHW: same canonical params but the flag, same flops and reduction.
+      const cf = plan('conv2d', [[2, 3, 32, 20], [16, 3, 3, 5], [16]], { stride: [2, 1], padding: [1, 2], dilation: [1, 2] }).plan;
+      expect(cf.outputs).toEqual([[2, 16, 16, 16]]);
+      expect({ ...cf.native, channels_last: true }).toEqual(r.native);
+      expect([cf.flops, cf.reduction]).toEqual([r.flops, r.reduction]);
+      expect(outShapes('conv2d', [[1, 9, 9, 4], [4, 3, 3, 1]], { channels_last: true, groups: 4, stride: 2 })).toEqual([[1, 4, 4, 4]]);
+    });
+
+    it("resolves 'same' padding on the [H, W] dims (extra on bottom and right)", () => {
+      const r = plan('conv2d', [[1, 7, 8, 2], [3, 2, 4, 2]], { channels_last: true, padding: 'same' }).plan;
+      expect(r.outputs).toEqual([[1, 7, 8, 3]]);
+      expect(r.native.padding).toEqual([0, 1, 1, 2]);
+    });
+
+    it('rejects bad input, naming the field and the channels_last layout', () => {
+      const cl = { channels_last: true };
+      const rank = expectAbw(() => plan('conv2d', [[1, 8, 8, 4], [6, 3, 3]], cl), 'inputs.weight', 'ABW_ESHAPE');
+      expect(rank.message).toContain('[Cout, kH, kW, Cin/groups] when channels_last');
+      // An NCHW-shaped weight under channels_last: dim 3 is kW, not Cin/groups.
+      const nchw = expectAbw(() => plan('conv2d', [[1, 8, 8, 4], [6, 4, 3, 3]], cl), 'inputs.weight', 'ABW_ESHAPE');
+      expect(nchw.message).toContain('expected dim 3 = in_channels/groups = 4/1 = 4 (weight [Cout, kH, kW, Cin/groups] when channels_last)');
+      const input = expectAbw(() => plan('conv2d', [[1, 8, 8], [6, 3, 3, 4]], cl), 'inputs.input', 'ABW_ESHAPE');
+      expect(input.message).toContain('[N, H, W, Cin] when channels_last');
+      expectAbw(() => plan('conv2d', [[1, 8, 8, 4], [6, 3, 3, 2]], { ...cl, groups: 3 }), 'params.groups', 'ABW_EINVAL');
+      expectAbw(() => plan('conv2d', [[1, 8, 8, 4], [6, 3, 3, 4], [4]], cl), 'inputs.bias', 'ABW_ESHAPE');
+      const small = expectAbw(() => plan('conv2d', [[1, 2, 8, 4], [6, 3, 3, 4]], cl), 'inputs.input', 'ABW_ESHAPE');
+      expect(small.message).toContain('height 2 when channels_last');
+      expectAbw(() => plan('conv2d', [[1, 8, 8, 4], [6, 3, 3, 4]], { channels_last: 1 }), 'params.channels_last', 'ABW_EINVAL');
+    });
   });
 });
 

@@ -44,11 +44,11 @@ describe('instance_norm', () => {
   it('normalises per (n, c) over the spatial dims', () => {
     const r = plan('instance_norm', [[2, 3, 10]]).plan;
     expect(r.outputs).toEqual([[2, 3, 10]]);
-    expect(r.native).toEqual({ use_input_stats: true, eps: 1e-5 });
+    expect(r.native).toEqual({ use_input_stats: true, eps: 1e-5, channels_last: false, activation: 'none' });
     expect(r.reduction).toBe(10);
     expect(plan('instance_norm', [[2, 3, 4, 5], null, null, [3], [3]]).plan.reduction).toBe(20);
     const stats = plan('instance_norm', [[2, 3, 10], [3], [3]], { use_input_stats: false }).plan;
-    expect(stats.native).toEqual({ use_input_stats: false, eps: 1e-5 });
+    expect(stats.native).toEqual({ use_input_stats: false, eps: 1e-5, channels_last: false, activation: 'none' });
   });
 
   it('rejects bad input', () => {
@@ -57,6 +57,29 @@ describe('instance_norm', () => {
     expectAbw(() => plan('instance_norm', [[2, 3, 10]], { use_input_stats: false }), 'inputs.running_mean');
     expectAbw(() => plan('instance_norm', [[2, 3, 10], [3]], { use_input_stats: false }), 'inputs.running_var');
     expectAbw(() => plan('instance_norm', [[2, 3, 10], null, null, [4]]), 'inputs.weight');
+  });
+
+  it('channels_last: input [N, …spatial, C], statistics over the middle dims', () => {
+    const r = plan('instance_norm', [[2, 4, 5, 3], null, null, [3], [3]], { channels_last: true }).plan;
+    expect(r.outputs).toEqual([[2, 4, 5, 3]]);
+    expect(r.native).toEqual({ use_input_stats: true, eps: 1e-5, channels_last: true, activation: 'none' });
+    expect(r.reduction).toBe(20);
+    expect(plan('instance_norm', [[2, 12, 3], [3], [3]], { channels_last: true, use_input_stats: false }).plan.reduction).toBe(1);
+    const w = expectAbw(() => plan('instance_norm', [[2, 3, 10], null, null, [3]], { channels_last: true }), 'inputs.weight', 'ABW_ESHAPE');
+    expect(w.message).toContain('C = the last input dim (channels_last)');
+    const one = expectAbw(() => plan('instance_norm', [[2, 1, 3]], { channels_last: true }), 'inputs.input', 'ABW_ESHAPE');
+    expect(one.message).toContain('more than 1 spatial element');
+    const rank = expectAbw(() => plan('instance_norm', [[2, 3]], { channels_last: true }), 'inputs.input', 'ABW_ESHAPE');
+    expect(rank.message).toContain('[N, …spatial, C] when channels_last');
+  });
+
+  it("activation: 'none' or 'gelu', after the affine", () => {
+    const none = plan('instance_norm', [[2, 3, 10]]).plan;
+    const gelu = plan('instance_norm', [[2, 3, 10]], { activation: 'gelu' }).plan;
+    expect(gelu.native.activation).toBe('gelu');
+    expect(gelu.flops).toBe(none.flops + 8 * 60);
+    const relu = expectAbw(() => plan('instance_norm', [[2, 3, 10]], { activation: 'relu' }), 'params.activation', 'ABW_EINVAL');
+    expect(relu.message).toContain("expected 'none' | 'gelu', got 'relu'");
   });
 });
 

@@ -8,6 +8,7 @@ import type { NativeDType, NativeTensor, PreparedOp } from '@abw/native';
 
 import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
+import { variantRefusal } from '../../backend/variant-support';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
 import type { DType, HostTensor } from '../../tensor';
@@ -30,13 +31,25 @@ const FLUSH_BYTES = 64 * 1024 * 1024;
 
 export type NativeBackendId = 'ref' | 'cpu' | 'fault';
 
+/**
+ * Variant params (ParamDecl.variant) the ref and cpu kernels implement: they read
+ * `channels_last` and `activation` from the canonical params (native/src/{ref,cpu}/conv.cpp,
+ * norm.cpp). The cuda backend (cuda-backend.ts) declares its own once its kernels read them.
+ */
+export const NATIVE_VARIANTS: Readonly<Record<string, readonly string[]>> = {
+  conv2d: ['channels_last'],
+  instance_norm: ['channels_last', 'activation'],
+};
+
 export class NativeBackend implements ComputeBackend {
   readonly id: NativeBackendId;
   readonly timer = 'host' as const;
+  readonly variants: Readonly<Record<string, readonly string[]>>;
   private disposed = false;
 
   constructor(id: NativeBackendId) {
     this.id = id;
+    this.variants = id === 'fault' ? {} : NATIVE_VARIANTS;
   }
 
   info(): BackendInfo {
@@ -66,9 +79,11 @@ export class NativeBackend implements ComputeBackend {
     };
   }
 
-  supports(op: string, dtype: ComputeDType, _params?: Params): Support {
+  supports(op: string, dtype: ComputeDType, params?: Params): Support {
     const { spec, reason } = specForBackend(op, this.id === 'fault');
     if (!spec) return { ok: false, reason };
+    const variant = variantRefusal(this, spec, params);
+    if (variant) return { ok: false, reason: variant };
     if (dtype === 'tf32') return { ok: false, reason: `${this.id} has no TF32 mode (TF32 is a tensor-core mode of NVIDIA GPUs)` };
     if (this.id === 'ref' && dtype !== 'f64' && dtype !== 'int8') {
       return { ok: false, reason: 'ref computes in f64 (and int8 for integer ops) only; it is the oracle' };

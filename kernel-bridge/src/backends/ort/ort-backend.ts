@@ -20,6 +20,7 @@ import type * as OrtTypes from 'onnxruntime-node';
 
 import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
+import { variantRefusal } from '../../backend/variant-support';
 import { getOp } from '../../ops/catalogue';
 import { planForBackend } from '../../backend/plan-for-backend';
 import { planStep, segmentTensor } from '../../backend/segment';
@@ -189,6 +190,9 @@ export class OrtBackend implements ComputeBackend {
   supports(op: string, dtype: ComputeDType, params?: Params): Support {
     const { spec, reason } = specForBackend(op);
     if (!spec) return { ok: false, reason };
+    // No variant params (conv2d / instance_norm channels_last, instance_norm activation) have graphs here.
+    const variant = variantRefusal(this, spec, params);
+    if (variant) return { ok: false, reason: variant };
     const unsupported = UNSUPPORTED[op];
     if (unsupported) return { ok: false, reason: `${this.id}: ${op}: ${unsupported}` };
     if (!GRAPHS[op]) return { ok: false, reason: `${this.id}: ${op} has no ONNX graph in this backend yet` };

@@ -9,6 +9,7 @@
  */
 import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
+import { variantRefusal } from '../../backend/variant-support';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
 import { byteSize, DTYPES, numel, type DType, type HostTensor, type Shape } from '../../tensor';
@@ -60,6 +61,12 @@ function defaultTimeout(): number {
   return Number.isFinite(env) && env > 0 ? env : DEFAULT_TIMEOUT_MS;
 }
 
+/** Variant params (ParamDecl.variant) both frameworks' ops implement (python/abw_worker/torch_ops.py, mlx_ops.py). */
+const WORKER_VARIANTS: Readonly<Record<string, readonly string[]>> = {
+  conv2d: ['channels_last'],
+  instance_norm: ['channels_last', 'activation'],
+};
+
 interface Settings {
   readonly tf32?: boolean;
   readonly autocast?: boolean;
@@ -69,6 +76,7 @@ interface Settings {
 export class PythonWorkerBackend implements ComputeBackend {
   readonly id: string;
   readonly timer: TimerKind;
+  readonly variants = WORKER_VARIANTS;
   private readonly proc: WorkerProcess;
   private readonly python: string;
   private nextHandle = 1;
@@ -127,9 +135,11 @@ export class PythonWorkerBackend implements ComputeBackend {
     };
   }
 
-  supports(op: string, dtype: ComputeDType, _params?: Params): Support {
+  supports(op: string, dtype: ComputeDType, params?: Params): Support {
     const { spec, reason } = specForBackend(op);
     if (!spec) return { ok: false, reason };
+    const variant = variantRefusal(this, spec, params);
+    if (variant) return { ok: false, reason: variant };
     if (dtype === 'f64') return { ok: false, reason: `${this.id} runs the case dtypes; f64 is the ref oracle` };
     if (!spec.dtypes.includes(dtype)) return { ok: false, reason: `${op} is defined for ${spec.dtypes.join(', ')}, not ${dtype}` };
     let r: ProbeReport;

@@ -17,6 +17,7 @@
  */
 import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
+import { variantRefusal } from '../../backend/variant-support';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
 import { planStep, segmentTensor } from '../../backend/segment';
@@ -144,9 +145,12 @@ export class WebGpuBackend implements ComputeBackend {
   }
 
   /** Limits that depend on shapes (grid sizes, buffer sizes) are checked at prepare, from the plan. */
-  supports(op: string, dtype: ComputeDType, _params?: Params): Support {
+  supports(op: string, dtype: ComputeDType, params?: Params): Support {
     const { spec, reason } = specForBackend(op);
     if (!spec) return { ok: false, reason };
+    // No variant params (conv2d / instance_norm channels_last, instance_norm activation) have kernels here.
+    const variant = variantRefusal(this, spec, params);
+    if (variant) return { ok: false, reason: variant };
     const why = UNSUPPORTED[op];
     if (why) return { ok: false, reason: `webgpu: ${op}: ${why}` };
     if (!KERNELS[op]) return { ok: false, reason: `${op} has no webgpu implementation` };

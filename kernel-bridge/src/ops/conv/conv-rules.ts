@@ -25,14 +25,32 @@ export function resolveConvPadding(op: string, p: Params, kernel: readonly numbe
   return expandInts(op, p, 'padding', nd).map((v) => [v, v]);
 }
 
-/** Checks weight [Cout, Cin/groups, k…] and bias [Cout] against input [N, Cin, …]. */
-export function checkConvChannels(op: string, x: Shape, w: Shape, bias: Shape | null | undefined, groups: number): { cin: number; cout: number } {
-  const cin = x[1];
+/**
+ * Checks weight [Cout, Cin/groups, k…] and bias [Cout] against input [N, Cin, …]; with
+ * `channelsLast` (conv2d), weight [Cout, k…, Cin/groups] against input [N, …, Cin].
+ */
+export function checkConvChannels(
+  op: string,
+  x: Shape,
+  w: Shape,
+  bias: Shape | null | undefined,
+  groups: number,
+  channelsLast = false,
+): { cin: number; cout: number } {
+  const cinDim = channelsLast ? x.length - 1 : 1;
+  const wInDim = channelsLast ? w.length - 1 : 1;
+  const cin = x[cinDim];
   const cout = w[0];
-  if (cin % groups !== 0) throw paramError(op, 'groups', `groups=${groups} must divide in_channels ${cin}`);
+  const where = channelsLast ? ` (input dim ${cinDim}, channels_last)` : '';
+  if (cin % groups !== 0) throw paramError(op, 'groups', `groups=${groups} must divide in_channels ${cin}${where}`);
   if (cout % groups !== 0) throw paramError(op, 'groups', `groups=${groups} must divide out_channels ${cout} (weight dim 0)`);
-  if (w[1] * groups !== cin) {
-    throw inputError(op, 'weight', `expected dim 1 = in_channels/groups = ${cin}/${groups} = ${cin / groups}, got weight [${w.join(', ')}]`);
+  if (w[wInDim] * groups !== cin) {
+    const layout = channelsLast ? ' (weight [Cout, kH, kW, Cin/groups] when channels_last)' : '';
+    throw inputError(
+      op,
+      'weight',
+      `expected dim ${wInDim} = in_channels/groups = ${cin}/${groups} = ${cin / groups}${layout}, got weight [${w.join(', ')}]`,
+    );
   }
   if (bias) expectShape(op, 'bias', bias, [cout], 'out_channels');
   return { cin, cout };

@@ -94,6 +94,9 @@ inline float exp_f(float x) {
 
 inline float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
 
+// GELU, exact (erf form, torch's default): the gelu op and instance_norm's fused activation.
+inline float gelu_erf_f(float v) { return v * 0.5f * (1.0f + std::erf(v * 0.70710678118654752f)); }
+
 // tanh: odd polynomial near 0 (where 1 - 2/(e^2x+1) would cancel), exp formula elsewhere.
 inline float tanh_f(float x) {
   float ax = std::fabs(x);
