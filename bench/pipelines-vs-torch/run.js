@@ -13,6 +13,7 @@
  * Usage:
  *   node bench/pipelines-vs-torch/run.js [--backend cuda] [--device cuda] [--seconds 60]
  *        [--only mdx23c,fftconv,encodec,bitnet] [--reps 3] [--mdx-batch 4] [--python python3]
+ *        [--mdx-layout auto|channels_first|channels_last]   (the workbench's mdx23c activation layout)
  *        [--variants eager-fp32,eager-fp16,compile-fp32,compile-fp16] [--no-torch] [--out DIR]
  *        [--torch-io host|pinned|device]   (host, the default: PyTorch's timed call includes the
  *                                    input's copy in and the output's copy out, as the workbench's
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'mdx23c,fftconv,encodec,bitnet' },
     reps: { type: 'string', default: '3' },
     'mdx-batch': { type: 'string', default: '4' },
+    'mdx-layout': { type: 'string', default: 'auto' },
     dtype: { type: 'string', default: 'f32' },
     config: { type: 'string', default: 'full' },
     python: { type: 'string', default: process.env.ABW_PYTHON || 'python3' },
@@ -69,7 +71,7 @@ if (!['host', 'pinned', 'device'].includes(args['torch-io'])) throw new Error(`-
 function cases() {
   const s = seconds;
   const all = [
-    { id: 'mdx23c', pipeline: 'mdx23c', params: { config: args.config, seconds: s, batch_size: Number(args['mdx-batch']) } },
+    { id: 'mdx23c', pipeline: 'mdx23c', params: { config: args.config, seconds: s, batch_size: Number(args['mdx-batch']), layout: args['mdx-layout'] } },
     ...[1, 2, 4, 8, 16].map((n) => ({ id: `fftconv-x${n}`, pipeline: 'fftconv', params: { channels: 16, length: Math.round(s * 44100), kernel: args.config === 'full' ? 65536 : 512, streams: n } })),
     { id: 'encodec-6kbps', pipeline: 'encodec', params: { config: args.config, seconds: s, bandwidth: '6' } },
     { id: 'encodec-24kbps', pipeline: 'encodec', params: { config: args.config, seconds: s, bandwidth: '24' } },

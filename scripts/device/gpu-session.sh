@@ -215,12 +215,12 @@ fi
 # compiled), in f16 channels first (the workbench alone: what the layout changes), in f32, and
 # fftconv in f32, each with an op profile, until SESSION_END.
 if [ "${1:-all}" = nhwc ]; then
-  SESSION_END=${SESSION_END:-540}
+  SESSION_END=${SESSION_END:-500}
   export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   cuda_checks ops 30 200 '"ok":false'
-  pipelines_run f16 mdx23c $((SESSION_END - 200)) pipelines-mdx-f16 1 eager-fp16,compile-fp16
-  (export NO_TORCH=1 MDX_LAYOUT=channels_first; pipelines_run f16 mdx23c $((SESSION_END - 160)) pipelines-mdx-f16-cf 1 -)
-  pipelines_run f32 mdx23c $((SESSION_END - 50)) pipelines-mdx-f32 1 eager-fp32
+  pipelines_run f16 mdx23c $((SESSION_END - 170)) pipelines-mdx-f16 1 eager-fp16,compile-fp16
+  (export NO_TORCH=1 MDX_LAYOUT=channels_first; pipelines_run f16 mdx23c $((SESSION_END - 130)) pipelines-mdx-f16-cf 1 -)
+  pipelines_run f32 mdx23c $((SESSION_END - 45)) pipelines-mdx-f32 1 eager-fp32
   pipelines_run f32 fftconv $((SESSION_END - 5)) pipelines-f32 2 eager-fp32
   exit 0
 fi

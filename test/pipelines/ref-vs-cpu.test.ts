@@ -69,6 +69,25 @@ describe('pipelines: ref (FP64) vs cpu (f32), tiny configurations', () => {
     expect(one.tally.roundTrips).toBe(1);
   });
 
+  it('mdx23c channels last (NHWC convs and norms, broadcast-matmul TDF, fused norm + GELU) is the same network', async () => {
+    const first = await runPipeline(getBackend('ref'), 'f64', 'mdx23c', { params: { ...TINY.mdx23c, layout: 'channels_first' }, seed: 3 });
+    const last = await runPipeline(getBackend('ref'), 'f64', 'mdx23c', { params: { ...TINY.mdx23c, layout: 'channels_last' }, seed: 3 });
+    expect(last.output.shape).toEqual(first.output.shape);
+    expect(first.output.output.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+    // Same arithmetic in another order: FP64 rounding apart.
+    expect(snr(last.output.output, first.output.output)).toBeGreaterThan(200);
+    // No transposes in the channels-last network; every norm carries its GELU.
+    expect(last.tally.deviceOps.get('transpose')).toBeUndefined();
+    expect(first.tally.deviceOps.get('transpose')).toBeGreaterThan(0);
+    // The one separate GELU per network call is the final conv's.
+    for (const r of [first, last]) expect(r.tally.deviceOps.get('gelu')).toBe(r.tally.deviceOps.get('stft'));
+    const cpuLast = await runPipeline(getBackend('cpu'), 'f32', 'mdx23c', { params: { ...TINY.mdx23c, layout: 'channels_last' }, seed: 3 });
+    expect(snr(cpuLast.output.output, first.output.output)).toBeGreaterThan(100);
+    // 'auto' is channels first off cuda.
+    const auto = await runPipeline(getBackend('cpu'), 'f32', 'mdx23c', { params: { ...TINY.mdx23c }, seed: 3 });
+    expect(auto.tally.deviceOps.get('transpose')).toBeGreaterThan(0);
+  });
+
   it('fftconv: the band count does not change the result', async () => {
     const a = await runPipeline(getBackend('ref'), 'f64', 'fftconv', { params: { ...TINY.fftconv, streams: 1 } });
     const b = await runPipeline(getBackend('ref'), 'f64', 'fftconv', { params: { ...TINY.fftconv, streams: 8 } });

@@ -9,6 +9,7 @@ import type { NativeDType, NativeTensor, PreparedOp } from '@abw/native';
 
 import { AbwError } from '../../errors';
 import { specForBackend } from '../../backend/catalogue-spec';
+import { variantRefusal } from '../../backend/variant-support';
 import type { Params } from '../../ops/types';
 import { planForBackend } from '../../backend/plan-for-backend';
 import type { DType, HostTensor, TypedData } from '../../tensor';
@@ -68,6 +69,11 @@ export interface CudaBackendOptions {
 export class CudaBackend implements ComputeBackend {
   readonly id = 'cuda';
   readonly timer = 'device' as const;
+  /** Channels-last conv2d (cuDNN NHWC/KRSC) and instance_norm, and its fused GELU (kernels/conv.cu, norm.cu). */
+  readonly variants: Readonly<Record<string, readonly string[]>> = {
+    conv2d: ['channels_last'],
+    instance_norm: ['channels_last', 'activation'],
+  };
   readonly graphs: boolean;
   private disposed = false;
 
@@ -99,9 +105,11 @@ export class CudaBackend implements ComputeBackend {
     };
   }
 
-  supports(op: string, dtype: ComputeDType, _params?: Params): Support {
+  supports(op: string, dtype: ComputeDType, params?: Params): Support {
     const { spec, reason } = specForBackend(op);
     if (!spec) return { ok: false, reason };
+    const variant = variantRefusal(this, spec, params);
+    if (variant) return { ok: false, reason: variant };
     if (dtype === 'f64') return { ok: false, reason: 'cuda runs f32, tf32, f16, bf16 and int8; f64 is the ref oracle' };
     if (!spec.dtypes.includes(dtype)) {
       return { ok: false, reason: `${op} is defined for ${spec.dtypes.join(', ')}, not ${dtype}` };

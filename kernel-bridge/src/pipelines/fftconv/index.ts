@@ -98,12 +98,13 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
     const concurrent = effectiveStreams(ex.backend.info().features, c.streams) > 1;
 
     const band = async (x: DeviceTensor, b: number): Promise<DeviceTensor> => {
-      const xs = await ex.op('slice', [x], { dim: 1, start: b * per, end: (b + 1) * per });
+      // One band is the whole input: no copy of it.
+      const xs = c.streams === 1 ? x : await ex.op('slice', [x], { dim: 1, start: b * per, end: (b + 1) * per });
       // 'ortho' on both transforms: the same product as 1/n on the inverse, but the spectrum is
       // scaled by 1/√n, so a minute of audio (n = 2²²) stays inside f16's range (65504); with
       // 'backward' its peaks reach ~10⁶ and an f16 run's output is all inf.
       const X = await ex.op('rfft', [xs], { n: c.nFft, dim: -1, norm: 'ortho' });
-      ex.free(xs);
+      if (xs !== x) ex.free(xs);
       const Y = await ex.op('complex_mul', [X, bandH[b]!]);
       ex.free(X);
       const y = await ex.op('irfft', [Y], { n: c.nFft, dim: -1, norm: 'ortho' });

@@ -30,6 +30,8 @@ export interface MdxConfig {
   readonly overlaps: number;
   readonly batch: number;
   readonly seconds: number;
+  /** Activation layout: 'auto' is channels last on cuda, channels first elsewhere. */
+  readonly layout: 'auto' | 'channels_first' | 'channels_last';
 }
 
 const PRESETS = {
@@ -43,6 +45,12 @@ export const MDX_PARAMS = {
   overlaps: { type: 'int', default: 4, min: 1, max: 64, doc: 'chunks overlapping each sample (step = chunk / overlaps)' },
   batch_size: { type: 'int', default: 1, min: 1, max: 64, doc: 'chunks per network call' },
   dim_t: { type: 'int', default: null, nullable: true, min: 4, doc: 'STFT frames per chunk (chunk = hop·(dim_t − 1)); null = the preset (256 full, 32 tiny)' },
+  layout: {
+    type: 'string',
+    default: 'auto',
+    enum: ['auto', 'channels_first', 'channels_last'],
+    doc: "activations [B, C, T, F] or [B, T, F, C] (channels-last conv2d and instance_norm); 'auto': channels last on cuda, whose tensor-core convolutions read NHWC",
+  },
 } as const;
 
 export function resolveMdx(given: Params): { params: Params; config: MdxConfig } {
@@ -64,6 +72,7 @@ export function resolveMdx(given: Params): { params: Params; config: MdxConfig }
       overlaps: num(params, 'overlaps'),
       batch: num(params, 'batch_size'),
       seconds: num(params, 'seconds'),
+      layout: params.layout as MdxConfig['layout'],
     },
   };
 }

@@ -4,10 +4,11 @@ import { syntheticAudio } from '../audio';
 import { planChunks } from '../chunking';
 import { ChunkWeights, deviceOverlapAdd } from '../chunked-device';
 import { pipelineOutput, type PipelineExec } from '../exec';
+import { pipelineParamError } from '../params';
 import type { PipelineInput, PipelineSpec, PreparedPipeline } from '../types';
 import { DeviceWeights, type WeightSet } from '../weights';
 import { dimC, MDX_PARAMS, mdxWeights, resolveMdx, type MdxConfig } from './config';
-import { MdxNetwork } from './model';
+import { MdxNetwork, type MdxLayout } from './model';
 
 export { resolveMdx, mdxWeights, type MdxConfig } from './config';
 export { MdxNetwork } from './model';
@@ -52,6 +53,20 @@ function chunkFlops(c: MdxConfig): number {
   return flops;
 }
 
+/** The layout the network runs in on this backend, and whether its norms take GELU fused. */
+export function mdxLayout(ex: PipelineExec, c: MdxConfig): MdxLayout {
+  const channelsLast = c.layout === 'channels_last' || (c.layout === 'auto' && ex.backend.id === 'cuda');
+  const cl: Params = channelsLast ? { channels_last: true } : {};
+  if (channelsLast) {
+    for (const op of ['conv2d', 'instance_norm']) {
+      const s = ex.backend.supports(op, ex.dtype, cl);
+      if (!s.ok) throw pipelineParamError('mdx23c', 'layout', `'channels_last' needs channels-last ${op} on ${ex.backend.id}: ${s.reason}`);
+    }
+  }
+  const fusedNormGelu = ex.backend.supports('instance_norm', ex.dtype, { ...cl, activation: 'gelu' }).ok;
+  return { channelsLast, fusedNormGelu };
+}
+
 export const mdx23c: PipelineSpec<MdxConfig> = {
   name: 'mdx23c',
   summary: 'MDX23C / TFC-TDF v3 source separation: STFT, U-Net of TFC-TDF blocks, iSTFT; chunked with weighted overlap-add',
@@ -68,7 +83,8 @@ export const mdx23c: PipelineSpec<MdxConfig> = {
   flops: (c, input) => chunkFlops(c) * planChunks(input.shape[1]!, c.chunk, c.overlaps).starts.length,
   async prepare(ex: PipelineExec, weights: WeightSet, c: MdxConfig): Promise<PreparedPipeline> {
     const w = DeviceWeights.upload(ex, weights);
-    const net = new MdxNetwork(ex, w, c);
+    const net = new MdxNetwork(ex, w, c, mdxLayout(ex, c));
+    await net.prepareLayout();
     // Windows and summed weights depend only on the length: made once per length.
     const chunkWeights = new Map<number, ChunkWeights>();
     return {
