@@ -225,6 +225,22 @@ if [ "${1:-all}" = nhwc ]; then
   exit 0
 fi
 
+# `gpu-session.sh closing` (one call, the last of a session): the build, smoke checks and op
+# matrix, then mdx23c f16 (beside PyTorch eager and compiled fp16), fftconv f32, mdx23c f32,
+# bench/cuda-vs-torch and fftconv f16, each pipeline with an op profile, until SESSION_END.
+if [ "${1:-all}" = closing ]; then
+  SESSION_END=${SESSION_END:-540}
+  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  cuda_checks ops 30 200 '"ok":false'
+  pipelines_run f16 mdx23c $((SESSION_END - 280)) pipelines-mdx-f16 1 eager-fp16,compile-fp16
+  pipelines_run f32 fftconv $((SESSION_END - 240)) pipelines-f32 2 eager-fp32
+  pipelines_run f32 mdx23c $((SESSION_END - 160)) pipelines-mdx-f32 1 eager-fp32
+  left=$((SESSION_END - 50 - ($(date +%s) - start)))
+  [ "$left" -ge 40 ] && cuda_vs_torch cuda-vs-torch "$left"
+  pipelines_run f16 fftconv $((SESSION_END - 5)) pipelines-f16 2 eager-fp16
+  exit 0
+fi
+
 # `gpu-session.sh pipelines`: bench/pipelines-vs-torch only, the workbench in f32 and f16.
 if [ "${1:-all}" = pipelines ]; then
   log "pipelines: build the CUDA module"

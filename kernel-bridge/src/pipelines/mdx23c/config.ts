@@ -30,7 +30,7 @@ export interface MdxConfig {
   readonly overlaps: number;
   readonly batch: number;
   readonly seconds: number;
-  /** Activation layout: 'auto' is channels last on cuda, channels first elsewhere. */
+  /** Activation layout: 'auto' is channels last on cuda in f16/bf16, channels first elsewhere. */
   readonly layout: 'auto' | 'channels_first' | 'channels_last';
 }
 
@@ -49,7 +49,7 @@ export const MDX_PARAMS = {
     type: 'string',
     default: 'auto',
     enum: ['auto', 'channels_first', 'channels_last'],
-    doc: "activations [B, C, T, F] or [B, T, F, C] (channels-last conv2d and instance_norm); 'auto': channels last on cuda, whose tensor-core convolutions read NHWC",
+    doc: "activations [B, C, T, F] or [B, T, F, C] (channels-last conv2d and instance_norm); 'auto': channels last on cuda in f16/bf16, whose tensor-core convolutions read NHWC",
   },
 } as const;
 

@@ -55,7 +55,9 @@ function chunkFlops(c: MdxConfig): number {
 
 /** The layout the network runs in on this backend, and whether its norms take GELU fused. */
 export function mdxLayout(ex: PipelineExec, c: MdxConfig): MdxLayout {
-  const channelsLast = c.layout === 'channels_last' || (c.layout === 'auto' && ex.backend.id === 'cuda');
+  // 'auto': channels last for cuda's f16/bf16, whose tensor-core convolutions read NHWC; f32
+  // keeps channels first (cuDNN's FMA-only NHWC convolutions were 4× slower on the H100).
+  const channelsLast = c.layout === 'channels_last' || (c.layout === 'auto' && ex.backend.id === 'cuda' && (ex.dtype === 'f16' || ex.dtype === 'bf16'));
   const cl: Params = channelsLast ? { channels_last: true } : {};
   if (channelsLast) {
     for (const op of ['conv2d', 'instance_norm']) {

@@ -1,6 +1,7 @@
 // cuda fft / ifft / rfft / irfft through cuFFT (f32 transforms). f16/bf16 storage is widened to
 // f32 on the way in and rounded once on the way out, folded into the copy that zero-pads or
-// truncates anyway; norm scaling is folded into that output pass too. Transforms over the last
+// truncates anyway; norm scaling rides on that input copy where there is one (the transforms
+// are linear), else on the output pass. Transforms over the last
 // dim are one batched plan; other dims use cuFFT's strides, one call per outer index.
 #include <algorithm>
 #include <cmath>
@@ -41,15 +42,34 @@ Shape complex_dims(OpArgs& a, const DevTensor& X) {
   return Shape(X.shape.begin(), X.shape.end() - 1);
 }
 
-// [outer, m, row] → f32 [outer, n, row] (row = inner·w floats), truncating or zero-padding; for
-// irfft (clean > 0) the imaginary parts of bin 0 and, for even n, bin n/2 are cleared.
+// [outer, m, row] → f32 [outer, n, row] (row = inner·w floats), truncating or zero-padding, times
+// `s` (the norm's scale: the transforms are linear, so scaling their input saves a pass over
+// their output); for irfft (clean > 0) the imaginary parts of bin 0 and, for even n, bin n/2 are
+// cleared.
 template <class T>
-__global__ void resize_widen(const T* __restrict__ x, float* __restrict__ y, int64_t outer, int64_t m, int64_t n, int64_t row, int clean, int64_t inner, int64_t nfull) {
+__global__ void resize_widen(const T* __restrict__ x, float* __restrict__ y, int64_t outer, int64_t m, int64_t n, int64_t row, int clean, int64_t inner, int64_t nfull,
+                             float s) {
   ABW_GRID_STRIDE(i, outer * n * row) {
     const int64_t r = i % row, k = (i / row) % n, o = i / (row * n);
-    float v = k < m ? ld(x[(o * m + k) * row + r]) : 0.f;
+    float v = k < m ? ld(x[(o * m + k) * row + r]) * s : 0.f;
     if (clean && (r & 1) && (k == 0 || (nfull % 2 == 0 && k == n - 1))) v = 0.f;
     y[i] = v;
+  }
+}
+
+// The same over the last dim (inner = 1): one block row per outer index on the grid's y, so a
+// value's place needs no division (the general form pays three 64-bit ones per value, which
+// made a 16 × 2²² rfft's padding pass slower than the transform).
+template <class T>
+__global__ void resize_rows(const T* __restrict__ x, float* __restrict__ y, int64_t m, int64_t n, int w, int clean, int64_t nfull, float s) {
+  const int64_t o = blockIdx.y;
+  const T* xr = x + o * m * w;
+  float* yr = y + o * n * w;
+  const int64_t have = m * w, len = n * w, last = nfull % 2 == 0 ? (n - 1) * w + 1 : -1;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < len; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    float v = i < have ? ld(xr[i]) * s : 0.f;
+    if (clean && (i == 1 || i == last)) v = 0.f;
+    yr[i] = v;
   }
 }
 
@@ -59,9 +79,16 @@ __global__ void scale_narrow(const float* __restrict__ x, T* __restrict__ y, int
 }
 
 template <class T>
-void launch_resize(cudaStream_t s, const void* x, float* y, const FDims& d, int64_t in_len, int64_t out_len, int64_t w, bool clean) {
+void launch_resize(cudaStream_t s, const void* x, float* y, const FDims& d, int64_t in_len, int64_t out_len, int64_t w, bool clean, float scale = 1.0f) {
   const int64_t total = d.outer * out_len * d.inner * w;
-  if (total) resize_widen<T><<<blocks_for(total), kThreads, 0, s>>>(static_cast<const T*>(x), y, d.outer, in_len, out_len, d.inner * w, clean, d.inner, d.n);
+  if (!total) return;
+  if (d.inner == 1 && d.outer <= 65535) {
+    const int64_t len = out_len * w;
+    const unsigned bx = static_cast<unsigned>(std::min<int64_t>((len + kThreads - 1) / kThreads, std::max<int64_t>(1, 4096 / d.outer)));
+    resize_rows<T><<<dim3(std::max(bx, 1u), static_cast<unsigned>(d.outer)), kThreads, 0, s>>>(static_cast<const T*>(x), y, in_len, out_len, static_cast<int>(w), clean, d.n, scale);
+    return;
+  }
+  resize_widen<T><<<blocks_for(total), kThreads, 0, s>>>(static_cast<const T*>(x), y, d.outer, in_len, out_len, d.inner * w, clean, d.inner, d.n, scale);
 }
 
 void launch_out(cudaStream_t s, DType dt, const float* src, void* dst, int64_t count, float scale) {
@@ -117,15 +144,17 @@ CallPtr transform_call(OpArgs& a, const DevTensor& X, const DevTensor& Y, const 
   const void* x = X.data;
   void* y = Y.data;
   const size_t in_es = static_cast<size_t>(4 * in_floats);
+  // Where the input is copied anyway, the scale rides on that copy.
+  const float in_scale = widen ? scale : 1.0f, out_scale = widen ? 1.0f : scale;
   call->launch = [=](cudaStream_t s) {
     const void* src = x;
     if (widen) {
-      ABW_FLOAT_DISPATCH(dt, launch_resize<T>(s, x, sin->as<float>(), d, d.m, d.n, in_floats, false));
+      ABW_FLOAT_DISPATCH(dt, launch_resize<T>(s, x, sin->as<float>(), d, d.m, d.n, in_floats, false, in_scale));
       src = sin->get();
     }
     float* out = sout ? sout->as<float>() : static_cast<float*>(y);
     t.exec(s, src, in_es, out, 8, inverse);
-    launch_out(s, dt, out, y, count, scale);
+    launch_out(s, dt, out, y, count, out_scale);
   };
   return call;
 }
@@ -182,10 +211,10 @@ CallPtr irfft_op(OpArgs& a) {
   const void* x = X.data;
   void* y = Y.data;
   call->launch = [=](cudaStream_t s) {
-    ABW_FLOAT_DISPATCH(dt, launch_resize<T>(s, x, spec->as<float>(), d, d.m, nh, 2, true));
+    ABW_FLOAT_DISPATCH(dt, launch_resize<T>(s, x, spec->as<float>(), d, d.m, nh, 2, true, scale));
     float* out = sout ? sout->as<float>() : static_cast<float*>(y);
     t.exec(s, spec->get(), 8, out, 4, false);
-    launch_out(s, dt, out, y, count, scale);
+    launch_out(s, dt, out, y, count, 1.0f);
   };
   return call;
 }

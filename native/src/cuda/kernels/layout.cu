@@ -1,6 +1,7 @@
 // cuda layout ops: reshape is a device copy; transpose / permute / slice are one strided gather
-// (output index → input offset over up to 8 merged dims), moving raw 2- or 4-byte elements;
-// concat is one 2-D copy per input (cudaMemcpy2DAsync: the copy engine's pitched path); pad
+// (output index → input offset over up to 8 merged dims), moving raw elements of up to 16 bytes;
+// concat is one 2-D copy per input (cudaMemcpy2DAsync: the copy engine's pitched path; a
+// vectorised row-copy kernel where rows are narrow); pad
 // maps each output index per dim (constant, reflect, replicate).
 #include <algorithm>
 #include <memory>
@@ -53,12 +54,40 @@ Gather make_gather(const Shape& os, const std::vector<int64_t>& in_stride, int64
   return g;
 }
 
-CallPtr gather_call(const void* x, void* y, int64_t n, const Gather& g, size_t es) {
+// The widest element (16, 8, 4 or `es` bytes) the gather can move: the innermost merged dim
+// must be a contiguous run that, like every stride, the base offset and both pointers, divides
+// into such elements. A permute that keeps the channels innermost (channels-last layouts) or a
+// slice along an outer dim then moves 16-byte vectors and does its index arithmetic once per
+// vector, not per value.
+size_t gather_width(const void* x, const void* y, const Gather& g, size_t es) {
+  if (g.stride[g.nd - 1] != 1) return es;
+  for (size_t w : {size_t{16}, size_t{8}, size_t{4}}) {
+    if (w <= es) break;
+    const int64_t k = static_cast<int64_t>(w / es);
+    bool ok = g.size[g.nd - 1] % k == 0 && g.base % k == 0 && reinterpret_cast<uintptr_t>(x) % w == 0 && reinterpret_cast<uintptr_t>(y) % w == 0;
+    for (int d = 0; ok && d < g.nd - 1; ++d) ok = g.stride[d] % k == 0;
+    if (ok) return w;
+  }
+  return es;
+}
+
+CallPtr gather_call(const void* x, void* y, int64_t n, const Gather& g0, size_t es) {
   auto call = std::make_unique<Call>();
+  const size_t w = n ? gather_width(x, y, g0, es) : es;
+  const int64_t k = static_cast<int64_t>(w / es);
+  Gather g = g0;
+  if (k > 1) {
+    g.size[g.nd - 1] /= k;
+    for (int d = 0; d < g.nd - 1; ++d) g.stride[d] /= k;
+    g.base /= k;
+  }
+  const int64_t m = n / k;
   call->launch = [=](cudaStream_t s) {
-    if (n == 0) return;
-    if (es == 2) gather_kernel<uint16_t><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const uint16_t*>(x), static_cast<uint16_t*>(y), n, g);
-    else gather_kernel<uint32_t><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const uint32_t*>(x), static_cast<uint32_t*>(y), n, g);
+    if (m == 0) return;
+    if (w == 16) gather_kernel<uint4><<<blocks_for(m), kThreads, 0, s>>>(static_cast<const uint4*>(x), static_cast<uint4*>(y), m, g);
+    else if (w == 8) gather_kernel<uint2><<<blocks_for(m), kThreads, 0, s>>>(static_cast<const uint2*>(x), static_cast<uint2*>(y), m, g);
+    else if (w == 4) gather_kernel<uint32_t><<<blocks_for(m), kThreads, 0, s>>>(static_cast<const uint32_t*>(x), static_cast<uint32_t*>(y), m, g);
+    else gather_kernel<uint16_t><<<blocks_for(m), kThreads, 0, s>>>(static_cast<const uint16_t*>(x), static_cast<uint16_t*>(y), m, g);
   };
   return call;
 }
@@ -127,6 +156,35 @@ CallPtr slice(OpArgs& a) {
   return gather_call(X.data, Y.data, Y.numel(), make_gather(os, st, base, a.op), dtype_size(a.dtype));
 }
 
+// dst[r·pitch + c] = src[r·chunk + c] for `rows` rows of `chunk` W-byte elements: concat's
+// narrow rows (channels-last concat along C: rows of a few hundred bytes), which the copy
+// engine's pitched path moves one row at a time.
+template <class E>
+__global__ void copy_rows(const E* __restrict__ src, E* __restrict__ dst, int64_t rows, int64_t chunk, int64_t pitch) {
+  ABW_GRID_STRIDE(i, rows * chunk) {
+    const int64_t r = i / chunk;
+    dst[r * pitch + (i - r * chunk)] = src[i];
+  }
+}
+
+// Rows at most this long go through copy_rows; longer ones through cudaMemcpy2DAsync.
+constexpr int64_t kNarrowRowBytes = 16384;
+
+void launch_copy_rows(cudaStream_t s, const void* src, void* dst, int64_t rows, int64_t chunk_bytes, int64_t pitch_bytes) {
+  size_t w = 16;
+  while (w > 1 && (chunk_bytes % static_cast<int64_t>(w) || pitch_bytes % static_cast<int64_t>(w) || reinterpret_cast<uintptr_t>(src) % w ||
+                   reinterpret_cast<uintptr_t>(dst) % w))
+    w /= 2;
+  const int64_t chunk = chunk_bytes / static_cast<int64_t>(w), pitch = pitch_bytes / static_cast<int64_t>(w), n = rows * chunk;
+  switch (w) {
+    case 16: copy_rows<uint4><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const uint4*>(src), static_cast<uint4*>(dst), rows, chunk, pitch); break;
+    case 8: copy_rows<uint2><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const uint2*>(src), static_cast<uint2*>(dst), rows, chunk, pitch); break;
+    case 4: copy_rows<uint32_t><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const uint32_t*>(src), static_cast<uint32_t*>(dst), rows, chunk, pitch); break;
+    case 2: copy_rows<uint16_t><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const uint16_t*>(src), static_cast<uint16_t*>(dst), rows, chunk, pitch); break;
+    default: copy_rows<uint8_t><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), rows, chunk, pitch); break;
+  }
+}
+
 CallPtr concat(OpArgs& a) {
   const DevTensor& Y = a.output(0, "out");
   const size_t k = a.in.size();
@@ -157,8 +215,12 @@ CallPtr concat(OpArgs& a) {
     if (outer == 0 || row == 0) return;
     int64_t off = 0;
     for (auto& [src, chunk] : parts) {
-      if (chunk)
-        ABW_CU(cudaMemcpy2DAsync(static_cast<char*>(y) + off * es, row * es, src, chunk * es, chunk * es, outer, cudaMemcpyDeviceToDevice, s));
+      char* dst = static_cast<char*>(y) + off * es;
+      const int64_t bytes = chunk * static_cast<int64_t>(es);
+      if (chunk && outer > 1 && bytes <= kNarrowRowBytes)
+        launch_copy_rows(s, src, dst, outer, bytes, row * static_cast<int64_t>(es));
+      else if (chunk)
+        ABW_CU(cudaMemcpy2DAsync(dst, row * es, src, chunk * es, chunk * es, outer, cudaMemcpyDeviceToDevice, s));
       off += chunk;
     }
   };

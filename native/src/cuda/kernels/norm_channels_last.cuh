@@ -41,6 +41,8 @@ __global__ void cl_partials(const T* __restrict__ x, double2* __restrict__ part,
         f[0] = ld(xn[r * C + c0]);
     };
     load(0, k);
+    // Unrolled: several rows' loads in flight per thread before their sums.
+#pragma unroll 4
     for (int64_t r = r0 + row_in; r < r1; r += rows_par) {
       float f[V];
       load(r, f);
@@ -91,27 +93,28 @@ __global__ void cl_finalize(const T* __restrict__ x, const double2* __restrict__
 template <class T, bool VEC>
 __global__ void cl_normalize(const T* __restrict__ x, T* __restrict__ y, const float2* __restrict__ ms, const T* __restrict__ b, int64_t n, int64_t C, int64_t SC,
                              bool gelu) {
-  auto one = [&](int64_t i, float v) {
-    const int64_t c = i % C;
-    const float2 m = ms[(i / SC) * C + c];
+  // (n, c) of value i: one pair of 64-bit divisions per vector, not per value.
+  auto affine = [&](float v, const float2 m, int64_t c) {
     const float r = (v - m.x) * m.y + (b ? ld(b[c]) : 0.f);
     return gelu ? gelu_erf(r) : r;
   };
   if constexpr (VEC) {
-    // C is a multiple of V: a vector never straddles two rows.
-    vectors_then_tail<T>(
-        n,
-        [&](int64_t i) {
-          constexpr int V = Vec16<T>::n;
-          float f[V];
-          load_vec(x + i, f);
+    constexpr int V = Vec16<T>::n;
+    // C is a multiple of V: a vector never straddles two rows, and n is a multiple of V.
+    ABW_GRID_STRIDE(v, n / V) {
+      const int64_t i = v * V, c0 = i % C;
+      const float2* mrow = ms + (i / SC) * C;
+      float f[V];
+      load_vec(x + i, f);
 #pragma unroll
-          for (int j = 0; j < V; ++j) f[j] = one(i + j, f[j]);
-          store_vec(y + i, f);
-        },
-        [&](int64_t i) { y[i] = st<T>(one(i, ld(x[i]))); });
+      for (int j = 0; j < V; ++j) f[j] = affine(f[j], mrow[c0 + j], c0 + j);
+      store_vec(y + i, f);
+    }
   } else {
-    ABW_GRID_STRIDE(i, n) y[i] = st<T>(one(i, ld(x[i])));
+    ABW_GRID_STRIDE(i, n) {
+      const int64_t c = i % C;
+      y[i] = st<T>(affine(ld(x[i]), ms[(i / SC) * C + c], c));
+    }
   }
 }
 
@@ -155,7 +158,7 @@ inline CallPtr channels_last_norm_call(OpArgs& a, const void* x, void* y, const 
       }
       cl_finalize<T><<<blocks_for(N * C), kThreads, 0, s>>>(xt, part->as<double2>(), static_cast<const T*>(w), ms->as<float2>(), N, S, C, chunks, eps);
       if (V > 1)
-        cl_normalize<T, true><<<vector_blocks<T>(n), kThreads, 0, s>>>(xt, yt, ms->as<float2>(), static_cast<const T*>(b), n, C, S * C, gelu);
+        cl_normalize<T, true><<<blocks_for(n / Vec16<T>::n), kThreads, 0, s>>>(xt, yt, ms->as<float2>(), static_cast<const T*>(b), n, C, S * C, gelu);
       else
         cl_normalize<T, false><<<blocks_for(n), kThreads, 0, s>>>(xt, yt, ms->as<float2>(), static_cast<const T*>(b), n, C, S * C, gelu);
     });
