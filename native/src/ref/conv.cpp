@@ -117,32 +117,45 @@ void conv1d(KernelArgs& a) {
   });
 }
 
+// conv2d's sizes, checked against the tensors in either layout: channels first x [N, Cin, H, W],
+// w [Cout, Cin/groups, kH, kW], y [N, Cout, Ho, Wo]; channels_last x [N, H, W, Cin],
+// w [Cout, kH, kW, Cin/groups], y [N, Ho, Wo, Cout].
+struct Conv2dDims {
+  int64_t N, Cin, H, W, Cout, KH, KW, Cg, Og, Ho, Wo;
+};
+Conv2dDims conv2d_dims(KernelArgs& a, const Tensor& x, const Tensor& w, const Tensor* bias, const Tensor& y, const std::vector<int64_t>& st,
+                       const std::vector<int64_t>& pad, const std::vector<int64_t>& dil, int64_t groups, bool cl) {
+  const std::string tag = cl ? " (channels_last)" : "";
+  const std::string xs = cl ? "[N, H, W, Cin]" : "[N, Cin, H, W]", ws = cl ? "[Cout, kH, kW, Cin/groups]" : "[Cout, Cin/groups, kH, kW]";
+  ABW_CHECK(x.ndim() == 4, "ESHAPE", a.msg("input `input` must be " + xs + tag + ", got " + shape_str(x.shape())));
+  ABW_CHECK(w.ndim() == 4, "ESHAPE", a.msg("input `weight` must be " + ws + tag + ", got " + shape_str(w.shape())));
+  Conv2dDims d{};
+  d.N = x.size(0);
+  d.Cin = x.size(cl ? 3 : 1), d.H = x.size(cl ? 1 : 2), d.W = x.size(cl ? 2 : 3);
+  d.Cout = w.size(0), d.KH = w.size(cl ? 1 : 2), d.KW = w.size(cl ? 2 : 3);
+  check_groups(a, groups, d.Cin, d.Cout);
+  d.Cg = d.Cin / groups, d.Og = d.Cout / groups;
+  detail::expect_shape(a, w, cl ? Shape{d.Cout, d.KH, d.KW, d.Cg} : Shape{d.Cout, d.Cg, d.KH, d.KW}, "input `weight`", ws + tag);
+  ABW_CHECK(d.KH >= 1 && d.KW >= 1, "ESHAPE", a.msg("input `weight` has an empty kernel: " + shape_str(w.shape())));
+  if (bias) detail::expect_shape(a, *bias, {d.Cout}, "input `bias`", "[Cout]");
+  d.Ho = conv_out(a, "height", d.H, pad[0] + pad[1], dil[0], d.KH, st[0]);
+  d.Wo = conv_out(a, "width", d.W, pad[2] + pad[3], dil[1], d.KW, st[1]);
+  detail::expect_shape(a, y, cl ? Shape{d.N, d.Ho, d.Wo, d.Cout} : Shape{d.N, d.Cout, d.Ho, d.Wo}, "output `out`",
+                       (cl ? "[N, Hout, Wout, Cout]" : "[N, Cout, Hout, Wout]") + tag);
+  return d;
+}
+
 // conv2d with channels_last: the textbook loop per output element, with the terms in the order
 // of the NCHW loop below (channel, kernel row, kernel column; taps outside the input skipped).
-void conv2d_channels_last(KernelArgs& a, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y,
-                          const std::vector<int64_t>& st, const std::vector<int64_t>& pad,
-                          const std::vector<int64_t>& dil, int64_t groups) {
-  ABW_CHECK(x.ndim() == 4, "ESHAPE",
-            a.msg("input `input` must be [N, H, W, Cin] (channels_last), got " + shape_str(x.shape())));
-  const int64_t N = x.size(0), H = x.size(1), W = x.size(2), Cin = x.size(3);
-  ABW_CHECK(w.ndim() == 4, "ESHAPE",
-            a.msg("input `weight` must be [Cout, kH, kW, Cin/groups] (channels_last), got " + shape_str(w.shape())));
-  const int64_t Cout = w.size(0), KH = w.size(1), KW = w.size(2);
-  check_groups(a, groups, Cin, Cout);
-  const int64_t Cg = Cin / groups, Og = Cout / groups;
-  detail::expect_shape(a, w, {Cout, KH, KW, Cg}, "input `weight`", "[Cout, kH, kW, Cin/groups] (channels_last)");
-  ABW_CHECK(KH >= 1 && KW >= 1, "ESHAPE", a.msg("input `weight` has an empty kernel: " + shape_str(w.shape())));
-  if (bias) detail::expect_shape(a, *bias, {Cout}, "input `bias`", "[Cout]");
-  const int64_t Ho = conv_out(a, "height", H, pad[0] + pad[1], dil[0], KH, st[0]);
-  const int64_t Wo = conv_out(a, "width", W, pad[2] + pad[3], dil[1], KW, st[1]);
-  detail::expect_shape(a, y, {N, Ho, Wo, Cout}, "output `out`", "[N, Hout, Wout, Cout] (channels_last)");
-
+void conv2d_channels_last(const Conv2dDims& d, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y, const std::vector<int64_t>& st,
+                          const std::vector<int64_t>& pad, const std::vector<int64_t>& dil) {
+  const int64_t H = d.H, W = d.W, Cin = d.Cin, Cout = d.Cout, KH = d.KH, KW = d.KW, Cg = d.Cg, Og = d.Og, Ho = d.Ho, Wo = d.Wo;
   const double* xd = x.data<double>();
   const double* wd = w.data<double>();
   const double* bd = bias ? bias->data<double>() : nullptr;
   double* yd = y.data<double>();
   // One task per output row (n, oh): independent outputs.
-  parallel_for(N * Ho, 1, [&](int64_t begin, int64_t end) {
+  parallel_for(d.N * Ho, 1, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const int64_t n = r / Ho, oh = r % Ho;
       for (int64_t ow = 0; ow < Wo; ++ow) {
@@ -178,23 +191,13 @@ void conv2d(KernelArgs& a) {
   for (int64_t v : st) positive(a, "stride", v);
   for (int64_t v : dil) positive(a, "dilation", v);
   for (int64_t v : pad) non_negative(a, "padding", v);
-  if (a.p.b("channels_last", false)) {
-    conv2d_channels_last(a, x, w, bias, y, st, pad, dil, groups);
+  const bool cl = a.p.b("channels_last", false);
+  const Conv2dDims d = conv2d_dims(a, x, w, bias, y, st, pad, dil, groups, cl);
+  if (cl) {
+    conv2d_channels_last(d, x, w, bias, y, st, pad, dil);
     return;
   }
-  ABW_CHECK(x.ndim() == 4, "ESHAPE", a.msg("input `input` must be [N, Cin, H, W], got " + shape_str(x.shape())));
-  const int64_t N = x.size(0), Cin = x.size(1), H = x.size(2), W = x.size(3);
-  ABW_CHECK(w.ndim() == 4, "ESHAPE",
-            a.msg("input `weight` must be [Cout, Cin/groups, kH, kW], got " + shape_str(w.shape())));
-  const int64_t Cout = w.size(0), KH = w.size(2), KW = w.size(3);
-  check_groups(a, groups, Cin, Cout);
-  const int64_t Cg = Cin / groups, Og = Cout / groups;
-  detail::expect_shape(a, w, {Cout, Cg, KH, KW}, "input `weight`", "[Cout, Cin/groups, kH, kW]");
-  ABW_CHECK(KH >= 1 && KW >= 1, "ESHAPE", a.msg("input `weight` has an empty kernel: " + shape_str(w.shape())));
-  if (bias) detail::expect_shape(a, *bias, {Cout}, "input `bias`", "[Cout]");
-  const int64_t Ho = conv_out(a, "height", H, pad[0] + pad[1], dil[0], KH, st[0]);
-  const int64_t Wo = conv_out(a, "width", W, pad[2] + pad[3], dil[1], KW, st[1]);
-  detail::expect_shape(a, y, {N, Cout, Ho, Wo}, "output `out`", "[N, Cout, Hout, Wout]");
+  const int64_t N = d.N, Cin = d.Cin, H = d.H, W = d.W, Cout = d.Cout, KH = d.KH, KW = d.KW, Cg = d.Cg, Og = d.Og, Ho = d.Ho, Wo = d.Wo;
 
   const double* xd = x.data<double>();
   const double* wd = w.data<double>();
