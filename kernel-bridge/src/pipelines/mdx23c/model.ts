@@ -13,7 +13,7 @@
 import type { DeviceTensor } from '../../backend/types';
 import type { PipelineExec } from '../exec';
 import type { DeviceWeights } from '../weights';
-import type { MdxConfig } from './config';
+import { mdxWeights, type MdxConfig } from './config';
 
 type T = DeviceTensor;
 
@@ -46,23 +46,14 @@ export class MdxNetwork {
   async prepareLayout(): Promise<void> {
     if (!this.cl) return;
     const ex = this.ex;
-    const c = this.cfg;
-    const convs = ['first_conv.weight', 'final_conv.0.weight', 'final_conv.2.weight'];
-    const blocks = (prefix: string) => {
-      for (let i = 0; i < c.blocks; i++) {
-        const b = `${prefix}.blocks.${i}`;
-        convs.push(`${b}.tfc1.2.weight`, `${b}.tfc2.2.weight`, `${b}.shortcut.weight`);
+    // Every 4-d weight of the network is a conv kernel; the upscales' are ConvTranspose2d's.
+    for (const { name, shape } of mdxWeights(this.cfg)) {
+      if (shape.length !== 4) continue;
+      if (!name.includes('.upscale.')) {
+        await this.replaceWeight(name, (w) => ex.op('permute', [w], { dims: [0, 2, 3, 1] }));
+        continue;
       }
-    };
-    for (let i = 0; i < c.scales; i++) {
-      blocks(`encoder_blocks.${i}.tfc_tdf`);
-      convs.push(`encoder_blocks.${i}.downscale.conv.2.weight`);
-      blocks(`decoder_blocks.${i}.tfc_tdf`);
-    }
-    blocks('bottleneck_block');
-    for (const name of convs) await this.replaceWeight(name, (w) => ex.op('permute', [w], { dims: [0, 2, 3, 1] }));
-    for (let i = 0; i < c.scales; i++) {
-      await this.replaceWeight(`decoder_blocks.${i}.upscale.conv.2.weight`, async (w) => {
+      await this.replaceWeight(name, async (w) => {
         const [cin, cout] = w.shape as [number, number];
         const p = await ex.op('permute', [w], { dims: [0, 2, 3, 1] });
         const m = await ex.op('reshape', [p], { shape: [cin, 4 * cout] });
