@@ -74,7 +74,7 @@ std::shared_ptr<Scratch> device_window(OpArgs& a, const StftParams& p) {
     const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n_fft)));
     for (float& v : win) v *= s;
   }
-  return upload_floats(win);
+  return cached_table("window " + content_key(win), [&] { return win; });
 }
 
 // frames[b][f][k] = x[b][f·hop − pad + k] (padding resolved) · win[k]; complex output when cplx.
