@@ -12,6 +12,12 @@ export declare class NativeTensor {
    * host buffer, e.g. one from cudaHostArray, skips the allocation a read() makes.
    */
   readInto(dst: NativeArray): void;
+  /**
+   * On cuda with `queued`: the copy goes on the module's download stream after the compute work
+   * queued so far, and this returns at once; `dst` holds the values after the next cudaSync()
+   * (and is kept alive until then). Elsewhere the same as readInto(dst).
+   */
+  readInto(dst: NativeArray, queued: boolean): void;
   write(data: NativeArray): void;
   /** Release the memory now; later use is an error. */
   free(): void;
@@ -80,6 +86,12 @@ export declare function widen(dtype: 'f16' | 'bf16', bits: Uint16Array): Float64
 // ---- cuda backend (the CUDA module, loaded on first use; every call says why when it cannot run)
 export type NativeDevice = 'host' | 'cuda';
 export declare function tensor(dtype: NativeDType, shape: number[], data: NativeArray | null | undefined, device: NativeDevice): NativeTensor;
+/**
+ * With `queued` on cuda: the upload goes on the module's upload stream and this returns at once;
+ * the first op that reads the tensor waits for it on the device, not the host. `data` must stay
+ * unchanged until the next cudaSync() (the addon keeps it alive until then).
+ */
+export declare function tensor(dtype: NativeDType, shape: number[], data: NativeArray, device: NativeDevice, queued: boolean): NativeTensor;
 export interface CudaStatus {
   available: boolean;
   /** Why cuda cannot run here: no toolkit at build time, no driver, no device. */

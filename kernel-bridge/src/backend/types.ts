@@ -111,6 +111,17 @@ export interface ComputeBackend {
   hostArray?(dtype: DType, n: number): TypedData | undefined;
   /** Optional: download into the caller's array (the tensor's storage type, numel long). */
   downloadInto?(t: DeviceTensor, dst: TypedData): Promise<void>;
+  /**
+   * Optional, with `downloadQueued` (feature 'queued-copies'): copies that overlap compute (cuda:
+   * a copy stream per direction). The tensor is returned at once; the ops that read it wait for
+   * its bytes on the device, not on the host. `t.data` must stay unchanged until `sync()`.
+   */
+  uploadQueued?(t: HostTensor): DeviceTensor;
+  /**
+   * Optional: starts copying `t` into `dst` once the work queued so far has written it, and
+   * returns at once; `dst` holds the values when the next `sync()` resolves.
+   */
+  downloadQueued?(t: DeviceTensor, dst: TypedData): void;
   memory(): MemoryStats;
   resetPeak(): void;
   dispose(): void;

@@ -12,7 +12,7 @@ import type { Params } from '../ops/types';
 import type { PipelineInput, PipelineOutput } from './types';
 import { kindStorage } from '../ops/tensor-kind';
 import { roundToDType, tensorValues } from '../precision/dtype-values';
-import { numel, shapeStr, type HostTensor, type Shape, type TypedData } from '../tensor';
+import { allocData, numel, shapeStr, type DType, type HostTensor, type Shape, type TypedData } from '../tensor';
 
 /** Where each stage ran and how often the pipeline crossed between device and host. */
 export interface ExecTally {
@@ -51,6 +51,26 @@ export function pipelineOutput(values: HostOutput, shape: Shape, extra: Pick<Pip
 /** Host values as f64 (exact for every storage dtype). */
 function toF64(v: Float64Array | Int8Array | Int32Array): Float64Array {
   return v instanceof Float64Array ? v : Float64Array.from(v);
+}
+
+/** A run's output assembled from pieces on the host (PipelineExec.outputParts). */
+export interface OutputAssembly {
+  /** Piece `i` (its dtype and shape): its download starts now. The assembly owns it from here. */
+  put(i: number, t: DeviceTensor): Promise<void>;
+  /** Waits for every piece's download, frees the pieces, and returns the whole output. */
+  finish(): Promise<HostOutput>;
+}
+
+/** The shape of one of `parts` equal pieces of `shape` along `dim`; every dim before it is 1. */
+function partShape(what: string, shape: Shape, dim: number, parts: number): Shape {
+  if (!Number.isInteger(dim) || dim < 0 || dim >= shape.length) throw new AbwError('ABW_EINTERNAL', `${what}: dim ${dim} is outside ${shapeStr(shape)}`);
+  if (shape.slice(0, dim).some((d) => d !== 1)) {
+    throw new AbwError('ABW_EINTERNAL', `${what}: the dims before ${dim} of ${shapeStr(shape)} must be 1 (pieces are contiguous ranges)`);
+  }
+  if (!Number.isInteger(parts) || parts < 1 || shape[dim]! % parts !== 0) {
+    throw new AbwError('ABW_EINTERNAL', `${what}: ${parts} parts do not divide dim ${dim} of ${shapeStr(shape)}`);
+  }
+  return shape.map((d, i) => (i === dim ? d / parts : d));
 }
 
 export type SegmentOutcome = { readonly mode: 'one-call'; readonly ops: number } | { readonly mode: 'op-by-op'; readonly reason: string };
@@ -96,6 +116,28 @@ export class PipelineExec {
    * (a PyTorch peer's input is a float32 tensor, too). Inputs never change (PipelineInput).
    */
   uploadInput(input: PipelineInput, shape: Shape): DeviceTensor {
+    return this.uploaded(this.backend.upload(this.stage(input, shape)));
+  }
+
+  /**
+   * A run's input as `parts` equal pieces along `dim` (a pipeline's bands), each its own tensor,
+   * staged as `uploadInput` stages it. Every dim before `dim` must be 1, so each piece is one
+   * contiguous range of the staged input and needs no device slice. Where the backend has queued
+   * copies (cuda), the pieces upload on a copy stream while the first bands already compute.
+   */
+  uploadInputParts(input: PipelineInput, shape: Shape, dim: number, parts: number): DeviceTensor[] {
+    const pieceShape = partShape('uploadInputParts', shape, dim, parts);
+    const t = this.stage(input, shape);
+    const per = numel(pieceShape);
+    const queued = this.backend.uploadQueued && this.backend.downloadQueued ? this.backend.uploadQueued.bind(this.backend) : undefined;
+    return Array.from({ length: parts }, (_, i) => {
+      const piece: HostTensor = { dtype: t.dtype, shape: pieceShape, data: t.data.subarray(i * per, (i + 1) * per) };
+      return this.uploaded(queued ? queued(piece) : this.backend.upload(piece));
+    });
+  }
+
+  /** The input rounded to this run's float storage, once per input and shape (see uploadInput). */
+  private stage(input: PipelineInput, shape: Shape): HostTensor {
     const st = kindStorage('float', this.dtype);
     let t = this.staged.get(input);
     if (!t || t.dtype !== st || shapeStr(t.shape) !== shapeStr(shape)) {
@@ -109,7 +151,7 @@ export class PipelineExec {
       t = { dtype: st, shape, data: fast ?? rounded };
       this.staged.set(input, t);
     }
-    return this.uploaded(this.backend.upload(t));
+    return t;
   }
 
   uploadInt8(values: Int8Array, shape: Shape): DeviceTensor {
@@ -153,15 +195,71 @@ export class PipelineExec {
     if (this.recorder) throw new NotTraceable('the stage reads a tensor on the host');
     this.tally.roundTrips++;
     const n = numel(t.shape);
-    const key = `${t.dtype} ${n}`;
-    let buf = this.backend.downloadInto ? (this.hostPool.get(key)?.pop() ?? this.backend.hostArray?.(t.dtype, n)) : undefined;
-    let host: HostTensor;
+    const buf = this.backend.downloadInto ? this.pooled(t.dtype, n) : undefined;
     if (buf) {
       await this.backend.downloadInto!(t, buf);
-      host = { dtype: t.dtype, shape: t.shape, data: buf };
-    } else {
-      host = await this.backend.download(t);
+      return this.hostOutput({ dtype: t.dtype, shape: t.shape, data: buf }, true);
     }
+    return this.hostOutput(await this.backend.download(t), false);
+  }
+
+  /**
+   * A run's final output built from `parts` equal pieces along `dim` (every dim before it 1), as
+   * `outputFloats` of their concatenation, but with no concatenation on the device: each piece
+   * is downloaded straight into its place in one host buffer as soon as the pipeline `put`s it.
+   * Where the backend has queued copies (cuda), a piece's download overlaps the pieces still
+   * computing, and `finish` waits once for all of them. `finish` frees the pieces.
+   */
+  outputParts(shape: Shape, dim: number, parts: number, dtype: DType = kindStorage('float', this.dtype)): OutputAssembly {
+    if (this.recorder) throw new NotTraceable('the stage reads a tensor on the host');
+    const pieceShape = partShape('outputParts', shape, dim, parts);
+    const per = numel(pieceShape);
+    const be = this.backend;
+    const queued = be.uploadQueued && be.downloadQueued ? be.downloadQueued.bind(be) : undefined;
+    const pooled = Boolean(queued || be.downloadInto);
+    const buf = (pooled ? this.pooled(dtype, numel(shape)) : undefined) ?? allocData(dtype, numel(shape));
+    const pieces: (DeviceTensor | undefined)[] = new Array<DeviceTensor | undefined>(parts);
+    let finished = false;
+    this.tally.roundTrips++;
+    return {
+      put: async (i: number, t: DeviceTensor) => {
+        if (finished) throw new AbwError('ABW_EINTERNAL', 'outputParts: put after finish');
+        if (!Number.isInteger(i) || i < 0 || i >= parts || pieces[i]) {
+          throw new AbwError('ABW_EINTERNAL', `outputParts: piece ${i} is outside [0, ${parts}) or was put twice`);
+        }
+        if (t.dtype !== dtype || shapeStr(t.shape) !== shapeStr(pieceShape)) {
+          throw new AbwError('ABW_EINTERNAL', `outputParts: piece ${i} is ${t.dtype} ${shapeStr(t.shape)}, expected ${dtype} ${shapeStr(pieceShape)}`);
+        }
+        pieces[i] = t;
+        const dst = buf.subarray(i * per, (i + 1) * per);
+        if (queued) queued(t, dst);
+        else if (be.downloadInto) await be.downloadInto(t, dst);
+        else dst.set((await be.download(t)).data);
+      },
+      finish: async () => {
+        if (finished) throw new AbwError('ABW_EINTERNAL', 'outputParts: finish called twice');
+        finished = true;
+        const missing = pieces.findIndex((p) => !p);
+        try {
+          if (queued) await be.sync();
+        } finally {
+          this.free(...pieces);
+        }
+        if (missing >= 0) throw new AbwError('ABW_EINTERNAL', `outputParts: piece ${missing} of ${parts} was never put`);
+        return this.hostOutput({ dtype, shape, data: buf }, pooled);
+      },
+    };
+  }
+
+  /** A host buffer from this exec's pool (released outputs) or the backend's fast memory. */
+  private pooled(dtype: DType, n: number): TypedData | undefined {
+    return this.hostPool.get(`${dtype} ${n}`)?.pop() ?? this.backend.hostArray?.(dtype, n);
+  }
+
+  /** Widens on first read; `release` returns a pooled buffer for the next run's download. */
+  private hostOutput(host: HostTensor, pooled: boolean): HostOutput {
+    const key = `${host.dtype} ${host.data.length}`;
+    let buf: TypedData | undefined = pooled ? host.data : undefined;
     let wide: Float64Array | undefined;
     let released = false;
     const values = (() => {

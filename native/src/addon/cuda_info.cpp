@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "addon/errors.h"
+#include "addon/tensor_handle.h"
 #include "common/cuda_module.h"
 #include "common/dtype.h"
 
@@ -61,6 +62,7 @@ Napi::Value CudaSync(const Napi::CallbackInfo& info) {
   ABW_NAPI_GUARD(env, {
     abw_cuda_status st{};
     if (cuda_required().sync(&st) != 0) raise_cuda_status(st);
+    ReleaseQueuedHostArrays();  // every queued copy is done
     return env.Undefined();
   })
 }

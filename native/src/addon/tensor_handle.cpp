@@ -97,7 +97,20 @@ static uint8_t* typed_bytes(Napi::Env env, const Tensor& t, const Napi::Value& d
   return static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
 }
 
-static void copy_in(Napi::Env env, Tensor& t, const Napi::Value& data, const std::string& what) {
+// Host arrays that queued copies (CUDA copy kinds 3 and 4) still read or fill: held until the
+// next cudaSync, so a collected array's memory never moves under a copy. Never destroyed: a
+// reference must not outlive its env at exit.
+static std::vector<Napi::Reference<Napi::Value>>& in_flight() {
+  static auto* held = new std::vector<Napi::Reference<Napi::Value>>();
+  return *held;
+}
+
+void ReleaseQueuedHostArrays() { in_flight().clear(); }
+
+static void hold_until_sync(const Napi::Value& array) { in_flight().push_back(Napi::Persistent(array)); }
+
+// `queued`: on cuda, the copy runs on the upload stream and this returns at once (copy kind 3).
+static void copy_in(Napi::Env env, Tensor& t, const Napi::Value& data, const std::string& what, bool queued = false) {
   const void* src = typed_bytes(env, t, data, what);
   if (!t.nbytes()) return;
   if (t.device() == Device::host) {
@@ -105,7 +118,8 @@ static void copy_in(Napi::Env env, Tensor& t, const Napi::Value& data, const std
     return;
   }
   abw_cuda_status st{};
-  if (cuda_required().copy(t.raw(), src, t.nbytes(), 1, &st) != 0) raise_cuda_status(st);
+  if (cuda_required().copy(t.raw(), src, t.nbytes(), queued ? 3 : 1, &st) != 0) raise_cuda_status(st);
+  if (queued) hold_until_sync(data);
 }
 
 // Device tensors start zeroed too, so an output never holds another tensor's old bytes.
@@ -133,8 +147,9 @@ Napi::Value CreateTensor(const Napi::CallbackInfo& info) {
     DType dt = ParseDType(env, info[0], "dtype");
     Shape shape = ParseShape(env, info[1], "shape");
     const Device dev = parse_device(env, info.Length() > 3 ? info[3] : env.Undefined());
+    const bool queued = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
     auto t = std::make_shared<Tensor>(dt, shape, dev);
-    if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) copy_in(env, *t, info[2], "data");
+    if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) copy_in(env, *t, info[2], "data", queued);
     else zero_fill(*t);
     return TensorHandle::NewFrom(env, t);
   })
@@ -186,8 +201,11 @@ void TensorHandle::ReadInto(const Napi::CallbackInfo& info) {
       std::memcpy(dst, t->raw(), t->nbytes());
       return;
     }
+    // Queued: on the download stream, done by the next cudaSync (copy kind 4).
+    const bool queued = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
     abw_cuda_status st{};
-    if (cuda_required().copy(dst, t->raw(), t->nbytes(), 2, &st) != 0) raise_cuda_status(st);
+    if (cuda_required().copy(dst, t->raw(), t->nbytes(), queued ? 4 : 2, &st) != 0) raise_cuda_status(st);
+    if (queued) hold_until_sync(info[0]);
   })
 }
 

@@ -28,7 +28,10 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
   static Napi::FunctionReference* ctor_;
 };
 
-// Functions on the module: tensor(dtype, shape, data?)
+// Drops the host arrays held for queued copies (after a device-wide sync: every copy is done).
+void ReleaseQueuedHostArrays();
+
+// Functions on the module: tensor(dtype, shape, data?, device?, queued?)
 Napi::Value CreateTensor(const Napi::CallbackInfo& info);
 abw::DType ParseDType(Napi::Env env, const Napi::Value& v, const std::string& what);
 abw::Shape ParseShape(Napi::Env env, const Napi::Value& v, const std::string& what);

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define ABW_CUDA_API_VERSION 3
+#define ABW_CUDA_API_VERSION 4
 #define ABW_CUDA_MAX_DIMS 8
 
 // dtype codes: the values of abw::DType (common/dtype.h).
@@ -63,7 +63,9 @@ typedef struct abw_cuda_api {
   void (*free)(void* p, size_t bytes);
   // kind: 1 host→device (returns once the host buffer may be reused; the copy is ordered on the
   // compute stream; from page-locked memory that means once the copy is done), 2 device→host
-  // (waits for the stream, then the copy).
+  // (waits for the stream, then the copy); 3 and 4 the same directions queued on copy streams
+  // of their own, overlapping compute (copy_queue.h): they return at once and are done by the
+  // next `sync`, and the host memory must stay untouched until then.
   int (*copy)(void* dst, const void* src, size_t bytes, int kind, abw_cuda_status* st);
   // Zero-fills device memory (new tensors start zeroed), ordered on the compute stream.
   int (*zero)(void* p, size_t bytes, abw_cuda_status* st);
@@ -87,6 +89,7 @@ typedef struct abw_cuda_api {
   int (*set_streams)(int32_t n, abw_cuda_status* st);
   // Page-locked host memory (copies at the bus's speed) from a cache, for downloads and staged
   // uploads; nullptr when none can be had or `bytes` is too small to gain (pageable then).
+  // host_free waits for queued copies first (kinds 3 and 4).
   void* (*host_alloc)(size_t bytes);
   // Returns a host_alloc block to the cache. Safe at any time: no copy still uses a block once
   // the addon has it back (downloads wait, uploads from page-locked memory wait).

@@ -125,6 +125,8 @@ void ctx_init() {
                           "; the cuda backend is built for sm_80 and newer");
   c->streams.resize(kMaxStreams);
   for (auto& s : c->streams) ABW_CU(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  ABW_CU(cudaStreamCreateWithFlags(&c->copy_in, cudaStreamNonBlocking));
+  ABW_CU(cudaStreamCreateWithFlags(&c->copy_out, cudaStreamNonBlocking));
   if (cublasLtCreate(&c->lt) != CUBLAS_STATUS_SUCCESS) fail("ENOKERNEL", "cublasLtCreate failed");
   if (cudnnCreate(&c->dnn) != CUDNN_STATUS_SUCCESS) fail("ENOKERNEL", "cudnnCreate failed (cuDNN 9 missing or incompatible)");
   cudnnSetStream(c->dnn, c->streams[0]);

@@ -61,6 +61,8 @@ struct Context {
   int device = 0;
   cudaDeviceProp prop{};
   std::vector<cudaStream_t> streams;  // streams[0] is the compute stream
+  // Queued host↔device copies (copy_queue.h), one stream per direction: the bus is full duplex.
+  cudaStream_t copy_in = nullptr, copy_out = nullptr;
   int active_streams = 1;             // how many of them banded work may use
   cublasLtHandle_t lt = nullptr;
   cudnnHandle_t dnn = nullptr;

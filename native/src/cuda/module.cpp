@@ -14,6 +14,7 @@
 #include "cuda/api.h"
 #include "cuda/check.h"
 #include "cuda/context.h"
+#include "cuda/copy_queue.h"
 #include "cuda/event_timer.h"
 #include "cuda/graph_call.h"
 #include "cuda/host_cache.h"
@@ -203,7 +204,9 @@ void* api_alloc(size_t bytes, abw_cuda_status* st) {
 void api_free(void* p, size_t bytes) {
   try {
     // No wait: queued work that still reads the block precedes, on the compute stream, any later
-    // use of it (side streams join back to it before a call returns).
+    // use of it (side streams join back to it before a call returns; a queued copy of the block
+    // is joined here).
+    before_free(p);
     ctx().alloc.free(p, bytes);
   } catch (...) {
   }
@@ -211,8 +214,11 @@ void api_free(void* p, size_t bytes) {
 
 int api_copy(void* dst, const void* src, size_t bytes, int kind, abw_cuda_status* st) {
   return guarded(st, [&] {
-    if (kind != 1 && kind != 2) fail("EINVAL", "copy kind must be 1 (to device) or 2 (to host)");
+    if (kind < 1 || kind > 4) fail("EINVAL", "copy kind must be 1 or 3 (to device) or 2 or 4 (to host)");
+    if (kind == 3) return queue_upload(dst, src, bytes);
+    if (kind == 4) return queue_download(dst, src, bytes);
     cudaStream_t s = ctx().stream();
+    before_use(kind == 1 ? dst : src);
     cudaPointerAttributes attr{};
     const bool pinned_src = kind == 1 && cudaPointerGetAttributes(&attr, src) == cudaSuccess && attr.type == cudaMemoryTypeHost;
     cudaGetLastError();  // a pageable pointer may leave an error behind on older runtimes
@@ -227,6 +233,7 @@ int api_copy(void* dst, const void* src, size_t bytes, int kind, abw_cuda_status
 int api_zero(void* p, size_t bytes, abw_cuda_status* st) {
   return guarded(st, [&] {
     cudaStream_t s = ctx().stream();
+    before_use(p);
     ABW_CU(cudaMemsetAsync(p, 0, bytes, s));
   });
 }
@@ -247,8 +254,9 @@ void* api_prepare(const char* op, int32_t dtype, int32_t tf32, const abw_cuda_te
     PrepareFn f = find_op(name, static_cast<DType>(dtype), tf32 != 0, &why);
     if (!f) fail("ENOKERNEL", why);
     OpArgs a{name, static_cast<DType>(dtype), tf32 != 0, {}, {}, *static_cast<const Params*>(params)};
-    for (int32_t i = 0; i < nin; ++i) a.in.push_back(from_c(in[i]));
-    for (int32_t i = 0; i < nout; ++i) a.out.push_back(from_c(out[i]));
+    // The compute stream waits here for queued uploads into the call's tensors.
+    for (int32_t i = 0; i < nin; ++i) before_use(in[i].data), a.in.push_back(from_c(in[i]));
+    for (int32_t i = 0; i < nout; ++i) before_use(out[i].data), a.out.push_back(from_c(out[i]));
     auto p = std::make_unique<Prepared>();
     p->op = name;
     p->call = f(a);
@@ -302,7 +310,10 @@ void api_release(void* call) {
 }
 
 int api_sync(abw_cuda_status* st) {
-  return guarded(st, [] { ABW_CU(cudaDeviceSynchronize()); });
+  return guarded(st, [] {
+    ABW_CU(cudaDeviceSynchronize());
+    copies_settled();
+  });
 }
 
 void api_memory(abw_cuda_memory* m) {
@@ -348,6 +359,8 @@ void* api_host_alloc(size_t bytes) {
 
 void api_host_free(void* p) {
   try {
+    // A queued copy may still read or fill the block: the next owner must not see it move.
+    wait_for_copies();
     host_cache().free(p);
   } catch (...) {
   }

@@ -99,8 +99,9 @@ export class CudaBackend implements ComputeBackend {
       dtypes: ['f32', 'tf32', 'f16', 'bf16', 'int8'],
       // No 'streams': every catalogue op runs on the compute stream, so a pipeline's bands issued
       // as separate ops do not overlap (the record says 1 effective stream). Only the fused
-      // fft_conv stage spreads its bands over streams.
-      features: ['device-timer', 'cuda-graphs', 'l2-flush', 'caching-allocator', 'fused-stage-streams'],
+      // fft_conv stage spreads its bands over streams. 'queued-copies': uploads and downloads
+      // on copy streams of their own, overlapping that compute (uploadQueued/downloadQueued).
+      features: ['device-timer', 'cuda-graphs', 'l2-flush', 'caching-allocator', 'fused-stage-streams', 'queued-copies'],
       timer: 'device',
     };
   }
@@ -131,6 +132,17 @@ export class CudaBackend implements ComputeBackend {
 
   async downloadInto(t: DeviceTensor, dst: TypedData): Promise<void> {
     this.own(t, 'tensor').readInto(dst);
+  }
+
+  /** On the module's upload stream (copy_queue.h): the first op reading it waits on the device. */
+  uploadQueued(t: HostTensor): DeviceTensor {
+    this.checkAlive();
+    return wrapNative('cuda', t.dtype, t.shape, addon().tensor(t.dtype, [...t.shape], t.data, 'cuda', true));
+  }
+
+  /** On the module's download stream, after the work queued so far; done at the next sync(). */
+  downloadQueued(t: DeviceTensor, dst: TypedData): void {
+    this.own(t, 'tensor').readInto(dst, true);
   }
 
   async download(t: DeviceTensor): Promise<HostTensor> {
