@@ -357,6 +357,7 @@ async function bitnetChecks(cuda) {
   report('quantize_int8 equals cpu bit for bit (row and strided kernels, NaN/Inf rows)', Object.values(q).every((d) => d.q === 0 && d.scale === 0), { differing: q });
 
   await pinnedCopies(cuda);
+  await queuedCopies(cuda);
 }
 
 // Page-locked host copies (decision 24): a staged array from cudaHostArray and every download of
@@ -408,6 +409,54 @@ async function pinnedCopies(cuda) {
     gcOk = true;
   }
   report('page-locked host copies', bad.length === 0 && small === undefined && host !== undefined, { bad, rates, gcLoop: gcOk });
+}
+
+// Queued copies (copy_queue.cpp, decision 30): 16 bands of 1 Mi values each go up on the upload
+// stream, through an op on the compute stream, and back on the download stream into their place
+// in one page-locked output; every band's source is freed right after its download is queued and
+// the freed blocks are reused at once by an upload of other values, so a missing wait shows as
+// wrong values. Then the same work with whole-tensor copies beside it, for the overlap (timing is
+// recorded, not judged).
+async function queuedCopies(cuda) {
+  const bands = 16, per = 1 << 20, n = bands * per;
+  const input = cuda.hostArray('f32', n);
+  const output = cuda.hostArray('f32', n);
+  if (!input || !output) return report('queued copies', false, { reason: 'no page-locked memory' });
+  for (let i = 0; i < n; i++) input[i] = Math.sin(i * 1e-3) * 4;
+  const banded = async () => {
+    const xs = Array.from({ length: bands }, (_, b) => cuda.uploadQueued({ dtype: 'f32', shape: [per], data: input.subarray(b * per, (b + 1) * per) }));
+    const junk = [];
+    for (let b = 0; b < bands; b++) {
+      const [y] = await cuda.run('mul', [xs[b], xs[b]], {}, 'f32');
+      cuda.downloadQueued(y, output.subarray(b * per, (b + 1) * per));
+      cuda.free(xs[b]);
+      cuda.free(y);
+      junk.push(cuda.upload({ dtype: 'f32', shape: [per], data: new Float32Array(per).fill(-1) }));
+      const [z] = await cuda.run('mul', [junk.at(-1), junk.at(-1)], {}, 'f32');
+      junk.push(z);
+    }
+    await cuda.sync();
+    junk.forEach((t) => cuda.free(t));
+  };
+  const whole = async () => {
+    const x = cuda.upload({ dtype: 'f32', shape: [n], data: input });
+    const [y] = await cuda.run('mul', [x, x], {}, 'f32');
+    await cuda.downloadInto(y, output);
+    cuda.free(x);
+    cuda.free(y);
+  };
+  output.fill(0);
+  await banded();
+  let wrong = 0;
+  for (let i = 0; i < n; i++) if (output[i] !== Math.fround(input[i] * input[i])) wrong++;
+  const time = async (f) => {
+    await f();
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < 5; k++) await f();
+    return Number(process.hrtime.bigint() - t0) / 5e6;
+  };
+  const wholeMs = await time(whole), bandedMs = await time(banded);
+  report('queued copies', wrong === 0, { wrong, wholeMs, bandedMs, note: 'banded includes 16 extra uploads and ops of reused blocks' });
 }
 
 (mode === 'sweep' ? sweep(process.argv[3]) : checks()).then(
