@@ -19,7 +19,12 @@ export declare class NativeTensor {
    */
   readInto(dst: NativeArray, queued: boolean): void;
   write(data: NativeArray): void;
-  /** Release the memory now; later use is an error. */
+  /**
+   * A tensor on the same bytes with another shape of the same element count (a reshape without a
+   * copy). The bytes live until both are freed.
+   */
+  view(shape: number[]): NativeTensor;
+  /** Release the memory now; later use is an error (the bytes stay while a view uses them). */
   free(): void;
 }
 

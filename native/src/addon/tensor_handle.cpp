@@ -16,7 +16,8 @@ static const napi_type_tag kTensorTag = {0x6162772d74656e73ULL, 0x6f722d68616e64
 void TensorHandle::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function f = DefineClass(env, "NativeTensor",
                                  {InstanceMethod("info", &TensorHandle::Info), InstanceMethod("read", &TensorHandle::Read), InstanceMethod("readInto", &TensorHandle::ReadInto),
-                                  InstanceMethod("write", &TensorHandle::Write), InstanceMethod("free", &TensorHandle::Free)});
+                                  InstanceMethod("write", &TensorHandle::Write), InstanceMethod("free", &TensorHandle::Free),
+                                  InstanceMethod("view", &TensorHandle::View)});
   ctor_ = new Napi::FunctionReference(Napi::Persistent(f));  // lives as long as the module
   exports.Set("NativeTensor", f);
 }
@@ -215,6 +216,17 @@ void TensorHandle::Write(const Napi::CallbackInfo& info) {
     TensorPtr t = FromValue(info.This(), "tensor");
     if (pins) throw to_js_error(env, "EINVAL", "tensor is in use by a running op; await it first");
     copy_in(env, *t, info[0], "data");
+  })
+}
+
+Napi::Value TensorHandle::View(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ABW_NAPI_GUARD(env, {
+    TensorPtr t = FromValue(info.This(), "tensor");
+    Shape shape = ParseShape(env, info[0], "shape");
+    if (shape_numel(shape) != t->numel())
+      throw to_js_error(env, "ESHAPE", "a view of " + shape_str(t->shape()) + " cannot have shape " + shape_str(shape) + " (element counts differ)");
+    return NewFrom(env, std::make_shared<Tensor>(*t, std::move(shape)));
   })
 }
 

@@ -24,6 +24,8 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
   void ReadInto(const Napi::CallbackInfo& info);
   void Write(const Napi::CallbackInfo& info);
   void Free(const Napi::CallbackInfo& info);
+  // view(shape): a handle on the same bytes with another shape of the same element count.
+  Napi::Value View(const Napi::CallbackInfo& info);
   TensorPtr tensor_;
   static Napi::FunctionReference* ctor_;
 };

@@ -6,11 +6,7 @@
 
 namespace abw {
 
-Tensor::Tensor(DType dtype, Shape shape, Device device) : dtype_(dtype), device_(device), shape_(std::move(shape)) {
-  numel_ = shape_numel(shape_);
-  nbytes_ = static_cast<size_t>(numel_) * dtype_size(dtype_);
-  data_ = nullptr;
-  if (!nbytes_) return;
+Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
   if (device_ == Device::host) {
     data_ = tracked_alloc(nbytes_);
   } else {
@@ -20,14 +16,33 @@ Tensor::Tensor(DType dtype, Shape shape, Device device) : dtype_(dtype), device_
   }
 }
 
+Storage::~Storage() {
+  if (!data_) return;
+  if (device_ == Device::host) tracked_free(data_, nbytes_);
+  else cuda_required().free(data_, nbytes_);
+}
+
+Tensor::Tensor(DType dtype, Shape shape, Device device) : dtype_(dtype), device_(device), shape_(std::move(shape)) {
+  numel_ = shape_numel(shape_);
+  nbytes_ = static_cast<size_t>(numel_) * dtype_size(dtype_);
+  data_ = nullptr;
+  if (!nbytes_) return;
+  storage_ = std::make_shared<Storage>(nbytes_, device_);
+  data_ = storage_->data();
+}
+
+Tensor::Tensor(const Tensor& base, Shape shape)
+    : dtype_(base.dtype_), device_(base.device_), shape_(std::move(shape)), nbytes_(base.nbytes_), storage_(base.storage_), data_(base.data_) {
+  numel_ = shape_numel(shape_);
+  ABW_CHECK(numel_ == base.numel_, "ESHAPE", "a view of " + shape_str(base.shape_) + " cannot have shape " + shape_str(shape_) + " (element counts differ)");
+  ABW_CHECK(!base.released(), "EINVAL", "a view of a freed tensor");
+}
+
 Tensor::~Tensor() { release(); }
 
 void Tensor::release() {
-  if (data_) {
-    if (device_ == Device::host) tracked_free(data_, nbytes_);
-    else cuda_required().free(data_, nbytes_);
-    data_ = nullptr;
-  }
+  storage_.reset();
+  data_ = nullptr;
 }
 
 int64_t Tensor::size(int64_t d) const {

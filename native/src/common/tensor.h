@@ -1,5 +1,8 @@
 // A dense, contiguous, row-major tensor. Native code owns its memory (tracked); JS holds it
-// through a tagged handle and copies data in and out explicitly (upload / download).
+// through a tagged handle and copies data in and out explicitly (upload / download). A view
+// (reshape) shares its base's memory: the bytes are freed when the last tensor using them is
+// released, so freeing either one first is safe. Ops never write their inputs, so sharing is
+// never observable.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -30,9 +33,27 @@ std::vector<int64_t> shape_strides(const Shape& s);
 // false when they do not broadcast.
 bool broadcast_shape(const Shape& x, const Shape& y, Shape* out);
 
+// The bytes of one allocation (host: tracked; cuda: the CUDA module's allocator), freed with
+// the last tensor that uses them.
+class Storage {
+ public:
+  Storage(size_t nbytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  void* data() const { return data_; }
+
+ private:
+  size_t nbytes_;
+  Device device_;
+  void* data_ = nullptr;
+};
+
 class Tensor {
  public:
   Tensor(DType dtype, Shape shape, Device device = Device::host);  // allocates, uninitialised
+  // A view of `base`'s bytes with another shape of the same element count (a reshape).
+  Tensor(const Tensor& base, Shape shape);
   ~Tensor();
   Tensor(const Tensor&) = delete;
   Tensor& operator=(const Tensor&) = delete;
@@ -49,7 +70,8 @@ class Tensor {
   const void* raw() const { return data_; }
   template <class T> T* data() { return static_cast<T*>(data_); }
   template <class T> const T* data() const { return static_cast<const T*>(data_); }
-  // Release memory early (JS `free`); later access is an error the addon checks for.
+  // Release memory early (JS `free`); later access is an error the addon checks for. The
+  // bytes go back once no view of them is left.
   void release();
   bool released() const { return data_ == nullptr && nbytes_ > 0; }
 
@@ -59,6 +81,7 @@ class Tensor {
   Shape shape_;
   int64_t numel_;
   size_t nbytes_;
+  std::shared_ptr<Storage> storage_;
   void* data_;
 };
 

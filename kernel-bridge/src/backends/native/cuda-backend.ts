@@ -24,7 +24,7 @@ import type {
   Support,
 } from '../../backend/types';
 import { addon, addonLoadProblem } from './addon';
-import { handleOf, nativeHandle, wrapNative, type NativeDeviceTensor } from './native-tensor';
+import { handleOf, nativeHandle, reshapeView, wrapNative, type NativeDeviceTensor } from './native-tensor';
 
 
 /** What the module reports about the device (cudaStatus().device, parsed). */
@@ -159,6 +159,12 @@ export class CudaBackend implements ComputeBackend {
    * fault inside the kernels surfaces at that download, as with PyTorch on CUDA.
    */
   async run(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): Promise<DeviceTensor[]> {
+    // A reshape is a view of the input's device memory: no kernel, nothing queued.
+    if (op === 'reshape') {
+      this.checkAlive();
+      const { outputs } = planForBackend(this, op, inputs, params, dtype);
+      return [reshapeView('cuda', this.own(inputs[0], '[reshape] inputs[0]'), outputs[0]!)];
+    }
     const call = this.prepare(op, inputs, params, dtype, { queued: true });
     await call.run();
     return [...call.outputs];

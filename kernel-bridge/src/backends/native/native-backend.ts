@@ -23,7 +23,7 @@ import type {
   Support,
 } from '../../backend/types';
 import { addon } from './addon';
-import { handleOf, nativeHandle, wrapNative } from './native-tensor';
+import { handleOf, nativeHandle, reshapeView, wrapNative } from './native-tensor';
 
 
 /** Cache-eviction buffer for cold measurements: larger than any last-level cache we target. */
@@ -117,6 +117,11 @@ export class NativeBackend implements ComputeBackend {
   }
 
   async run(op: string, inputs: readonly (DeviceTensor | null)[], params: Params, dtype: ComputeDType): Promise<DeviceTensor[]> {
+    if (op === 'reshape') {
+      this.checkAlive();
+      const { outputs } = planForBackend(this, op, inputs, params, dtype);
+      return [reshapeView(this.id, this.own(inputs[0], '[reshape] inputs[0]'), outputs[0]!)];
+    }
     const call = this.prepare(op, inputs, params, dtype);
     await call.run();
     return [...call.outputs];

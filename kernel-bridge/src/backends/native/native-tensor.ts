@@ -31,3 +31,13 @@ export function nativeHandle(t: DeviceTensor | null | undefined, what: string, b
 export function handleOf(t: NativeDeviceTensor): NativeTensor {
   return t[OWNER];
 }
+
+/**
+ * `reshape` as a view: a tensor on the input's bytes with the planned shape (no copy, as a
+ * PyTorch reshape of a contiguous tensor). Ops never write their inputs, so the sharing is not
+ * observable; the bytes live until both tensors are freed. `run` uses it; `prepare` keeps the
+ * copy kernel, which is what the op matrix times.
+ */
+export function reshapeView(backend: string, input: NativeTensor, out: { readonly dtype: DType; readonly shape: Shape }): NativeDeviceTensor {
+  return wrapNative(backend, out.dtype, out.shape, input.view([...out.shape]));
+}
