@@ -43,6 +43,17 @@ describe('mdx23c layout', () => {
     expect(mdxLayout(fakeExec('cpu', 'f32', none), cfg()).fusedNormGelu).toBe(true);
   });
 
+  it("takes the TDF's residual into the matmul only channels last, and only where matmul has the residual input", () => {
+    const withResidual = (id: string, dtype: ComputeDType) => {
+      const ex = fakeExec(id, dtype, none);
+      Object.assign(ex.backend, { variants: { matmul: ['residual'] } });
+      return ex;
+    };
+    expect(mdxLayout(withResidual('cuda', 'f16'), cfg()).fusedTdfResidual).toBe(true);
+    expect(mdxLayout(withResidual('cuda', 'f32'), cfg()).fusedTdfResidual).toBe(false); // channels first: linear, no residual
+    expect(mdxLayout(fakeExec('cuda', 'f16', none), cfg()).fusedTdfResidual).toBe(false); // no variants listed
+  });
+
   it('rejects an unknown layout naming the parameter and the allowed values', () => {
     expect(() => resolveMdx({ layout: 'nhwc' })).toThrow(/params\.layout: expected 'auto' \| 'channels_first' \| 'channels_last', got 'nhwc'/);
   });

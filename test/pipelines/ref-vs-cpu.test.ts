@@ -79,6 +79,8 @@ describe('pipelines: ref (FP64) vs cpu (f32), tiny configurations', () => {
     // No transposes in the channels-last network; every norm carries its GELU.
     expect(last.tally.deviceOps.get('transpose')).toBeUndefined();
     expect(first.tally.deviceOps.get('transpose')).toBeGreaterThan(0);
+    // Channels last, the TDF's residual rides in its second matmul: fewer separate adds.
+    expect(last.tally.deviceOps.get('add')!).toBeLessThan(first.tally.deviceOps.get('add')!);
     // The one separate GELU per network call is the final conv's.
     for (const r of [first, last]) expect(r.tally.deviceOps.get('gelu')).toBe(r.tally.deviceOps.get('stft'));
     const cpuLast = await runPipeline(getBackend('cpu'), 'f32', 'mdx23c', { params: { ...TINY.mdx23c, layout: 'channels_last' }, seed: 3 });

@@ -60,9 +60,11 @@ def _swap_last(a):
 
 
 def op_matmul(c):
-    a, b = c.x
+    a, b, r = (list(c.x) + [None, None])[:3]
     ta, tb = c.p["transpose_a"], c.p["transpose_b"]
-    return lambda: [mx.matmul(_swap_last(a) if ta else a, _swap_last(b) if tb else b)]
+    if r is None:
+        return lambda: [mx.matmul(_swap_last(a) if ta else a, _swap_last(b) if tb else b)]
+    return lambda: [mx.add(r, mx.matmul(_swap_last(a) if ta else a, _swap_last(b) if tb else b))]
 
 
 def op_linear(c):

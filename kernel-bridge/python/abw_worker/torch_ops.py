@@ -42,9 +42,12 @@ def _opt(c, n):
 
 
 def op_matmul(c):
-    a, b = c.x
+    a, b, r = _opt(c, 3)
     ta, tb = c.p["transpose_a"], c.p["transpose_b"]
-    return lambda: [torch.matmul(a.mT if ta else a, b.mT if tb else b)]
+    if r is None:
+        return lambda: [torch.matmul(a.mT if ta else a, b.mT if tb else b)]
+    # residual + product: the output shape, so add (baddbmm wants exactly 3-D operands)
+    return lambda: [torch.add(r, torch.matmul(a.mT if ta else a, b.mT if tb else b))]
 
 
 def op_linear(c):

@@ -11,7 +11,7 @@ import { kindStorage } from '../ops/tensor-kind';
 import type { OpSpec, Params } from '../ops/types';
 import type { DType, Shape } from '../tensor';
 import type { ComputeBackend, ComputeDType, DeviceTensor } from './types';
-import { variantRefusal } from './variant-support';
+import { inputVariantRefusal, variantRefusal } from './variant-support';
 
 export interface BackendPlan {
   readonly spec: OpSpec;
@@ -34,7 +34,10 @@ export function planForBackend(
   // refuse a variant it does not implement rather than run the default one.
   const variant = variantRefusal(backend, spec, params);
   if (variant) throw new AbwError('ABW_EUNSUPPORTED', variant);
-  const planned = planCall(spec, inputs.map((t) => (t ? t.shape : null)), params);
+  const shapes = inputs.map((t) => (t ? t.shape : null));
+  const inputVariant = inputVariantRefusal(backend, spec, params, shapes);
+  if (inputVariant) throw new AbwError('ABW_EUNSUPPORTED', inputVariant);
+  const planned = planCall(spec, shapes, params);
   planned.inputs.forEach((decl, i) => {
     const t = inputs[i];
     if (!t) return;

@@ -11,6 +11,7 @@
 import { AbwError } from '../errors';
 import type { ComputeBackend, ComputeDType, DeviceTensor, PreparedCall } from '../backend/types';
 import { runOp } from '../backend/run-op';
+import { inputVariantRefusal } from '../backend/variant-support';
 import { generatedDType, generateInputs } from '../ops/generate';
 import { getOp } from '../ops/catalogue';
 import { planCall, type PlannedCall } from '../ops/plan-call';
@@ -202,6 +203,9 @@ export async function executeCase(c: Case, ctx: ExecContext): Promise<ResultReco
     if (ctx.signal?.aborted) throw new AbwError('ABW_EINTERNAL', 'run aborted');
     const spec = getOp(c.op);
     const planned = planCall(spec, c.shapes, c.params);
+    // A variant input (matmul's residual) the backend does not take: unsupported, before any work.
+    const inputVariant = inputVariantRefusal(backend, spec, planned.params, c.shapes);
+    if (inputVariant) return finish({ status: 'unsupported', reason: inputVariant });
     const generated = generateInputs(spec, c.shapes, planned.params, base.seed);
     const inputs64 = generated.map((d, i): HostTensor | null => {
       const shape = c.shapes[i];

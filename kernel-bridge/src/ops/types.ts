@@ -74,6 +74,12 @@ export interface InputDecl {
   readonly optional?: boolean;
   /** Only the last input may be variadic (concat): one or more tensors. */
   readonly variadic?: boolean;
+  /**
+   * An optional input that only some backends implement (a fused epilogue, such as matmul's
+   * residual): given to a backend that does not list it in `variants`, the call is refused with
+   * a reason (backend/variant-support.ts), as for variant params.
+   */
+  readonly variant?: boolean;
   readonly init: Init;
   readonly doc?: string;
 }

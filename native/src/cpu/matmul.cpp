@@ -1,5 +1,5 @@
 // cpu matmul / linear: one sgemm per batch item (or one for the whole batch when b is shared),
-// transposes passed to the GEMM instead of copied.
+// transposes passed to the GEMM instead of copied; matmul's residual is the GEMM's C (beta 1).
 #include "common/broadcast.h"
 #include "cpu/detail/gemm.h"
 #include "cpu/detail/util.h"
@@ -33,22 +33,31 @@ void matmul(KernelArgs& a) {
   os.push_back(M);
   os.push_back(N);
   check_shape(a, C, os, "output `out`");
+  const Tensor* R = a.optional(2);
+  if (R) check_shape(a, *R, os, "input `residual`");
   const float* pa = fin(a, A, "input `a`");
   const float* pb = fin(a, B, "input `b`");
   float* pc = fout(a, C, "output `out`");
   const int64_t batch = shape_numel(ob), ba = shape_numel(ab), bbn = shape_numel(bb);
   const int64_t lda = ta ? M : K, ldb = tb ? K : N;
   if (batch == 0 || M == 0 || N == 0) return;
+  // A residual starts in the output and the GEMMs accumulate onto it (beta 1): no second pass.
+  float beta = 0.0f;
+  if (R) {
+    const float* pr = fin(a, *R, "input `residual`");
+    par(batch * M, N, [&](int64_t r0, int64_t r1) { std::memcpy(pc + r0 * N, pr + r0 * N, static_cast<size_t>(r1 - r0) * N * sizeof(float)); });
+    beta = 1.0f;
+  }
   // b shared by every batch item and a's rows contiguous: fold the batch into M.
   if (bbn == 1 && !ta && ba == batch) {
-    sgemm(false, tb, batch * M, N, K, 1.0f, pa, lda, pb, ldb, 0.0f, pc, N);
+    sgemm(false, tb, batch * M, N, K, 1.0f, pa, lda, pb, ldb, beta, pc, N);
     return;
   }
   Broadcast bc(ob, {ab, bb});
   for (int64_t i = 0; i < batch; ++i) {
     const float* x = pa + bc.offset(0, i) * M * K;
     const float* y = pb + bc.offset(1, i) * K * N;
-    sgemm(ta, tb, M, N, K, 1.0f, x, lda, y, ldb, 0.0f, pc + i * M * N, N);
+    sgemm(ta, tb, M, N, K, 1.0f, x, lda, y, ldb, beta, pc + i * M * N, N);
   }
 }
 

@@ -100,10 +100,10 @@ Gemm::Gemm(const GemmShape& s, DType dtype, bool tf32, const void* bias, float b
 
 Gemm::~Gemm() { destroy(op_, la_, lb_, lc_); }
 
-void Gemm::run(cudaStream_t s, const void* a, const void* b, void* c) const {
+void Gemm::run(cudaStream_t s, const void* a, const void* b, const void* c, void* d) const {
   if (empty_) return;
   Context& cx = ctx();
-  lt_check(cublasLtMatmul(cx.lt, op_, &alpha_, b, la_, a, lb_, &beta_, c, lc_, c, lc_, &algo_, cx.lt_workspace, cx.lt_workspace_bytes, s),
+  lt_check(cublasLtMatmul(cx.lt, op_, &alpha_, b, la_, a, lb_, &beta_, c, lc_, d, lc_, &algo_, cx.lt_workspace, cx.lt_workspace_bytes, s),
            "cublasLtMatmul");
 }
 

@@ -31,7 +31,10 @@ class Gemm {
   ~Gemm();
   Gemm(const Gemm&) = delete;
   Gemm& operator=(const Gemm&) = delete;
-  void run(cudaStream_t s, const void* a, const void* b, void* c) const;
+  void run(cudaStream_t s, const void* a, const void* b, void* c) const { run(s, a, b, c, c); }
+  // D = A·B + beta·C with C and D separate buffers of the same layout (a residual read in the
+  // epilogue, instead of a separate add that reads the product back).
+  void run(cudaStream_t s, const void* a, const void* b, const void* c, void* d) const;
 
  private:
   cublasLtMatmulDesc_t op_ = nullptr;

@@ -1,6 +1,7 @@
 // cuda matmul / linear through cuBLASLt: one strided-batched GEMM where the batch broadcast
 // allows it (a shared `b` is folded into M), one GEMM per batch item otherwise; linear's bias is
-// cuBLASLt's bias epilogue. f32, TF32 (a separate mode), f16 and bf16 with f32 accumulation.
+// cuBLASLt's bias epilogue, matmul's `residual` its C operand (beta = 1, C and D separate).
+// f32, TF32 (a separate mode), f16 and bf16 with f32 accumulation.
 #include <algorithm>
 #include <memory>
 
@@ -34,28 +35,34 @@ CallPtr matmul(OpArgs& a) {
   os.push_back(M);
   os.push_back(N);
   a.check_shape(C, os, "output `out`");
+  const DevTensor* R = a.optional(2);
+  if (R) a.check_shape(*R, os, "input `residual`");
   const int64_t batch = shape_numel(ob), ba = shape_numel(ab), bbn = shape_numel(bb);
   const size_t es = dtype_size(a.dtype);
   auto call = std::make_unique<Call>();
   const void* pa = A.data;
   const void* pb = B.data;
   void* pc = C.data;
+  // With a residual, C is it and D the output; without, both are the output (beta 0).
+  const void* pr = R ? R->data : pc;
+  const float beta = R ? 1.0f : 0.0f;
   if (C.numel() == 0) {
     call->launch = [](cudaStream_t) {};
     return call;
   }
-  if (K == 0) {  // an empty sum: zeros, as torch gives
+  if (K == 0) {  // an empty sum: zeros (plus the residual), as torch gives
     const size_t bytes = static_cast<size_t>(C.numel()) * es;
-    call->launch = [pc, bytes](cudaStream_t s) { ABW_CU(cudaMemsetAsync(pc, 0, bytes, s)); };
+    if (R) call->launch = [pc, pr, bytes](cudaStream_t s) { ABW_CU(cudaMemcpyAsync(pc, pr, bytes, cudaMemcpyDeviceToDevice, s)); };
+    else call->launch = [pc, bytes](cudaStream_t s) { ABW_CU(cudaMemsetAsync(pc, 0, bytes, s)); };
     return call;
   }
   GemmShape g;
   g.M = M, g.N = N, g.K = K, g.trans_a = ta, g.trans_b = tb;
   if (bbn == 1 && !ta && ba == batch) {
     g.M = batch * M;  // b shared, a's rows contiguous: one GEMM
-    auto gemm = std::make_shared<Gemm>(g, a.dtype, a.tf32, nullptr);
+    auto gemm = std::make_shared<Gemm>(g, a.dtype, a.tf32, nullptr, beta);
     call->keep.push_back(gemm);
-    call->launch = [gemm, pa, pb, pc](cudaStream_t s) { gemm->run(s, pa, pb, pc); };
+    call->launch = [gemm, pa, pb, pr, pc](cudaStream_t s) { gemm->run(s, pa, pb, pr, pc); };
     return call;
   }
   if ((ba == batch || ba == 1) && (bbn == batch || bbn == 1)) {
@@ -63,21 +70,23 @@ CallPtr matmul(OpArgs& a) {
     g.stride_a = ba == 1 ? 0 : M * K;
     g.stride_b = bbn == 1 ? 0 : K * N;
     g.stride_c = M * N;
-    auto gemm = std::make_shared<Gemm>(g, a.dtype, a.tf32, nullptr);
+    auto gemm = std::make_shared<Gemm>(g, a.dtype, a.tf32, nullptr, beta);
     call->keep.push_back(gemm);
-    call->launch = [gemm, pa, pb, pc](cudaStream_t s) { gemm->run(s, pa, pb, pc); };
+    call->launch = [gemm, pa, pb, pr, pc](cudaStream_t s) { gemm->run(s, pa, pb, pr, pc); };
     return call;
   }
   // General broadcast: one GEMM per output batch item (offsets computed once).
   Broadcast bc(ob, {ab, bb});
   std::vector<std::pair<int64_t, int64_t>> offs(static_cast<size_t>(batch));
   for (int64_t i = 0; i < batch; ++i) offs[static_cast<size_t>(i)] = {bc.offset(0, i) * M * K, bc.offset(1, i) * K * N};
-  auto gemm = std::make_shared<Gemm>(g, a.dtype, a.tf32, nullptr);
+  auto gemm = std::make_shared<Gemm>(g, a.dtype, a.tf32, nullptr, beta);
   call->keep.push_back(gemm);
-  call->launch = [gemm, pa, pb, pc, offs, es, M, N](cudaStream_t s) {
-    for (size_t i = 0; i < offs.size(); ++i)
+  call->launch = [gemm, pa, pb, pr, pc, offs, es, M, N](cudaStream_t s) {
+    for (size_t i = 0; i < offs.size(); ++i) {
+      const int64_t at = static_cast<int64_t>(i) * M * N * static_cast<int64_t>(es);
       gemm->run(s, static_cast<const char*>(pa) + offs[i].first * es, static_cast<const char*>(pb) + offs[i].second * es,
-                static_cast<char*>(pc) + static_cast<int64_t>(i) * M * N * es);
+                static_cast<const char*>(pr) + at, static_cast<char*>(pc) + at);
+    }
   };
   return call;
 }

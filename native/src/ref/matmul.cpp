@@ -1,4 +1,4 @@
-// FP64 oracle: matmul (batched, broadcast batch dims, optional transposes) and linear.
+// FP64 oracle: matmul (batched, broadcast batch dims, optional transposes, optional residual) and linear.
 // Plain loops; every output element is a sum over k = 0..K−1 in order.
 #include <string>
 
@@ -34,6 +34,9 @@ void matmul(KernelArgs& a) {
   os.push_back(M);
   os.push_back(N);
   detail::expect_shape(a, C, os, "output `out`", "[...broadcast, M, N]");
+  const Tensor* R = detail::opt_f64(a, 2, "residual");
+  if (R) detail::expect_shape(a, *R, os, "input `residual`", "the output's shape [...broadcast, M, N]");
+  const double* rd = R ? R->data<double>() : nullptr;
 
   const int64_t nbatch = shape_numel(batch);
   const Broadcast bc(batch, {abatch, bbatch});  // offsets in units of whole matrices
@@ -67,6 +70,11 @@ void matmul(KernelArgs& a) {
         const double aik = ta ? am[k * M + i] : am[i * K + k];
         const double* brow = bm + k * N;
         for (int64_t j = 0; j < N; ++j) crow[j] += aik * brow[j];
+      }
+      // The residual is added to the finished sum (torch.baddbmm's order: input + product).
+      if (rd) {
+        const double* rrow = rd + (bi * M + i) * N;
+        for (int64_t j = 0; j < N; ++j) crow[j] = rrow[j] + crow[j];
       }
     }
   });

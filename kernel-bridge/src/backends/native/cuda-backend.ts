@@ -69,10 +69,14 @@ export interface CudaBackendOptions {
 export class CudaBackend implements ComputeBackend {
   readonly id = 'cuda';
   readonly timer = 'device' as const;
-  /** Channels-last conv2d (cuDNN NHWC/KRSC) and instance_norm, and its fused GELU (kernels/conv.cu, norm.cu). */
+  /**
+   * Channels-last conv2d (cuDNN NHWC/KRSC) and instance_norm, and its fused GELU (kernels/conv.cu,
+   * norm.cu); matmul's residual as cuBLASLt's C operand (matmul.cpp).
+   */
   readonly variants: Readonly<Record<string, readonly string[]>> = {
     conv2d: ['channels_last'],
     instance_norm: ['channels_last', 'activation'],
+    matmul: ['residual'],
   };
   readonly graphs: boolean;
   private disposed = false;

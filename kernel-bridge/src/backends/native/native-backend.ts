@@ -39,6 +39,7 @@ export type NativeBackendId = 'ref' | 'cpu' | 'fault';
 export const NATIVE_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   conv2d: ['channels_last'],
   instance_norm: ['channels_last', 'activation'],
+  matmul: ['residual'],
 };
 
 export class NativeBackend implements ComputeBackend {

@@ -65,6 +65,7 @@ function defaultTimeout(): number {
 const WORKER_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   conv2d: ['channels_last'],
   instance_norm: ['channels_last', 'activation'],
+  matmul: ['residual'],
 };
 
 interface Settings {

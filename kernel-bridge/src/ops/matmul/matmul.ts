@@ -8,12 +8,20 @@ import type { InputDecl, OpSpec, Params, Plan } from '../types';
 const INPUTS: readonly InputDecl[] = [
   { name: 'a', kind: 'float', init: { dist: 'normal' }, doc: '[…, M, K] ([…, K, M] if transpose_a)' },
   { name: 'b', kind: 'float', init: { dist: 'normal' }, doc: '[…, K, N] ([…, N, K] if transpose_b)' },
+  {
+    name: 'residual',
+    kind: 'float',
+    optional: true,
+    variant: true,
+    init: { dist: 'normal' },
+    doc: "the output's shape […, M, N]: added to the product (torch.baddbmm with beta = alpha = 1), in the GEMM's epilogue where the backend can",
+  },
 ];
 
 export const matmul: OpSpec = {
   name: 'matmul',
   family: 'matmul',
-  summary: 'Batched matrix product with broadcast batch dims and optional transposes',
+  summary: 'Batched matrix product with broadcast batch dims, optional transposes and an optional residual added to it',
   torch: 'torch.matmul',
   params: {
     transpose_a: { type: 'bool', default: false, doc: 'use aᵀ (the last two dims of a swapped)' },
@@ -41,10 +49,14 @@ export const matmul: OpSpec = {
     }
     const batch = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2), 'a batch dims', 'b');
     const out = [...batch, M, N];
+    const residual = shapes[2];
+    if (residual && (residual.length !== out.length || residual.some((d, i) => d !== out[i]))) {
+      throw inputError('matmul', 'residual', `must have the output's shape [${out.join(', ')}], got [${residual.join(', ')}]`);
+    }
     return {
       outputs: [out],
       native: { transpose_a: ta, transpose_b: tb },
-      flops: 2 * product(batch) * M * N * K,
+      flops: 2 * product(batch) * M * N * K + (residual ? product(out) : 0),
       reduction: K,
     };
   },

@@ -1,4 +1,5 @@
 /** The `mdx23c` pipeline: chunked TFC-TDF v3 source separation of stereo 44.1 kHz audio. */
+import { implementsVariant } from '../../backend/variant-support';
 import type { Params } from '../../ops/types';
 import { syntheticAudio } from '../audio';
 import { planChunks } from '../chunking';
@@ -66,7 +67,8 @@ export function mdxLayout(ex: PipelineExec, c: MdxConfig): MdxLayout {
     }
   }
   const fusedNormGelu = ex.backend.supports('instance_norm', ex.dtype, { ...cl, activation: 'gelu' }).ok;
-  return { channelsLast, fusedNormGelu };
+  const fusedTdfResidual = channelsLast && implementsVariant(ex.backend, 'matmul', 'residual');
+  return { channelsLast, fusedNormGelu, fusedTdfResidual };
 }
 
 export const mdx23c: PipelineSpec<MdxConfig> = {

@@ -22,6 +22,11 @@ export interface MdxLayout {
   readonly channelsLast: boolean;
   /** instance_norm with `activation: 'gelu'` instead of a separate gelu op. */
   readonly fusedNormGelu: boolean;
+  /**
+   * Channels last: the TDF's residual add `x + tdf(x)` as matmul's `residual` input (the GEMM's
+   * epilogue reads it) instead of an add that reads the product back.
+   */
+  readonly fusedTdfResidual?: boolean;
 }
 
 export class MdxNetwork {
@@ -107,10 +112,16 @@ export class MdxNetwork {
       ex.free(a);
       a = await this.normAct(l1, `${b}.tdf.3`);
       ex.free(l1);
-      const l2 = await this.linearF(a, `${b}.tdf.5.weight`);
-      ex.free(a);
-      const sum = await ex.op('add', [t1, l2]);
-      ex.free(t1, l2);
+      let sum: T;
+      if (this.cl && this.layout.fusedTdfResidual) {
+        sum = await ex.op('matmul', [this.w.get(`${b}.tdf.5.weight`), a, t1]);
+        ex.free(a, t1);
+      } else {
+        const l2 = await this.linearF(a, `${b}.tdf.5.weight`);
+        ex.free(a);
+        sum = await ex.op('add', [t1, l2]);
+        ex.free(t1, l2);
+      }
       a = await this.normAct(sum, `${b}.tfc2.0`);
       ex.free(sum);
       const t2 = await this.conv(a, `${b}.tfc2.2.weight`, { padding: 1 });

@@ -1,0 +1,82 @@
+// matmul's optional `residual` input (InputDecl.variant): out = residual + a·b, the residual in
+// the GEMM's epilogue where the backend has one (cpu: sgemm's C with beta 1; cuda: cuBLASLt's C).
+// ref is exact against its own product plus the residual; cpu agrees with ref within f32
+// rounding, in every batch-broadcast path; a wrong residual shape names the field and both
+// shapes; a backend that does not take the input refuses it with a reason, in prepare() and in
+// the matrix (status unsupported), never silently dropping it.
+import { describe, expect, it } from 'vitest';
+
+import { getBackend, runOp } from '../../kernel-bridge/src/backend';
+import { planForBackend } from '../../kernel-bridge/src/backend/plan-for-backend';
+import type { ComputeDType } from '../../kernel-bridge/src/backend/types';
+import { inputVariantRefusal } from '../../kernel-bridge/src/backend/variant-support';
+import { OrtBackend } from '../../kernel-bridge/src/backends/ort/ort-backend';
+import { getOp } from '../../kernel-bridge/src/ops/catalogue';
+import { Rng } from '../../kernel-bridge/src/ops/rng';
+import type { Params } from '../../kernel-bridge/src/ops/types';
+import { roundToDType } from '../../kernel-bridge/src/precision/dtype-values';
+import type { HostTensor, Shape } from '../../kernel-bridge/src/tensor';
+
+const ref = getBackend('ref');
+const cpu = getBackend('cpu');
+
+function normal(shape: Shape, seed: number, dtype: 'f64' | 'f32'): HostTensor {
+  const v = new Float64Array(shape.reduce((a, b) => a * b, 1));
+  new Rng(seed).fillNormal(v, 0, 1);
+  return { dtype, shape, data: dtype === 'f64' ? v : roundToDType(v, 'f32') };
+}
+
+// [a, b, params, out]: a shared b folded into M, a broadcast a (W·x, as mdx23c's TDF), equal
+// batches, a general broadcast, and transposes.
+const CASES: [Shape, Shape, Params, Shape][] = [
+  [[3, 5, 7], [7, 4], {}, [3, 5, 4]],
+  [[6, 7], [2, 3, 7, 4], {}, [2, 3, 6, 4]],
+  [[2, 5, 7], [2, 7, 4], {}, [2, 5, 4]],
+  [[2, 1, 5, 7], [1, 3, 7, 4], {}, [2, 3, 5, 4]],
+  [[7, 5], [4, 7], { transpose_a: true, transpose_b: true }, [5, 4]],
+];
+
+describe('matmul with a residual', () => {
+  it.each(CASES)('a %j · b %j %j: ref is product + residual exactly; cpu agrees', async (sa, sb, params, so) => {
+    const outs: Record<string, Float64Array> = {};
+    for (const [b, dt] of [[ref, 'f64'], [cpu, 'f32']] as const) {
+      const a = normal(sa, 1, dt), bm = normal(sb, 2, dt), r = normal(so, 3, dt);
+      const [plain] = await runOp(b, 'matmul', [a, bm], params, dt as ComputeDType);
+      const [fused] = await runOp(b, 'matmul', [a, bm, r], params, dt as ComputeDType);
+      expect(fused!.shape).toEqual(so);
+      const want = Array.from(plain!.data, (v, i) => r.data[i]! + v);
+      if (b === ref) expect(Array.from(fused!.data)).toEqual(want);
+      else Array.from(fused!.data).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!))));
+      outs[b.id] = Float64Array.from(fused!.data);
+    }
+    outs.cpu!.forEach((v, i) => expect(Math.abs(v - outs.ref![i]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(outs.ref![i]!))));
+  });
+
+  it('a residual of another shape names the field and both shapes', async () => {
+    const a = normal([3, 4], 1, 'f32'), b = normal([4, 2], 2, 'f32');
+    await expect(runOp(cpu, 'matmul', [a, b, normal([3, 1], 3, 'f32')], {}, 'f32')).rejects.toThrow(
+      expect.objectContaining({ code: 'ABW_ESHAPE', message: expect.stringMatching(/residual.*\[3, 2\].*\[3, 1\]/) }),
+    );
+  });
+
+  it('a backend without the variant refuses it: ort, and the plan for any backend that does not list it', async () => {
+    const spec = getOp('matmul');
+    expect(inputVariantRefusal({ id: 'webgpu' }, spec, {}, [[2, 3], [3, 4], [2, 4]])).toBe('matmul with input residual is not implemented on webgpu');
+    expect(inputVariantRefusal({ id: 'webgpu' }, spec, {}, [[2, 3], [3, 4]])).toBeUndefined();
+    expect(inputVariantRefusal({ id: 'webgpu' }, spec, {}, [[2, 3], [3, 4], null])).toBeUndefined();
+    expect(inputVariantRefusal(cpu, spec, {}, [[2, 3], [3, 4], [2, 4]])).toBeUndefined();
+    const permissive = { id: 'gpu:x', supports: () => ({ ok: true as const }) };
+    const t = (shape: number[]) => ({ backend: 'gpu:x', dtype: 'f32' as const, shape });
+    expect(() => planForBackend(permissive, 'matmul', [t([2, 3]), t([3, 4]), t([2, 4])], {}, 'f32')).toThrow(
+      expect.objectContaining({ code: 'ABW_EUNSUPPORTED', message: 'matmul with input residual is not implemented on gpu:x' }),
+    );
+    const ort = new OrtBackend('cpu');
+    try {
+      await expect(runOp(ort, 'matmul', [normal([2, 3], 1, 'f32'), normal([3, 4], 2, 'f32'), normal([2, 4], 3, 'f32')], {}, 'f32')).rejects.toThrow(
+        'matmul with input residual is not implemented on ort:cpu',
+      );
+    } finally {
+      ort.dispose();
+    }
+  });
+});
