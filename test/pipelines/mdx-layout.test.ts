@@ -54,6 +54,14 @@ describe('mdx23c layout', () => {
     expect(mdxLayout(fakeExec('cuda', 'f16', none), cfg()).fusedTdfResidual).toBe(false); // no variants listed
   });
 
+  it("takes the block's tfc2(x) + shortcut into the conv in either layout, where conv2d has the residual input", () => {
+    const ex = fakeExec('cpu', 'f32', none);
+    expect(mdxLayout(ex, cfg()).fusedConvResidual).toBe(false);
+    Object.assign(ex.backend, { variants: { conv2d: ['residual'] } });
+    expect(mdxLayout(ex, cfg()).fusedConvResidual).toBe(true);
+    expect(mdxLayout(ex, cfg()).fusedTdfResidual).toBe(false); // channels first: no matmul residual
+  });
+
   it('rejects an unknown layout naming the parameter and the allowed values', () => {
     expect(() => resolveMdx({ layout: 'nhwc' })).toThrow(/params\.layout: expected 'auto' \| 'channels_first' \| 'channels_last', got 'nhwc'/);
   });

@@ -79,7 +79,8 @@ describe('pipelines: ref (FP64) vs cpu (f32), tiny configurations', () => {
     // No transposes in the channels-last network; every norm carries its GELU.
     expect(last.tally.deviceOps.get('transpose')).toBeUndefined();
     expect(first.tally.deviceOps.get('transpose')).toBeGreaterThan(0);
-    // Channels last, the TDF's residual rides in its second matmul: fewer separate adds.
+    // Channels last both residuals of every block ride in a matmul or a conv; channels first
+    // the TDF's stays an add (linear has no residual input).
     expect(last.tally.deviceOps.get('add')!).toBeLessThan(first.tally.deviceOps.get('add')!);
     // The one separate GELU per network call is the final conv's.
     for (const r of [first, last]) expect(r.tally.deviceOps.get('gelu')).toBe(r.tally.deviceOps.get('stft'));

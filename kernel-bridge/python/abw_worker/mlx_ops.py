@@ -99,7 +99,7 @@ def op_conv1d(c):
 
 
 def op_conv2d(c):
-    x, w, b = (c.x + [None])[:3]
+    x, w, b, r = (list(c.x) + [None, None])[:4]
     p = c.p
     top, bottom, left, right = p["padding"]
     pad = ([top, left], [bottom, right])
@@ -107,7 +107,8 @@ def op_conv2d(c):
         # NHWC input and OHWI weight are MLX's own layouts: no transposes at all.
         def run_nhwc():
             y = mx.conv_general(x, w, stride=p["stride"], padding=pad, kernel_dilation=p["dilation"], groups=p["groups"])
-            return [y if b is None else y + b]
+            y = y if b is None else y + b
+            return [y if r is None else mx.add(r, y)]
 
         return run_nhwc
     wm = mx.contiguous(mx.transpose(w, (0, 2, 3, 1)))  # [Cout, Cin/g, kH, kW] -> [Cout, kH, kW, Cin/g]
@@ -118,7 +119,8 @@ def op_conv2d(c):
         )
         if b is not None:
             y = y + b
-        return [mx.transpose(y, (0, 3, 1, 2))]
+        y = mx.transpose(y, (0, 3, 1, 2))
+        return [y if r is None else mx.add(r, y)]
 
     return run
 

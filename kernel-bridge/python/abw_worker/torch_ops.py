@@ -70,7 +70,7 @@ def _same(y):
 
 
 def op_conv2d(c):
-    x, w, b = _opt(c, 3)
+    x, w, b, r = _opt(c, 4)
     p = c.p
     top, bottom, left, right = p["padding"]
     back = _same
@@ -80,6 +80,9 @@ def op_conv2d(c):
         # is NHWC again.
         x, w = x.permute(0, 3, 1, 2), w.permute(0, 3, 1, 2)
         back = lambda y: y.permute(0, 2, 3, 1)  # noqa: E731
+    if r is not None:  # the residual (the output's shape) added to the convolution
+        plain = back
+        back = lambda y: torch.add(r, plain(y))  # noqa: E731
     if top == bottom and left == right:
         return lambda: [back(F.conv2d(x, w, b, p["stride"], (top, left), p["dilation"], p["groups"]))]
     return lambda: [back(F.conv2d(F.pad(x, (left, right, top, bottom)), w, b, p["stride"], 0, p["dilation"], p["groups"]))]

@@ -3,7 +3,8 @@
 // sgemm per tap on the shifted input (no im2col); otherwise im2col tiles (several batch items
 // folded into one GEMM for short outputs) + sgemm. conv2d: im2col over whole output rows +
 // sgemm; with channels_last (NHWC input, OHWI weight) one row of (kh, kw, ci) per output pixel,
-// times the weight transposed, which is already [Cout, kH·kW·Cin/groups]. conv_transpose1d: one
+// times the weight transposed, which is already [Cout, kH·kW·Cin/groups]. conv2d's residual is
+// the output's starting value (beta 1), as the bias is. conv_transpose1d: one
 // sgemm (Wᵀ·x) per item and group followed by col2im.
 #include "cpu/detail/gemm.h"
 #include "cpu/detail/util.h"
@@ -27,6 +28,15 @@ void fill_bias(const float* bias, float* out, int64_t N, int64_t C, int64_t plan
       std::fill(o, o + plane, v);
     }
   });
+}
+
+// conv2d's residual (input 3), checked to have the output's shape: the prior the GEMMs
+// accumulate onto (beta 1), so the sum costs no pass of its own.
+const float* conv_residual(KernelArgs& a, const Tensor& Y) {
+  const Tensor* R = a.optional(3);
+  if (!R) return nullptr;
+  check_shape(a, *R, Y.shape(), "input `residual`");
+  return fin(a, *R, "input `residual`");
 }
 
 struct ConvChecks {
@@ -315,10 +325,17 @@ void conv2d_channels_last(KernelArgs& a, const Tensor& X, const Tensor& W, const
   float* y = fout(a, Y, "output `out`");
   if (Y.numel() == 0) return;
   const int64_t P = N * Ho * Wo;  // output pixels of the whole batch: Y is [P, Cout]
-  const float beta = bias ? 1.0f : 0.0f;
-  if (bias)
+  const float* residual = conv_residual(a, Y);
+  const float beta = bias || residual ? 1.0f : 0.0f;
+  if (bias || residual)
     par(P, Cout, [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p) std::memcpy(y + p * Cout, bias, Cout * sizeof(float));
+      for (int64_t p = p0; p < p1; ++p) {
+        float* row = y + p * Cout;
+        if (residual) std::memcpy(row, residual + p * Cout, Cout * sizeof(float));
+        else std::memcpy(row, bias, Cout * sizeof(float));
+        if (residual && bias)
+          for (int64_t c = 0; c < Cout; ++c) row[c] += bias[c];
+      }
     });
   if (KH == 1 && KW == 1 && st[0] == 1 && st[1] == 1 && pad[0] == 0 && pad[1] == 0 && pad[2] == 0 && pad[3] == 0) {
     for (int64_t g = 0; g < groups; ++g)
@@ -376,9 +393,19 @@ void conv2d(KernelArgs& a) {
   const float* bias = Bt ? fin(a, *Bt, "input `bias`") : nullptr;
   float* y = fout(a, Y, "output `out`");
   if (Y.numel() == 0) return;
-  const float beta = bias ? 1.0f : 0.0f;
+  const float* residual = conv_residual(a, Y);
+  const float beta = bias || residual ? 1.0f : 0.0f;
   const int64_t P = Ho * Wo, HW = H * Wd;
-  if (bias) fill_bias(bias, y, c.N, c.Cout, P);
+  if (residual) {
+    std::memcpy(y, residual, static_cast<size_t>(Y.numel()) * sizeof(float));
+    if (bias)
+      par(c.N * c.Cout, P, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r)
+          for (int64_t o = 0; o < P; ++o) y[r * P + o] += bias[r % c.Cout];
+      });
+  } else if (bias) {
+    fill_bias(bias, y, c.N, c.Cout, P);
+  }
   const int64_t rows = c.Cig * KH * KW;
   if (KH == 1 && KW == 1 && st[0] == 1 && st[1] == 1 && pad[0] == 0 && pad[1] == 0 && pad[2] == 0 && pad[3] == 0) {
     for (int64_t n = 0; n < c.N; ++n)

@@ -133,7 +133,7 @@ Desc tensor(int64_t uid, const std::array<int64_t, 4>& dims, int64_t alignment, 
 // (`bias_alignment` > 0) the convolution's virtual f32 result, the bias [1, C, 1, 1], the
 // pointwise descriptor and the pointwise add come before the graph. The tensors are of
 // `conv_mode`'s data type; the convolution computes in f32 whatever the mode.
-std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s, ConvMode conv_mode, int64_t bias_alignment) {
+std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s, ConvMode conv_mode, int64_t bias_alignment, bool full_addend) {
   std::vector<Desc> g;
   const cudnnDataType_t dt = data_type(conv_mode);
   const bool fwd = s.kind == ConvShape::forward;
@@ -147,7 +147,8 @@ std::vector<Desc> build_graph(cudnnHandle_t h, const ConvShape& s, ConvMode conv
   const size_t out_at = fwd ? 2 : 0;
   if (with_bias) {
     g.push_back(tensor(kConvOut, out_dims, s.alignment, CUDNN_DATA_FLOAT, cl, true));
-    g.push_back(tensor(kBias, {1, out_dims[1], 1, 1}, bias_alignment, dt, cl));
+    // A per-channel bias broadcasts over n, h and w; a residual has the output's own shape.
+    g.push_back(tensor(kBias, full_addend ? out_dims : std::array<int64_t, 4>{1, out_dims[1], 1, 1}, bias_alignment, dt, cl));
   }
   const size_t conv_out_at = with_bias ? 3 : out_at;
 
@@ -381,12 +382,14 @@ struct Candidate {
   float first_ms = -1.f, final_ms = -1.f;
 };
 
-// The buffers a graph reads and writes; `bias` only for a graph with the pointwise add.
+// The buffers a graph reads and writes; `bias` only for a graph with the pointwise add, which
+// is a residual of the output's shape when `full_addend`.
 struct Operands {
   const void* in;
   const void* w;
   const void* bias;
   void* out;
+  bool full_addend = false;
 };
 
 std::shared_ptr<const ConvPlan> search(ConvMode conv_mode, const ConvShape& s, const Operands& io, size_t workspace_cap, std::string* why) {
@@ -396,7 +399,7 @@ std::shared_ptr<const ConvPlan> search(ConvMode conv_mode, const ConvShape& s, c
   best->handle = c.dnn;
   best->kind = s.kind;
   best->bias = io.bias != nullptr;
-  best->graph = build_graph(c.dnn, s, conv_mode, io.bias ? pointer_alignment({io.bias}) : 0);
+  best->graph = build_graph(c.dnn, s, conv_mode, io.bias ? pointer_alignment({io.bias}) : 0, io.full_addend);
   const Desc& graph = best->graph.back();
 
   // Every distinct config that the three heuristics offer, in their order (A first).
@@ -558,6 +561,14 @@ std::shared_ptr<const ConvPlan> conv_bias_plan(ConvMode mode, const ConvShape& s
   const std::string key = std::string(mode_name(mode)) + " " + s.key() + " cap " + std::to_string(workspace_cap) + " bias align " +
                           std::to_string(pointer_alignment({bias}));
   return cached_search(key, mode, s, Operands{in, w, bias, out}, workspace_cap, why);
+}
+
+std::shared_ptr<const ConvPlan> conv_residual_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, const void* residual, void* out,
+                                                   size_t workspace_cap, std::string* why) {
+  if (!residual) fail("EINTERNAL", "conv_residual_plan without a residual");
+  const std::string key = std::string(mode_name(mode)) + " " + s.key() + " cap " + std::to_string(workspace_cap) + " residual align " +
+                          std::to_string(pointer_alignment({residual}));
+  return cached_search(key, mode, s, Operands{in, w, residual, out, true}, workspace_cap, why);
 }
 
 namespace {

@@ -103,6 +103,13 @@ std::shared_ptr<const ConvPlan> conv_plan(ConvMode mode, const ConvShape& s, con
 std::shared_ptr<const ConvPlan> conv_bias_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, const void* bias, void* out,
                                                size_t workspace_cap, std::string* why);
 
+// The same search for the graph convolution → add of a residual with the output's shape, in
+// f32 before the one rounding to the output's type (a residual block's `conv(x) + s`): the
+// residual is read in the epilogue instead of a separate pass over the output. Bind it with
+// BoundConv's `bias` = the residual. nullptr with `*why` when no engine takes the graph.
+std::shared_ptr<const ConvPlan> conv_residual_plan(ConvMode mode, const ConvShape& s, const void* in, const void* w, const void* residual, void* out,
+                                                   size_t workspace_cap, std::string* why);
+
 const PlanInfo& plan_info(const ConvPlan& p);
 
 // A plan bound to its buffers, with its workspace: what a prepared call launches. `bias` is

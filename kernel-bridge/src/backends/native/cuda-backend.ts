@@ -71,10 +71,11 @@ export class CudaBackend implements ComputeBackend {
   readonly timer = 'device' as const;
   /**
    * Channels-last conv2d (cuDNN NHWC/KRSC) and instance_norm, and its fused GELU (kernels/conv.cu,
-   * norm.cu); matmul's residual as cuBLASLt's C operand (matmul.cpp).
+   * norm.cu); matmul's residual as cuBLASLt's C operand (matmul.cpp); conv2d's residual in one
+   * cuDNN graph with the convolution where that wins, else an add pass after it (conv.cu).
    */
   readonly variants: Readonly<Record<string, readonly string[]>> = {
-    conv2d: ['channels_last'],
+    conv2d: ['channels_last', 'residual'],
     instance_norm: ['channels_last', 'activation'],
     matmul: ['residual'],
   };

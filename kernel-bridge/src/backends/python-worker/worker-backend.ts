@@ -63,7 +63,7 @@ function defaultTimeout(): number {
 
 /** Variant params (ParamDecl.variant) both frameworks' ops implement (python/abw_worker/torch_ops.py, mlx_ops.py). */
 const WORKER_VARIANTS: Readonly<Record<string, readonly string[]>> = {
-  conv2d: ['channels_last'],
+  conv2d: ['channels_last', 'residual'],
   instance_norm: ['channels_last', 'activation'],
   matmul: ['residual'],
 };

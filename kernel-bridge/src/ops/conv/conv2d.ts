@@ -11,6 +11,14 @@ const INPUTS: readonly InputDecl[] = [
   { name: 'input', kind: 'float', init: { dist: 'audio' }, doc: '[N, Cin, H, W]; [N, H, W, Cin] when channels_last' },
   { name: 'weight', kind: 'float', init: { dist: 'fan_in' }, doc: '[Cout, Cin/groups, kH, kW]; [Cout, kH, kW, Cin/groups] when channels_last' },
   { name: 'bias', kind: 'float', optional: true, init: { dist: 'fan_in', fanInOf: 'weight' }, doc: '[Cout]' },
+  {
+    name: 'residual',
+    kind: 'float',
+    optional: true,
+    variant: true,
+    init: { dist: 'normal' },
+    doc: "the output's shape: added to the convolution (residual + conv(x, w) + bias), in its epilogue where the backend can",
+  },
 ];
 
 export const conv2d: OpSpec = {
@@ -66,8 +74,13 @@ export const conv2d: OpSpec = {
     });
     const [hout, wout] = sizes;
     const reduction = (cin / groups) * kernel[0] * kernel[1];
+    const out = channelsLast ? [N, hout, wout, cout] : [N, cout, hout, wout];
+    const residual = shapes[3];
+    if (residual && (residual.length !== 4 || residual.some((d, i) => d !== out[i]))) {
+      throw inputError('conv2d', 'residual', `must have the output's shape [${out.join(', ')}], got [${residual.join(', ')}]`);
+    }
     return {
-      outputs: [channelsLast ? [N, hout, wout, cout] : [N, cout, hout, wout]],
+      outputs: [out],
       native: {
         stride,
         padding: [pads[0][0], pads[0][1], pads[1][0], pads[1][1]],
@@ -75,7 +88,7 @@ export const conv2d: OpSpec = {
         groups,
         channels_last: channelsLast,
       },
-      flops: 2 * N * cout * hout * wout * reduction + (shapes[2] ? N * cout * hout * wout : 0),
+      flops: 2 * N * cout * hout * wout * reduction + (shapes[2] ? N * cout * hout * wout : 0) + (residual ? N * cout * hout * wout : 0),
       reduction,
     };
   },

@@ -68,7 +68,8 @@ export function mdxLayout(ex: PipelineExec, c: MdxConfig): MdxLayout {
   }
   const fusedNormGelu = ex.backend.supports('instance_norm', ex.dtype, { ...cl, activation: 'gelu' }).ok;
   const fusedTdfResidual = channelsLast && implementsVariant(ex.backend, 'matmul', 'residual');
-  return { channelsLast, fusedNormGelu, fusedTdfResidual };
+  const fusedConvResidual = implementsVariant(ex.backend, 'conv2d', 'residual');
+  return { channelsLast, fusedNormGelu, fusedTdfResidual, fusedConvResidual };
 }
 
 export const mdx23c: PipelineSpec<MdxConfig> = {

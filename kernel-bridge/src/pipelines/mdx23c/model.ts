@@ -27,6 +27,8 @@ export interface MdxLayout {
    * epilogue reads it) instead of an add that reads the product back.
    */
   readonly fusedTdfResidual?: boolean;
+  /** The block's `tfc2(x) + shortcut` as conv2d's `residual` input (the conv's epilogue or prior). */
+  readonly fusedConvResidual?: boolean;
 }
 
 export class MdxNetwork {
@@ -86,8 +88,9 @@ export class MdxNetwork {
     return a;
   }
 
-  private async conv(x: T, name: string, params = {}): Promise<T> {
-    return this.ex.op('conv2d', [x, this.w.get(name), null], this.cl ? { ...params, channels_last: true } : params);
+  private async conv(x: T, name: string, params = {}, residual?: T): Promise<T> {
+    const inputs = residual ? [x, this.w.get(name), null, residual] : [x, this.w.get(name), null];
+    return this.ex.op('conv2d', inputs, this.cl ? { ...params, channels_last: true } : params);
   }
 
   /** A bias-free Linear along the frequency axis: the last dim, or the one before the channels. */
@@ -96,7 +99,11 @@ export class MdxNetwork {
     return this.cl ? this.ex.op('matmul', [w, x]) : this.ex.op('linear', [x, w, null]);
   }
 
-  /** TFC-TDF v3: per block, s = shortcut(x); x = tfc1(x); x = x + tdf(x); x = tfc2(x) + s. Consumes x unless `keep`. */
+  /**
+   * TFC-TDF v3: per block, s = shortcut(x); x = tfc1(x); x = x + tdf(x); x = tfc2(x) + s, the two
+   * residual adds fused into the matmul and the conv where the backend takes their `residual`
+   * inputs. Consumes x unless `keep`.
+   */
   private async tfcTdf(x: T, prefix: string, keep = false): Promise<T> {
     const ex = this.ex;
     for (let i = 0; i < this.cfg.blocks; i++) {
@@ -124,10 +131,15 @@ export class MdxNetwork {
       }
       a = await this.normAct(sum, `${b}.tfc2.0`);
       ex.free(sum);
-      const t2 = await this.conv(a, `${b}.tfc2.2.weight`, { padding: 1 });
-      ex.free(a);
-      x = await ex.op('add', [t2, s]);
-      ex.free(t2, s);
+      if (this.layout.fusedConvResidual) {
+        x = await this.conv(a, `${b}.tfc2.2.weight`, { padding: 1 }, s);
+        ex.free(a, s);
+      } else {
+        const t2 = await this.conv(a, `${b}.tfc2.2.weight`, { padding: 1 });
+        ex.free(a);
+        x = await ex.op('add', [t2, s]);
+        ex.free(t2, s);
+      }
     }
     return x;
   }

@@ -699,7 +699,111 @@ int32_t i32(OpArgs& a, int64_t v, const char* what) {
   return static_cast<int32_t>(v);
 }
 
-CallPtr conv_forward(OpArgs& a, const Geometry& g) {
+// y = r + y over n values: conv2d's residual when the convolution ran without it. Plain loads
+// of y (it is written here), 16-byte vectors where both are aligned.
+template <class T>
+__global__ void add_residual(T* __restrict__ y, const T* __restrict__ r, int64_t n, bool vec) {
+  constexpr int V = Vec16<T>::n;
+  if (!vec) {
+    ABW_GRID_STRIDE(i, n) y[i] = st<T>(ld(r[i]) + ld(y[i]));
+    return;
+  }
+  vectors_then_tail<T>(
+      n,
+      [&](int64_t i) {
+        float u[V], v[V];
+        const uint4 raw = *reinterpret_cast<const uint4*>(y + i);
+        if constexpr (sizeof(T) == 4) unpack(raw, u);
+        else if constexpr (std::is_same_v<T, __half>) unpack<__half2>(raw, u);
+        else unpack<__nv_bfloat162>(raw, u);
+        load_vec(r + i, v);
+#pragma unroll
+        for (int j = 0; j < V; ++j) u[j] = v[j] + u[j];
+        store_vec(y + i, u);
+      },
+      [&](int64_t t) { y[t] = st<T>(ld(r[t]) + ld(y[t])); });
+}
+
+void launch_add_residual(cudaStream_t s, DType dt, void* y, const void* r, int64_t n) {
+  const bool vec = aligned16({y, r});
+  ABW_FLOAT_DISPATCH(dt, add_residual<T><<<vec ? vector_blocks<T>(n) : blocks_for(n), kThreads, 0, s>>>(static_cast<T*>(y), static_cast<const T*>(r), n, vec));
+}
+
+// Per geometry, mode and residual alignment: whether the fused graph won (decided once).
+std::mutex residual_mu;
+std::map<std::string, bool>& residual_cache() {
+  static std::map<std::string, bool> m;
+  return m;
+}
+
+// f16/bf16 without a bias (decision 32): the convolution and the residual's add in one cuDNN
+// graph (dnn_graph::conv_residual_plan), where an engine takes it and it is faster than the
+// plain graph plan followed by our add pass, both timed on the bound tensors once per geometry.
+// Binds `call` and returns true; false otherwise (conv2d then appends the add pass). The choice
+// is recorded either way.
+bool fused_residual(const OpArgs& a, dnn_graph::ConvShape s, const void* in, const void* w, const void* residual, void* out, int64_t numel, Call& call) {
+  s.alignment = dnn_graph::pointer_alignment({in, w, out, residual});
+  const std::string key = a.op + " " + mode_name(a) + " " + s.key() + " residual align " + std::to_string(dnn_graph::pointer_alignment({residual}));
+  std::shared_ptr<const dnn_graph::ConvPlan> fplan;
+  std::string fwhy;
+  // An optional candidate: a failure (ENOMEM included) means the unfused path, never the op's error.
+  try {
+    fplan = dnn_graph::conv_residual_plan(graph_mode(a), s, in, w, residual, out, workspace_cap(), &fwhy);
+  } catch (const Error& e) {
+    fwhy = e.what();
+  }
+  bool use = false;
+  {
+    std::lock_guard<std::mutex> lock(residual_mu);
+    auto it = residual_cache().find(key);
+    if (it != residual_cache().end()) {
+      if (!it->second || !fplan) return false;
+      use = true;
+    }
+  }
+  if (!use) {
+    ChoiceRecord r;
+    r.str("op", a.op).str("mode", mode_name(a)).str("residual", "fused graph or add after");
+    if (fplan) {
+      const dnn_graph::PlanInfo& f = dnn_graph::plan_info(*fplan);
+      std::string pwhy;
+      dnn_graph::ConvShape ps = s;
+      auto plan = graph_plan(a, ps, in, w, out, &pwhy);
+      cudaStream_t st = ctx().stream();
+      const float add_ms = time_calls(st, [&] {
+        launch_add_residual(st, a.dtype, out, residual, numel);
+        return cudaGetLastError() == cudaSuccess;
+      });
+      const float plain_ms = plan ? dnn_graph::plan_info(*plan).ms : NAN;
+      // Without a plain graph plan the legacy algorithm would run: take the fused graph.
+      use = !plan || (add_ms >= 0.f && f.ms < plain_ms + add_ms);
+      r.num("fusedMs", f.ms).num("plainMs", plain_ms).num("addMs", add_ms).num("fusedEngine", static_cast<double>(f.engine)).str("fusedTag", f.tag);
+      r.str("summary", use ? "conv + residual fused in one graph, " + plan_text(f) + ", " + ms_text(f.ms) +
+                                 (plan ? ", faster than " + ms_text(plain_ms) + " + add " + ms_text(add_ms) : ", no plain graph plan")
+                           : "add after the convolution: fused graph " + ms_text(f.ms) + " against " + ms_text(plain_ms) + " + add " + ms_text(add_ms));
+    } else {
+      r.str("summary", "add after the convolution: " + (fwhy.empty() ? std::string("no fused graph") : fwhy));
+    }
+    r.emit(key);
+    std::lock_guard<std::mutex> lock(residual_mu);
+    residual_cache()[key] = use;
+    if (!use) return false;
+  }
+  std::shared_ptr<dnn_graph::BoundConv> bound;
+  try {
+    bound = std::make_shared<dnn_graph::BoundConv>(fplan, in, w, out, residual);
+  } catch (const Error& e) {
+    if (e.code() == "ENOMEM") throw;
+    return false;
+  }
+  call.keep.push_back(bound);
+  call.launch = [bound](cudaStream_t st) { bound->launch(st); };
+  return true;
+}
+
+// `residual_fused`: non-null for conv2d, whose input 3 (a residual) is then fused into the
+// convolution where fused_residual can, which this sets true; otherwise the caller adds it.
+CallPtr conv_forward(OpArgs& a, const Geometry& g, bool* residual_fused = nullptr) {
   const DevTensor& X = a.input(0, "input");
   const DevTensor& Wt = a.input(1, "weight");
   const DevTensor* B = a.optional(2);
@@ -744,6 +848,14 @@ CallPtr conv_forward(OpArgs& a, const Geometry& g) {
   shape.stride = {g.sh, g.sw};
   shape.dilation = {g.dh, g.dw};
   shape.channels_last = cl;
+
+  // A residual (conv2d's input 3), f16/bf16 without a bias: one graph with its add, if that wins.
+  const DevTensor* R = residual_fused ? a.optional(3) : nullptr;
+  if (R && !bias && !a.tf32 && (dt == DType::f16 || dt == DType::bf16) && fused_residual(a, shape, x, w, R->data, y, Y.numel(), *call)) {
+    *residual_fused = true;
+    call->keep.push_back(d);
+    return call;
+  }
 
   // tf32: the graph API's TF32 tensor-core engines (the legacy API has none for float data),
   // the bias added in f32 after it (as PyTorch does) or in the same graph (graph_conv_bias).
@@ -882,8 +994,26 @@ CallPtr conv2d(OpArgs& a) {
   g.Wo = nw / g.sw + 1;
   const DevTensor* B = a.optional(2);
   if (B) a.check_shape(*B, {g.Cout}, "input `bias`");
-  a.check_shape(a.output(0, "out"), cl ? std::vector<int64_t>{g.N, g.Ho, g.Wo, g.Cout} : std::vector<int64_t>{g.N, g.Cout, g.Ho, g.Wo}, "output `out`");
-  return conv_forward(a, g);
+  const std::vector<int64_t> out_shape = cl ? std::vector<int64_t>{g.N, g.Ho, g.Wo, g.Cout} : std::vector<int64_t>{g.N, g.Cout, g.Ho, g.Wo};
+  a.check_shape(a.output(0, "out"), out_shape, "output `out`");
+  const DevTensor* R = a.optional(3);
+  if (R) a.check_shape(*R, out_shape, "input `residual`");
+  bool fused = false;
+  CallPtr call = conv_forward(a, g, &fused);
+  const DevTensor& Y = a.output(0, "out");
+  if (R && !fused && Y.numel() > 0) {
+    // The residual after whichever convolution was chosen: one more pass, y = r + y.
+    auto conv_launch = std::move(call->launch);
+    void* y = Y.data;
+    const void* r = R->data;
+    const int64_t n = Y.numel();
+    const DType dt = a.dtype;
+    call->launch = [conv_launch, y, r, n, dt](cudaStream_t s) {
+      conv_launch(s);
+      launch_add_residual(s, dt, y, r, n);
+    };
+  }
+  return call;
 }
 
 // conv_transpose1d(x, w) is the data gradient of conv1d with the same weight: x plays dy

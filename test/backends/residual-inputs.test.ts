@@ -1,9 +1,10 @@
-// matmul's optional `residual` input (InputDecl.variant): out = residual + a·b, the residual in
-// the GEMM's epilogue where the backend has one (cpu: sgemm's C with beta 1; cuda: cuBLASLt's C).
-// ref is exact against its own product plus the residual; cpu agrees with ref within f32
-// rounding, in every batch-broadcast path; a wrong residual shape names the field and both
-// shapes; a backend that does not take the input refuses it with a reason, in prepare() and in
-// the matrix (status unsupported), never silently dropping it.
+// The optional `residual` inputs (InputDecl.variant) of matmul (out = residual + a·b) and conv2d
+// (out = residual + conv(x, w) + bias), the residual in the GEMM's or convolution's epilogue
+// where the backend has one (cpu: the GEMMs' C with beta 1; cuda: cuBLASLt's C, cuDNN's fused
+// add). ref is exact against its own op plus the residual; cpu agrees with ref within f32
+// rounding, in every batch-broadcast path and both conv layouts; a wrong residual shape names
+// the field and both shapes; a backend that does not take the input refuses it with a reason,
+// in prepare() and in the matrix (status unsupported), never silently dropping it.
 import { describe, expect, it } from 'vitest';
 
 import { getBackend, runOp } from '../../kernel-bridge/src/backend';
@@ -75,6 +76,49 @@ describe('matmul with a residual', () => {
       await expect(runOp(ort, 'matmul', [normal([2, 3], 1, 'f32'), normal([3, 4], 2, 'f32'), normal([2, 4], 3, 'f32')], {}, 'f32')).rejects.toThrow(
         'matmul with input residual is not implemented on ort:cpu',
       );
+    } finally {
+      ort.dispose();
+    }
+  });
+});
+
+// [x, w, bias?, params, out]: channels first and last, 1×1 (the GEMM on the input) and 3×3
+// (im2col), with and without a bias, strided.
+const CONVS: [Shape, Shape, Shape | null, Params, Shape][] = [
+  [[2, 6, 5, 7], [4, 6, 3, 3], null, { padding: 1 }, [2, 4, 5, 7]],
+  [[2, 6, 5, 7], [4, 6, 1, 1], [4], {}, [2, 4, 5, 7]],
+  [[2, 5, 7, 6], [4, 3, 3, 6], [4], { padding: 1, channels_last: true }, [2, 5, 7, 4]],
+  [[2, 5, 7, 6], [4, 1, 1, 6], null, { channels_last: true }, [2, 5, 7, 4]],
+  [[1, 4, 8, 8], [6, 2, 2, 2], null, { stride: 2, groups: 2 }, [1, 6, 4, 4]],
+];
+
+describe('conv2d with a residual', () => {
+  it.each(CONVS)('x %j w %j bias %j %j: ref is conv + residual exactly; cpu agrees', async (sx, sw, sb, params, so) => {
+    const outs: Record<string, Float64Array> = {};
+    for (const [b, dt] of [[ref, 'f64'], [cpu, 'f32']] as const) {
+      const x = normal(sx, 1, dt), w = normal(sw, 2, dt), bias = sb ? normal(sb, 4, dt) : null, r = normal(so, 3, dt);
+      const [plain] = await runOp(b, 'conv2d', [x, w, bias], params, dt as ComputeDType);
+      const [fused] = await runOp(b, 'conv2d', [x, w, bias, r], params, dt as ComputeDType);
+      expect(fused!.shape).toEqual(so);
+      const want = Array.from(plain!.data, (v, i) => r.data[i]! + v);
+      if (b === ref) expect(Array.from(fused!.data)).toEqual(want);
+      else Array.from(fused!.data).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!))));
+      outs[b.id] = Float64Array.from(fused!.data);
+    }
+    outs.cpu!.forEach((v, i) => expect(Math.abs(v - outs.ref![i]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(outs.ref![i]!))));
+  });
+
+  it('a residual of another shape names the field and both shapes; ort refuses the input', async () => {
+    const x = normal([1, 2, 4, 4], 1, 'f32'), w = normal([3, 2, 3, 3], 2, 'f32');
+    await expect(runOp(cpu, 'conv2d', [x, w, null, normal([1, 3, 4, 4], 3, 'f32')], {}, 'f32')).rejects.toThrow(
+      expect.objectContaining({ code: 'ABW_ESHAPE', message: expect.stringMatching(/residual.*\[1, 3, 2, 2\].*\[1, 3, 4, 4\]/) }),
+    );
+    expect(inputVariantRefusal({ id: 'webgpu' }, getOp('conv2d'), {}, [[1, 2, 4, 4], [3, 2, 3, 3], null, [1, 3, 2, 2]])).toBe(
+      'conv2d with input residual is not implemented on webgpu',
+    );
+    const ort = new OrtBackend('cpu');
+    try {
+      await expect(runOp(ort, 'conv2d', [x, w, null, normal([1, 3, 2, 2], 3, 'f32')], {}, 'f32')).rejects.toThrow('conv2d with input residual is not implemented on ort:cpu');
     } finally {
       ort.dispose();
     }
