@@ -148,6 +148,8 @@ async function workbench(c, dir) {
         ...(opProfile ? { opProfile: { ...opProfile, entries: opProfile.entries.slice(0, 30), signatures: opProfile.signatures.slice(0, 30) } } : {}),
         ...(choices.length ? { choices } : {}),
         ...(streams ? { streams, streamsEffective: pipelines.effectiveStreams(backend.info().features, streams) } : {}),
+        // Whether transfers ran on copy streams (cuda; ABW_CUDA_QUEUED_COPIES=0 turns them off).
+        queuedCopies: backend.info().features.includes('queued-copies'),
       },
     };
   } catch (e) {

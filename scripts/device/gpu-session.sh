@@ -226,8 +226,9 @@ if [ "${1:-all}" = nhwc ]; then
 fi
 
 # `gpu-session.sh closing` (one call, the last of a session): the build, smoke checks and op
-# matrix, then mdx23c f16 (beside PyTorch eager and compiled fp16), fftconv f32, mdx23c f32,
-# bench/cuda-vs-torch and fftconv f16, each pipeline with an op profile, until SESSION_END.
+# matrix, then mdx23c f16 (beside PyTorch eager and compiled fp16), fftconv f32 (and again
+# without queued copies), mdx23c f32, bench/cuda-vs-torch when time is left, and fftconv f16,
+# each pipeline with an op profile, until SESSION_END.
 if [ "${1:-all}" = closing ]; then
   SESSION_END=${SESSION_END:-540}
   export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
@@ -235,8 +236,10 @@ if [ "${1:-all}" = closing ]; then
   # mdx23c f16 beside torch.compile needs ~140 s, more when new cuDNN graphs are searched (the
   # conv + residual graphs of decision 32): it was cut at 139 s on 2026-12-05.
   pipelines_run f16 mdx23c $((SESSION_END - 200)) pipelines-mdx-f16 1 eager-fp16,compile-fp16
-  pipelines_run f32 fftconv $((SESSION_END - 160)) pipelines-f32 2 eager-fp32
-  pipelines_run f32 mdx23c $((SESSION_END - 90)) pipelines-mdx-f32 1 eager-fp32
+  pipelines_run f32 fftconv $((SESSION_END - 150)) pipelines-f32 2 eager-fp32
+  # The same without queued copies (workbench only): what the overlap of decision 30 gains.
+  (export NO_TORCH=1 ABW_CUDA_QUEUED_COPIES=0; pipelines_run f32 fftconv $((SESSION_END - 130)) pipelines-f32-inline 2 -)
+  pipelines_run f32 mdx23c $((SESSION_END - 60)) pipelines-mdx-f32 1 eager-fp32
   left=$((SESSION_END - 50 - ($(date +%s) - start)))
   [ "$left" -ge 40 ] && cuda_vs_torch cuda-vs-torch "$left"
   pipelines_run f16 fftconv $((SESSION_END - 5)) pipelines-f16 2 eager-fp16

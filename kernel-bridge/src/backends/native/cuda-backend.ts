@@ -64,6 +64,12 @@ export function cudaProblem(): string | undefined {
 export interface CudaBackendOptions {
   /** Replay the timed launches as one captured CUDA graph (small ops: launch overhead out). */
   readonly graphs?: boolean;
+  /**
+   * Copies on copy streams of their own (uploadQueued / downloadQueued, feature 'queued-copies').
+   * Default on; ABW_CUDA_QUEUED_COPIES=0 turns them off, so a pipeline's transfers run in line
+   * with its ops (the comparison that shows what the overlap gains).
+   */
+  readonly queuedCopies?: boolean;
 }
 
 export class CudaBackend implements ComputeBackend {
@@ -80,12 +86,23 @@ export class CudaBackend implements ComputeBackend {
     matmul: ['residual'],
   };
   readonly graphs: boolean;
+  /** On the module's upload stream (copy_queue.h): the first op reading it waits on the device. */
+  readonly uploadQueued?: (t: HostTensor) => DeviceTensor;
+  /** On the module's download stream, after the work queued so far; done at the next sync(). */
+  readonly downloadQueued?: (t: DeviceTensor, dst: TypedData) => void;
   private disposed = false;
 
   constructor(options: CudaBackendOptions = {}) {
     const problem = cudaProblem();
     if (problem) throw new AbwError('ABW_EUNSUPPORTED', `backend cuda is unavailable: ${problem}`, 'backend');
     this.graphs = options.graphs === true;
+    if (options.queuedCopies ?? process.env.ABW_CUDA_QUEUED_COPIES !== '0') {
+      this.uploadQueued = (t) => {
+        this.checkAlive();
+        return wrapNative('cuda', t.dtype, t.shape, addon().tensor(t.dtype, [...t.shape], t.data, 'cuda', true));
+      };
+      this.downloadQueued = (t, dst) => this.own(t, 'tensor').readInto(dst, true);
+    }
   }
 
   device(): CudaDeviceInfo {
@@ -106,7 +123,7 @@ export class CudaBackend implements ComputeBackend {
       // as separate ops do not overlap (the record says 1 effective stream). Only the fused
       // fft_conv stage spreads its bands over streams. 'queued-copies': uploads and downloads
       // on copy streams of their own, overlapping that compute (uploadQueued/downloadQueued).
-      features: ['device-timer', 'cuda-graphs', 'l2-flush', 'caching-allocator', 'fused-stage-streams', 'queued-copies'],
+      features: ['device-timer', 'cuda-graphs', 'l2-flush', 'caching-allocator', 'fused-stage-streams', ...(this.uploadQueued ? ['queued-copies'] : [])],
       timer: 'device',
     };
   }
@@ -137,17 +154,6 @@ export class CudaBackend implements ComputeBackend {
 
   async downloadInto(t: DeviceTensor, dst: TypedData): Promise<void> {
     this.own(t, 'tensor').readInto(dst);
-  }
-
-  /** On the module's upload stream (copy_queue.h): the first op reading it waits on the device. */
-  uploadQueued(t: HostTensor): DeviceTensor {
-    this.checkAlive();
-    return wrapNative('cuda', t.dtype, t.shape, addon().tensor(t.dtype, [...t.shape], t.data, 'cuda', true));
-  }
-
-  /** On the module's download stream, after the work queued so far; done at the next sync(). */
-  downloadQueued(t: DeviceTensor, dst: TypedData): void {
-    this.own(t, 'tensor').readInto(dst, true);
   }
 
   async download(t: DeviceTensor): Promise<HostTensor> {
