@@ -78,7 +78,11 @@ export declare function tensor(dtype: NativeDType, shape: number[], data?: Nativ
 export declare function buildInfo(): BuildInfo;
 export declare function listKernels(): { backend: string; op: string; dtype: NativeDType; converted: boolean }[];
 export declare function hasKernel(backend: string, op: string, dtype: NativeDType): boolean;
-export declare function memoryStats(): { currentBytes: number; peakBytes: number; allocations: number };
+/**
+ * Host memory of the native backends: requested bytes in use, their peak, the allocation count,
+ * and `cachedBytes`, freed blocks of 1 MiB and more kept for reuse (not counted in use).
+ */
+export declare function memoryStats(): { currentBytes: number; peakBytes: number; allocations: number; cachedBytes: number };
 export declare function resetPeakMemory(): void;
 export declare function getThreads(): number;
 export declare function setThreads(n: number): number;

@@ -78,6 +78,7 @@ Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
   o.Set("currentBytes", Napi::Number::New(env, static_cast<double>(m.current_bytes)));
   o.Set("peakBytes", Napi::Number::New(env, static_cast<double>(m.peak_bytes)));
   o.Set("allocations", Napi::Number::New(env, static_cast<double>(m.allocations)));
+  o.Set("cachedBytes", Napi::Number::New(env, static_cast<double>(m.cached_bytes)));
   return o;
 }
 

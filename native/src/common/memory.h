@@ -1,5 +1,6 @@
 // Tracked host allocations: every tensor and kernel scratch buffer goes through here, so the
-// matrix can record the native allocator's current and peak bytes per case.
+// matrix can record the native allocator's current and peak bytes per case. Large blocks are
+// cached for reuse (memory.cpp says why).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -11,9 +12,10 @@ void* tracked_alloc(size_t bytes);  // 64-byte aligned; throws abw::Error ENOMEM
 void tracked_free(void* p, size_t bytes);
 
 struct MemoryStats {
-  int64_t current_bytes;
+  int64_t current_bytes;  // requested bytes in use
   int64_t peak_bytes;
   int64_t allocations;
+  int64_t cached_bytes;   // freed large blocks kept for reuse (not in current_bytes)
 };
 MemoryStats memory_stats();
 void memory_reset_peak();
