@@ -22,9 +22,8 @@ function describe(op: string, name: string, value: ParamValue): string {
  */
 export function variantRefusal(backend: Pick<ComputeBackend, 'id' | 'variants'>, spec: OpSpec, params: Params | undefined): string | undefined {
   if (!params) return undefined;
-  const implemented = backend.variants?.[spec.name] ?? [];
   for (const [name, decl] of Object.entries(spec.params)) {
-    if (!decl.variant || implemented.includes(name)) continue;
+    if (!decl.variant || implementsVariant(backend, spec.name, name)) continue;
     const v = params[name];
     if (v === undefined || v === decl.default) continue;
     return `${describe(spec.name, name, v)} is not implemented on ${backend.id}`;
@@ -42,11 +41,10 @@ export function inputVariantRefusal(
   params: Params,
   shapes: readonly (Shape | null | undefined)[],
 ): string | undefined {
-  const implemented = backend.variants?.[spec.name] ?? [];
   const decls = spec.inputs(params);
   for (let i = 0; i < decls.length && i < shapes.length; i++) {
     const d = decls[i]!;
-    if (d.variant && shapes[i] && !implemented.includes(d.name)) return `${spec.name} with input ${d.name} is not implemented on ${backend.id}`;
+    if (d.variant && shapes[i] && !implementsVariant(backend, spec.name, d.name)) return `${spec.name} with input ${d.name} is not implemented on ${backend.id}`;
   }
   return undefined;
 }

@@ -223,10 +223,8 @@ Napi::Value TensorHandle::View(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ABW_NAPI_GUARD(env, {
     TensorPtr t = FromValue(info.This(), "tensor");
-    Shape shape = ParseShape(env, info[0], "shape");
-    if (shape_numel(shape) != t->numel())
-      throw to_js_error(env, "ESHAPE", "a view of " + shape_str(t->shape()) + " cannot have shape " + shape_str(shape) + " (element counts differ)");
-    return NewFrom(env, std::make_shared<Tensor>(*t, std::move(shape)));
+    // The view's constructor checks the element count (ESHAPE).
+    return NewFrom(env, std::make_shared<Tensor>(*t, ParseShape(env, info[0], "shape")));
   })
 }
 

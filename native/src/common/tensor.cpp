@@ -25,14 +25,11 @@ Storage::~Storage() {
 Tensor::Tensor(DType dtype, Shape shape, Device device) : dtype_(dtype), device_(device), shape_(std::move(shape)) {
   numel_ = shape_numel(shape_);
   nbytes_ = static_cast<size_t>(numel_) * dtype_size(dtype_);
-  data_ = nullptr;
-  if (!nbytes_) return;
-  storage_ = std::make_shared<Storage>(nbytes_, device_);
-  data_ = storage_->data();
+  if (nbytes_) storage_ = std::make_shared<Storage>(nbytes_, device_);
 }
 
 Tensor::Tensor(const Tensor& base, Shape shape)
-    : dtype_(base.dtype_), device_(base.device_), shape_(std::move(shape)), nbytes_(base.nbytes_), storage_(base.storage_), data_(base.data_) {
+    : dtype_(base.dtype_), device_(base.device_), shape_(std::move(shape)), nbytes_(base.nbytes_), storage_(base.storage_) {
   numel_ = shape_numel(shape_);
   ABW_CHECK(numel_ == base.numel_, "ESHAPE", "a view of " + shape_str(base.shape_) + " cannot have shape " + shape_str(shape_) + " (element counts differ)");
   ABW_CHECK(!base.released(), "EINVAL", "a view of a freed tensor");
@@ -40,10 +37,7 @@ Tensor::Tensor(const Tensor& base, Shape shape)
 
 Tensor::~Tensor() { release(); }
 
-void Tensor::release() {
-  storage_.reset();
-  data_ = nullptr;
-}
+void Tensor::release() { storage_.reset(); }
 
 int64_t Tensor::size(int64_t d) const {
   int64_t n = ndim();

@@ -66,14 +66,14 @@ class Tensor {
   int64_t size(int64_t d) const;
   int64_t numel() const { return numel_; }
   size_t nbytes() const { return nbytes_; }
-  void* raw() { return data_; }
-  const void* raw() const { return data_; }
-  template <class T> T* data() { return static_cast<T*>(data_); }
-  template <class T> const T* data() const { return static_cast<const T*>(data_); }
+  void* raw() { return storage_ ? storage_->data() : nullptr; }
+  const void* raw() const { return storage_ ? storage_->data() : nullptr; }
+  template <class T> T* data() { return static_cast<T*>(raw()); }
+  template <class T> const T* data() const { return static_cast<const T*>(raw()); }
   // Release memory early (JS `free`); later access is an error the addon checks for. The
   // bytes go back once no view of them is left.
   void release();
-  bool released() const { return data_ == nullptr && nbytes_ > 0; }
+  bool released() const { return !storage_ && nbytes_ > 0; }
 
  private:
   DType dtype_;
@@ -81,8 +81,7 @@ class Tensor {
   Shape shape_;
   int64_t numel_;
   size_t nbytes_;
-  std::shared_ptr<Storage> storage_;
-  void* data_;
+  std::shared_ptr<Storage> storage_;  // null when empty or released
 };
 
 using TensorPtr = std::shared_ptr<Tensor>;

@@ -181,35 +181,7 @@ void conv2d_channels_last(const Conv2dDims& d, const Tensor& x, const Tensor& w,
   });
 }
 
-void conv2d_channels_first(const Conv2dDims& d, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y, const std::vector<int64_t>& st,
-                           const std::vector<int64_t>& pad, const std::vector<int64_t>& dil);
-
-void conv2d(KernelArgs& a) {
-  const Tensor& x = detail::in_f64(a, 0, "input");
-  const Tensor& w = detail::in_f64(a, 1, "weight");
-  const Tensor* bias = detail::opt_f64(a, 2, "bias");
-  Tensor& y = detail::out_f64(a, 0, "out");
-  const std::vector<int64_t> st = ints_n(a, "stride", 2), pad = ints_n(a, "padding", 4), dil = ints_n(a, "dilation", 2);
-  const int64_t groups = a.p.i("groups");
-  for (int64_t v : st) positive(a, "stride", v);
-  for (int64_t v : dil) positive(a, "dilation", v);
-  for (int64_t v : pad) non_negative(a, "padding", v);
-  const bool cl = a.p.b("channels_last", false);
-  const Conv2dDims d = conv2d_dims(a, x, w, bias, y, st, pad, dil, groups, cl);
-  const Tensor* residual = detail::opt_f64(a, 3, "residual");
-  if (residual) detail::expect_shape(a, *residual, y.shape(), "input `residual`", "the output's shape");
-  if (cl) conv2d_channels_last(d, x, w, bias, y, st, pad, dil);
-  else conv2d_channels_first(d, x, w, bias, y, st, pad, dil);
-  // The residual is added to the finished convolution (+ bias): residual + conv, as an add after it.
-  if (residual) {
-    const double* rd = residual->data<double>();
-    double* yd = y.data<double>();
-    parallel_for(y.numel(), 4096, [&](int64_t b0, int64_t b1) {
-      for (int64_t i = b0; i < b1; ++i) yd[i] = rd[i] + yd[i];
-    });
-  }
-}
-
+// conv2d channels first: per output plane, the taps accumulated over whole rows of the plane.
 void conv2d_channels_first(const Conv2dDims& d, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y, const std::vector<int64_t>& st,
                            const std::vector<int64_t>& pad, const std::vector<int64_t>& dil) {
   const int64_t N = d.N, Cin = d.Cin, H = d.H, W = d.W, Cout = d.Cout, KH = d.KH, KW = d.KW, Cg = d.Cg, Og = d.Og, Ho = d.Ho, Wo = d.Wo;
@@ -244,6 +216,32 @@ void conv2d_channels_first(const Conv2dDims& d, const Tensor& x, const Tensor& w
         for (int64_t o = 0; o < Ho * Wo; ++o) out[o] += bd[co];
     }
   });
+}
+
+void conv2d(KernelArgs& a) {
+  const Tensor& x = detail::in_f64(a, 0, "input");
+  const Tensor& w = detail::in_f64(a, 1, "weight");
+  const Tensor* bias = detail::opt_f64(a, 2, "bias");
+  Tensor& y = detail::out_f64(a, 0, "out");
+  const std::vector<int64_t> st = ints_n(a, "stride", 2), pad = ints_n(a, "padding", 4), dil = ints_n(a, "dilation", 2);
+  const int64_t groups = a.p.i("groups");
+  for (int64_t v : st) positive(a, "stride", v);
+  for (int64_t v : dil) positive(a, "dilation", v);
+  for (int64_t v : pad) non_negative(a, "padding", v);
+  const bool cl = a.p.b("channels_last", false);
+  const Conv2dDims d = conv2d_dims(a, x, w, bias, y, st, pad, dil, groups, cl);
+  const Tensor* residual = detail::opt_f64(a, 3, "residual");
+  if (residual) detail::expect_shape(a, *residual, y.shape(), "input `residual`", "the output's shape");
+  if (cl) conv2d_channels_last(d, x, w, bias, y, st, pad, dil);
+  else conv2d_channels_first(d, x, w, bias, y, st, pad, dil);
+  // The residual is added to the finished convolution (+ bias): residual + conv, as an add after it.
+  if (residual) {
+    const double* rd = residual->data<double>();
+    double* yd = y.data<double>();
+    parallel_for(y.numel(), 4096, [&](int64_t b0, int64_t b1) {
+      for (int64_t i = b0; i < b1; ++i) yd[i] = rd[i] + yd[i];
+    });
+  }
 }
 
 void conv_transpose1d(KernelArgs& a) {

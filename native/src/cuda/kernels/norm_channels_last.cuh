@@ -21,15 +21,30 @@
 
 namespace abw::cuda {
 
+// A thread's place in the grid both passes share, block (chunk, n, tile) of lanes_per_block
+// lanes × blockDim.x / lanes_per_block rows: its V channels from c0 of sample n, and rows
+// row_in + k·rows_par of the chunk [r0, r1).
+struct ClTile {
+  int lane_in, row_in, rows_par;
+  int64_t c0, n, r0, r1;
+  __device__ ClTile(int lanes_per_block, int V, int64_t S, int64_t rows_per_chunk)
+      : lane_in(static_cast<int>(threadIdx.x) % lanes_per_block),
+        row_in(static_cast<int>(threadIdx.x) / lanes_per_block),
+        rows_par(static_cast<int>(blockDim.x) / lanes_per_block),
+        c0((static_cast<int64_t>(blockIdx.z) * lanes_per_block + lane_in) * V),
+        n(blockIdx.y),
+        r0(static_cast<int64_t>(blockIdx.x) * rows_per_chunk),
+        r1(min(S, r0 + rows_per_chunk)) {}
+};
+
 // V values per thread (a 16-byte vector, or 1 where C or the pointers do not allow it).
 template <class T, int V>
 __global__ void cl_partials(const T* __restrict__ x, double2* __restrict__ part, int64_t S, int64_t C, int64_t rows_per_chunk, int lanes_per_block) {
   extern __shared__ double2 cl_shared[];  // [rows in parallel][lanes_per_block · V]
   const int lb = lanes_per_block;
-  const int lane_in = static_cast<int>(threadIdx.x) % lb, row_in = static_cast<int>(threadIdx.x) / lb, rows_par = static_cast<int>(blockDim.x) / lb;
-  const int64_t c0 = (static_cast<int64_t>(blockIdx.z) * lb + lane_in) * V;
-  const int64_t n = blockIdx.y;
-  const int64_t r0 = static_cast<int64_t>(blockIdx.x) * rows_per_chunk, r1 = min(S, r0 + rows_per_chunk);
+  const ClTile tile(lb, V, S, rows_per_chunk);
+  const int lane_in = tile.lane_in, row_in = tile.row_in, rows_par = tile.rows_par;
+  const int64_t c0 = tile.c0, n = tile.n, r0 = tile.r0, r1 = tile.r1;
   const T* xn = x + n * S * C;
   double s[V], q[V];
   float k[V];
@@ -116,12 +131,9 @@ __global__ void cl_finalize(const T* __restrict__ x, const double2* __restrict__
 template <class T, int V>
 __global__ void cl_normalize(const T* __restrict__ x, T* __restrict__ y, const float2* __restrict__ ms, const T* __restrict__ b, int64_t S, int64_t C,
                              int64_t rows_per_chunk, int lanes_per_block, bool gelu) {
-  const int lb = lanes_per_block;
-  const int lane_in = static_cast<int>(threadIdx.x) % lb, row_in = static_cast<int>(threadIdx.x) / lb, rows_par = static_cast<int>(blockDim.x) / lb;
-  const int64_t c0 = (static_cast<int64_t>(blockIdx.z) * lb + lane_in) * V;
+  const ClTile tile(lanes_per_block, V, S, rows_per_chunk);
+  const int64_t c0 = tile.c0, n = tile.n;
   if (c0 >= C) return;
-  const int64_t n = blockIdx.y;
-  const int64_t r0 = static_cast<int64_t>(blockIdx.x) * rows_per_chunk, r1 = min(S, r0 + rows_per_chunk);
   float mean[V], scale[V], shift[V];
 #pragma unroll
   for (int j = 0; j < V; ++j) {
@@ -131,7 +143,7 @@ __global__ void cl_normalize(const T* __restrict__ x, T* __restrict__ y, const f
   const T* xn = x + n * S * C + c0;
   T* yn = y + n * S * C + c0;
 #pragma unroll 4
-  for (int64_t r = r0 + row_in; r < r1; r += rows_par) {
+  for (int64_t r = tile.r0 + tile.row_in; r < tile.r1; r += tile.rows_par) {
     float f[V];
     if constexpr (V > 1)
       load_vec(xn + r * C, f);
