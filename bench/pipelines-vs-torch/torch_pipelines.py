@@ -500,7 +500,8 @@ def main():
         model = build(case, w, device)
         for variant in job['variants']:
             mode, dtype = variant.split('-')
-            rec = {'case': case['id'], 'variant': variant, 'device': device, 'torch': torch.__version__, 'tf32': False, 'io': io}
+            base = {'case': case['id'], 'variant': variant, 'device': device, 'torch': torch.__version__, 'tf32': False, 'io': io}
+            rec = dict(base)
             try:
                 m = torch.compile(model) if mode == 'compile' else model
                 fn = runner(case, m, x)
@@ -513,8 +514,7 @@ def main():
                 rec.update(status='error', error=f'{type(e).__name__}: {e}'[:2000])
             print(json.dumps(rec), flush=True)
             if case['pipeline'] == 'fftconv' and io == 'pinned' and mode == 'eager' and device.startswith('cuda'):
-                banded = {k: v for k, v in rec.items() if k not in ('medianS', 'samplesS', 'rtf', 'outputNonFinite', 'snrVsWorkbenchDb', 'status', 'error')}
-                banded.update(variant=f'{variant}-bandio', io='pinned-banded')
+                banded = dict(base, variant=f'{variant}-bandio', io='pinned-banded')
                 try:
                     time_variant(banded, with_banded_pinned_io(model, x_host, device), dtype, device, job, case, ref)
                 except Exception as e:

@@ -27,6 +27,26 @@ function normal(shape: Shape, seed: number, dtype: 'f64' | 'f32'): HostTensor {
   return { dtype, shape, data: dtype === 'f64' ? v : roundToDType(v, 'f32') };
 }
 
+/**
+ * `op` on ref (f64) and cpu (f32), without and with the residual `inputs(dt)` ends in: ref's
+ * output is its own op plus the residual exactly, cpu's within f32 rounding, and the two agree.
+ */
+async function expectResidualAdded(op: string, inputs: (dt: 'f64' | 'f32') => (HostTensor | null)[], params: Params, out: Shape): Promise<void> {
+  const outs: Record<string, Float64Array> = {};
+  for (const [b, dt] of [[ref, 'f64'], [cpu, 'f32']] as const) {
+    const all = inputs(dt);
+    const r = all.at(-1)!;
+    const [plain] = await runOp(b, op, all.slice(0, -1), params, dt as ComputeDType);
+    const [fused] = await runOp(b, op, all, params, dt as ComputeDType);
+    expect(fused!.shape).toEqual(out);
+    const want = Array.from(plain!.data, (v, i) => r.data[i]! + v);
+    if (b === ref) expect(Array.from(fused!.data)).toEqual(want);
+    else Array.from(fused!.data).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!))));
+    outs[b.id] = Float64Array.from(fused!.data);
+  }
+  outs.cpu!.forEach((v, i) => expect(Math.abs(v - outs.ref![i]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(outs.ref![i]!))));
+}
+
 // [a, b, params, out]: a shared b folded into M, a broadcast a (W·x, as mdx23c's TDF), equal
 // batches, a general broadcast, and transposes.
 const CASES: [Shape, Shape, Params, Shape][] = [
@@ -39,18 +59,7 @@ const CASES: [Shape, Shape, Params, Shape][] = [
 
 describe('matmul with a residual', () => {
   it.each(CASES)('a %j · b %j %j: ref is product + residual exactly; cpu agrees', async (sa, sb, params, so) => {
-    const outs: Record<string, Float64Array> = {};
-    for (const [b, dt] of [[ref, 'f64'], [cpu, 'f32']] as const) {
-      const a = normal(sa, 1, dt), bm = normal(sb, 2, dt), r = normal(so, 3, dt);
-      const [plain] = await runOp(b, 'matmul', [a, bm], params, dt as ComputeDType);
-      const [fused] = await runOp(b, 'matmul', [a, bm, r], params, dt as ComputeDType);
-      expect(fused!.shape).toEqual(so);
-      const want = Array.from(plain!.data, (v, i) => r.data[i]! + v);
-      if (b === ref) expect(Array.from(fused!.data)).toEqual(want);
-      else Array.from(fused!.data).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!))));
-      outs[b.id] = Float64Array.from(fused!.data);
-    }
-    outs.cpu!.forEach((v, i) => expect(Math.abs(v - outs.ref![i]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(outs.ref![i]!))));
+    await expectResidualAdded('matmul', (dt) => [normal(sa, 1, dt), normal(sb, 2, dt), normal(so, 3, dt)], params, so);
   });
 
   it('a residual of another shape names the field and both shapes', async () => {
@@ -94,18 +103,7 @@ const CONVS: [Shape, Shape, Shape | null, Params, Shape][] = [
 
 describe('conv2d with a residual', () => {
   it.each(CONVS)('x %j w %j bias %j %j: ref is conv + residual exactly; cpu agrees', async (sx, sw, sb, params, so) => {
-    const outs: Record<string, Float64Array> = {};
-    for (const [b, dt] of [[ref, 'f64'], [cpu, 'f32']] as const) {
-      const x = normal(sx, 1, dt), w = normal(sw, 2, dt), bias = sb ? normal(sb, 4, dt) : null, r = normal(so, 3, dt);
-      const [plain] = await runOp(b, 'conv2d', [x, w, bias], params, dt as ComputeDType);
-      const [fused] = await runOp(b, 'conv2d', [x, w, bias, r], params, dt as ComputeDType);
-      expect(fused!.shape).toEqual(so);
-      const want = Array.from(plain!.data, (v, i) => r.data[i]! + v);
-      if (b === ref) expect(Array.from(fused!.data)).toEqual(want);
-      else Array.from(fused!.data).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!))));
-      outs[b.id] = Float64Array.from(fused!.data);
-    }
-    outs.cpu!.forEach((v, i) => expect(Math.abs(v - outs.ref![i]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(outs.ref![i]!))));
+    await expectResidualAdded('conv2d', (dt) => [normal(sx, 1, dt), normal(sw, 2, dt), sb ? normal(sb, 4, dt) : null, normal(so, 3, dt)], params, so);
   });
 
   it('a residual of another shape names the field and both shapes; ort refuses the input', async () => {

@@ -10,6 +10,7 @@ import { PythonWorkerBackend } from '../../kernel-bridge/src/backends/python-wor
 import { clearProbeCache, probeFramework } from '../../kernel-bridge/src/backends/python-worker/python';
 import { executeCase, OracleCache } from '../../kernel-bridge/src/matrix/executor';
 import type { HostTensor } from '../../kernel-bridge/src/tensor';
+import { withOverrides } from '../helpers/backend-overrides';
 import { workerVenvPython } from './worker-venv';
 
 const python = workerVenvPython();
@@ -108,27 +109,21 @@ describe.skipIf(!python.ok)('a crashed, hung or out-of-memory worker is survived
     const b = backend();
     // The same backend, except that the worker is SIGKILLed as the case's measurement starts.
     let killed = false;
-    const killing = new Proxy(b, {
-      get(target, prop) {
-        if (prop === 'prepare') {
-          return (...args: Parameters<PythonWorkerBackend['prepare']>) => {
-            const call = target.prepare(...args);
-            return {
-              outputs: call.outputs,
-              run: () => call.run(),
-              dispose: () => call.dispose(),
-              measure: (o: Parameters<typeof call.measure>[0]) => {
-                if (!killed) {
-                  killed = true;
-                  process.kill(target.workerPid!, 'SIGKILL');
-                }
-                return call.measure(o);
-              },
-            };
-          };
-        }
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    const killing = withOverrides(b, {
+      prepare: (...args: Parameters<PythonWorkerBackend['prepare']>) => {
+        const call = b.prepare(...args);
+        return {
+          outputs: call.outputs,
+          run: () => call.run(),
+          dispose: () => call.dispose(),
+          measure: (o: Parameters<typeof call.measure>[0]) => {
+            if (!killed) {
+              killed = true;
+              process.kill(b.workerPid!, 'SIGKILL');
+            }
+            return call.measure(o);
+          },
+        };
       },
     });
     const kase = (n: number) => ({

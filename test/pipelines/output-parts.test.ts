@@ -14,6 +14,7 @@ import { getPipeline } from '../../kernel-bridge/src/pipelines/registry';
 import type { PipelineInput } from '../../kernel-bridge/src/pipelines/types';
 import { seededWeights } from '../../kernel-bridge/src/pipelines/weights';
 import type { HostTensor, TypedData } from '../../kernel-bridge/src/tensor';
+import { withOverrides } from '../helpers/backend-overrides';
 
 /**
  * The cpu backend with queued copies: an upload is made at once, a download is only recorded and
@@ -50,14 +51,7 @@ function withQueuedCopies(): { backend: ComputeBackend; log: string[] } {
       return cpu.run(op, inputs, params, dtype);
     },
   };
-  const backend = new Proxy(cpu, {
-    get(target, prop) {
-      if (prop in extra) return extra[prop as keyof typeof extra];
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  return { backend, log };
+  return { backend: withOverrides(cpu, extra), log };
 }
 
 const input: PipelineInput = { data: Float64Array.from({ length: 24 }, (_, i) => i / 7 - 1), shape: [1, 6, 4], audioSeconds: 1 };

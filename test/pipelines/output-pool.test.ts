@@ -10,6 +10,7 @@ import { getPipeline } from '../../kernel-bridge/src/pipelines/registry';
 import { measurePipeline } from '../../kernel-bridge/src/pipelines/rtf';
 import { seededWeights } from '../../kernel-bridge/src/pipelines/weights';
 import { allocData, type DType, type TypedData } from '../../kernel-bridge/src/tensor';
+import { withOverrides } from '../helpers/backend-overrides';
 
 /** The cpu backend with caller-memory downloads, counting the host arrays it hands out. */
 function withHostArrays(): { backend: ComputeBackend; made: TypedData[] } {
@@ -25,14 +26,7 @@ function withHostArrays(): { backend: ComputeBackend; made: TypedData[] } {
       dst.set((await cpu.download(t)).data as never);
     },
   };
-  const backend = new Proxy(cpu, {
-    get(target, prop) {
-      if (prop in extra) return extra[prop as keyof typeof extra];
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  return { backend, made };
+  return { backend: withOverrides(cpu, extra), made };
 }
 
 describe('pipeline output buffers', () => {

@@ -8,6 +8,7 @@ import { disposeBackends, getBackend } from '../../kernel-bridge/src/backend/reg
 import { getPipeline, runPipeline } from '../../kernel-bridge/src/pipelines';
 import { pipelineSupport } from '../../kernel-bridge/src/pipelines/run';
 import { errorMetrics } from '../../kernel-bridge/src/precision/metrics';
+import { withOverrides } from '../helpers/backend-overrides';
 
 afterAll(() => disposeBackends());
 
@@ -100,13 +101,7 @@ describe('pipelines: ref (FP64) vs cpu (f32), tiny configurations', () => {
   it('fftconv issues the bands concurrently on a backend with streams, with the same result', async () => {
     const cpu = getBackend('cpu');
     // cpu with `streams` in its features: the bands' op chains are in flight together.
-    const streamy = new Proxy(cpu, {
-      get(t, k) {
-        if (k === 'info') return () => ({ ...t.info(), features: [...t.info().features, 'streams'] });
-        const v = (t as unknown as Record<string | symbol, unknown>)[k];
-        return typeof v === 'function' ? v.bind(t) : v;
-      },
-    });
+    const streamy = withOverrides(cpu, { info: () => ({ ...cpu.info(), features: [...cpu.info().features, 'streams'] }) });
     const params = { ...TINY.fftconv, streams: 4 };
     const seq = await runPipeline(cpu, 'f32', 'fftconv', { params });
     const par = await runPipeline(streamy, 'f32', 'fftconv', { params });
