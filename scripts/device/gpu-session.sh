@@ -246,6 +246,27 @@ if [ "${1:-all}" = closing ]; then
   exit 0
 fi
 
+# `gpu-session.sh verify` (one call, after `closing`): the build, smoke checks and op matrix,
+# then every pipeline beside its strongest PyTorch variants: fftconv, bitnet and encodec in f32
+# and f16 (eager, banded pinned I/O for fftconv), mdx23c in f16 beside torch.compile, until
+# SESSION_END; compute-sanitizer memcheck over the op sweep with what is left.
+if [ "${1:-all}" = verify ]; then
+  SESSION_END=${SESSION_END:-560}
+  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  cuda_checks ops 30 200 '"ok":false'
+  pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 330)) pipelines-f32 2 eager-fp32
+  pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 230)) pipelines-f16 2 eager-fp16
+  pipelines_run f16 mdx23c $((SESSION_END - 25)) pipelines-mdx-f16 1 eager-fp16,compile-fp16
+  left=$((SESSION_END - ($(date +%s) - start)))
+  if [ "$left" -ge 20 ]; then
+    log "memcheck ($left s left)"
+    (OUT=$W/cuda timeout -k 5 "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
+    log "memcheck exit $?: $(grep -E 'ERROR SUMMARY' "$W/cuda/memcheck.log" 2>/dev/null | tail -1)"
+    pack
+  fi
+  exit 0
+fi
+
 # `gpu-session.sh pipelines`: bench/pipelines-vs-torch only, the workbench in f32 and f16.
 if [ "${1:-all}" = pipelines ]; then
   log "pipelines: build the CUDA module"

@@ -5,6 +5,10 @@
 // rounding, in every batch-broadcast path and both conv layouts; a wrong residual shape names
 // the field and both shapes; a backend that does not take the input refuses it with a reason,
 // in prepare() and in the matrix (status unsupported), never silently dropping it.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { getBackend, runOp } from '../../kernel-bridge/src/backend';
@@ -12,6 +16,8 @@ import { planForBackend } from '../../kernel-bridge/src/backend/plan-for-backend
 import type { ComputeDType } from '../../kernel-bridge/src/backend/types';
 import { inputVariantRefusal } from '../../kernel-bridge/src/backend/variant-support';
 import { OrtBackend } from '../../kernel-bridge/src/backends/ort/ort-backend';
+import { runMatrix } from '../../kernel-bridge/src/matrix/runner';
+import { parseMatrixSpec } from '../../kernel-bridge/src/matrix/spec';
 import { getOp } from '../../kernel-bridge/src/ops/catalogue';
 import { Rng } from '../../kernel-bridge/src/ops/rng';
 import type { Params } from '../../kernel-bridge/src/ops/types';
@@ -119,6 +125,35 @@ describe('conv2d with a residual', () => {
       await expect(runOp(ort, 'conv2d', [x, w, null, normal([1, 3, 2, 2], 3, 'f32')], {}, 'f32')).rejects.toThrow('conv2d with input residual is not implemented on ort:cpu');
     } finally {
       ort.dispose();
+    }
+  });
+});
+
+describe('the residual in the matrix', () => {
+  it('is judged with its addend slack (decision 34), named in the record', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'abw-residual-'));
+    const measure = { target: 0.5, budgetMs: 20, warmupMs: 0, minSamples: 2, maxSamples: 2 };
+    const matrix = parseMatrixSpec(
+      {
+        name: 'residuals',
+        description: 'conv2d and matmul with a residual',
+        version: 1,
+        defaults: { dtypes: ['f32', 'bf16'], measure },
+        cases: [
+          { label: 'conv2d + bias + residual', op: 'conv2d', shapes: [[2, 8, 6, 7], [8, 8, 3, 3], [8], [2, 8, 6, 7]], params: { padding: 1 } },
+          { label: 'matmul + residual', op: 'matmul', shapes: [[2, 16, 24], [24, 8], [2, 16, 8]] },
+          { label: 'conv2d plain', op: 'conv2d', shapes: [[2, 8, 6, 7], [8, 8, 3, 3]], params: { padding: 1 } },
+        ],
+      },
+      'residuals.json',
+    );
+    const { run } = await runMatrix({ matrix, backends: ['cpu'], outDir: out, seed: 5, backend: getBackend });
+    expect(run.records).toHaveLength(6);
+    for (const r of run.records) {
+      expect(r.status, r.error?.message).toBe('ok');
+      expect(r.precision!.verdict, r.precision!.reason).toBe('pass');
+      if (r.label === 'conv2d plain') expect(r.precision!.addend).toBeUndefined();
+      else expect(r.precision!.addend).toEqual({ input: 'residual', slackRtol: r.dtype === 'bf16' ? 2 ** -8 : 2 ** -24 });
     }
   });
 });

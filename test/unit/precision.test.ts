@@ -4,7 +4,7 @@ import { seededRandom } from '../../kernel-bridge/src/measure/random';
 import { roundedValues, roundToDType, tensorValues } from '../../kernel-bridge/src/precision/dtype-values';
 import { judge } from '../../kernel-bridge/src/precision/judge';
 import { errorMetrics, maxUlpDistance, SNR_CAP_DB } from '../../kernel-bridge/src/precision/metrics';
-import { relL2Allowance, tolerance } from '../../kernel-bridge/src/precision/tolerance';
+import { addendSlack, relL2Allowance, tolerance } from '../../kernel-bridge/src/precision/tolerance';
 import { ulpDistanceF32, ulpDistanceF64, ulpDistanceHalfBits } from '../../kernel-bridge/src/precision/ulp';
 
 const fr = Math.fround;
@@ -293,6 +293,52 @@ describe('tolerance policy', () => {
     expect(r.vsFp64[0].violations).toBe(0);
     expect(r.verdict).toBe('fail');
     expect(r.reason).toMatch(/y: relative L2 error vs FP64 .* exceeds the FP32 path's .* \+ bf16 allowance/);
+  });
+});
+
+describe('addend slack (a residual added after the product is rounded)', () => {
+  // A conv or matmul result `part` with a residual that nearly cancels it: the backend rounds
+  // `part` to the dtype, then adds the residual and rounds again, as torch's conv2d(x) + r does.
+  const n = 4096;
+  const part = normals(n, 31, 4);
+  const residual = Float64Array.from(normals(n, 32, 0.01), (e, i) => -part[i] + e);
+  const judgeSum = (dtype: 'f16' | 'bf16', out: Float64Array, res: Float64Array, withAddend: boolean) => {
+    const ref = Float64Array.from(part, (p, i) => p + res[i]);
+    return judge({
+      family: 'reduction',
+      dtype,
+      reduction: 144,
+      outputNames: ['out'],
+      outputs: [roundedValues(out, dtype)],
+      oracle: [ref],
+      ...(withAddend ? { addends: [res], addendInput: 'residual' } : {}),
+    });
+  };
+
+  for (const dtype of ['f16', 'bf16'] as const) {
+    const res = roundedValues(residual, dtype);
+    const twoRoundings = Float64Array.from(roundedValues(part, dtype), (p, i) => p + res[i]);
+
+    it(`passes ${dtype} with the slack and fails it without (the cancellation the slack is for)`, () => {
+      const strict = judgeSum(dtype, twoRoundings, res, false);
+      expect(strict.verdict).toBe('fail');
+      const r = judgeSum(dtype, twoRoundings, res, true);
+      expect(r.reason).toBeUndefined();
+      expect(r.verdict).toBe('pass');
+      expect(r.addend).toEqual({ input: 'residual', slackRtol: dtype === 'f16' ? 2 ** -11 : 2 ** -8 });
+    });
+
+    it(`still fails ${dtype} when the residual is dropped or added twice`, () => {
+      const dropped = judgeSum(dtype, roundedValues(part, dtype), res, true);
+      expect(dropped.verdict).toBe('fail');
+      expect(dropped.reason).toMatch(/·\|ref − residual\|/);
+      const twice = judgeSum(dtype, Float64Array.from(twoRoundings, (v, i) => v + res[i]), res, true);
+      expect(twice.verdict).toBe('fail');
+    });
+  }
+
+  it('refuses an addend of the wrong length', () => {
+    expect(() => addendSlack('f16', new Float64Array(4), new Float64Array(3))).toThrow(/addend: has 3 elements for an output of 4/);
   });
 });
 

@@ -109,6 +109,17 @@ function f64(t: HostTensor): Float64Array {
   return v instanceof Float64Array ? v : Float64Array.from(v);
 }
 
+/**
+ * The values of the op's `addend` input (a residual), for its one output's precision slack
+ * (precision/tolerance.ts `addendSlack`); undefined when the op has none or the case omits it.
+ */
+function addendOf(spec: OpSpec, planned: PlannedCall, rounded: readonly (HostTensor | null)[]): { input: string; values: Values } | undefined {
+  const i = planned.inputs.findIndex((d) => d.addend);
+  const t = i >= 0 ? rounded[i] : null;
+  if (!t || spec.outputs.length !== 1) return undefined;
+  return { input: planned.inputs[i]!.name, values: f64(t) };
+}
+
 function errorStatus(code: string | undefined): CaseStatus {
   if (code === 'ABW_ENOMEM') return 'oom';
   if (code === 'ABW_ETIMEOUT') return 'timeout';
@@ -235,6 +246,7 @@ export async function executeCase(c: Case, ctx: ExecContext): Promise<ResultReco
     await prepared.run();
     await backend.sync();
     const outs = await Promise.all(prepared.outputs.map((t) => backend.download(t)));
+    const addend = addendOf(spec, planned, rounded);
     const precision: PrecisionResult | undefined = oracle && judge({
       family: spec.tolerance,
       dtype: c.dtype,
@@ -243,6 +255,7 @@ export async function executeCase(c: Case, ctx: ExecContext): Promise<ResultReco
       outputs: outs.map(tensorValues),
       oracle,
       ...(fp32 ? { fp32 } : {}),
+      ...(addend ? { addends: [addend.values], addendInput: addend.input } : {}),
     });
 
     if (ctx.signal?.aborted) throw new AbwError('ABW_EINTERNAL', 'run aborted');

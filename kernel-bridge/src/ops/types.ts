@@ -80,6 +80,12 @@ export interface InputDecl {
    * a reason (backend/variant-support.ts), as for variant params.
    */
   readonly variant?: boolean;
+  /**
+   * Added to the op's result (a residual): a backend may round the result to the case dtype
+   * before the add, as `torch.conv2d(x, w) + r` does, so the precision verdict allows that
+   * rounding at the result's own magnitude (precision/tolerance.ts `addendSlack`, decision 34).
+   */
+  readonly addend?: boolean;
   readonly init: Init;
   readonly doc?: string;
 }

@@ -9,7 +9,7 @@ import type { ToleranceFamily } from '../ops/types';
 import type { ErrorMetrics, PrecisionResult } from '../results/record';
 import { isIntegerValues, type Values } from './dtype-values';
 import { errorMetrics } from './metrics';
-import { outputTolerance, relL2Allowance, tolerance } from './tolerance';
+import { addendSlack, outputTolerance, relL2Allowance, tolerance, UNIT_ROUNDOFF } from './tolerance';
 
 export interface JudgeInput {
   readonly family: ToleranceFamily;
@@ -21,6 +21,13 @@ export interface JudgeInput {
   readonly oracle: readonly Values[];
   /** The same backend's FP32 outputs, for the "not worse than FP32" rule. */
   readonly fp32?: readonly Values[];
+  /**
+   * Per output, the values of an input added to it after the rest of the result may have been
+   * rounded (an `addend` input, such as conv2d's residual; tolerance.ts `addendSlack`), or
+   * undefined. `addendInput` names it in the record.
+   */
+  readonly addends?: readonly (Values | undefined)[];
+  readonly addendInput?: string;
 }
 
 const DTYPES_CHECKED_AGAINST_FP32: readonly ComputeDType[] = ['tf32', 'f16', 'bf16'];
@@ -38,8 +45,9 @@ function fmtValue(x: number): string {
 }
 
 /** "out: 12 of 4096 elements outside atol 1e-5 + rtol 1.3e-6·|ref|, worst 3.2× at index 17 (got …, want …)". */
-export function toleranceReason(m: ErrorMetrics, out: Values, ref: Values): string {
-  const bound = `atol ${fmt(m.atol ?? 0)} + rtol ${fmt(m.rtol ?? 0)}·|ref|`;
+export function toleranceReason(m: ErrorMetrics, out: Values, ref: Values, addend?: { input: string; slackRtol: number }): string {
+  const extra = addend ? ` + ${fmt(addend.slackRtol)}·|ref − ${addend.input}|` : '';
+  const bound = `atol ${fmt(m.atol ?? 0)} + rtol ${fmt(m.rtol ?? 0)}·|ref|${extra}`;
   let text = `${m.output}: ${m.violations} of ${m.count} elements outside ${bound}`;
   if (m.worstIndex !== undefined) {
     const i = m.worstIndex;
@@ -54,6 +62,7 @@ function checkInput(input: JudgeInput): void {
   if (input.outputs.length !== n) throw invalid('outputs', `has ${input.outputs.length} entries for ${n} output names`);
   if (input.oracle.length !== n) throw invalid('oracle', `has ${input.oracle.length} entries for ${n} output names`);
   if (input.fp32 && input.fp32.length !== n) throw invalid('fp32', `has ${input.fp32.length} entries for ${n} output names`);
+  if (input.addends && input.addends.length !== n) throw invalid('addends', `has ${input.addends.length} entries for ${n} output names`);
 }
 
 export function judge(input: JudgeInput): PrecisionResult {
@@ -66,15 +75,17 @@ export function judge(input: JudgeInput): PrecisionResult {
   const reasons: string[] = [];
   const checkFp32 = input.fp32 !== undefined && DTYPES_CHECKED_AGAINST_FP32.includes(dtype);
   const allowance = relL2Allowance(family, dtype, reduction);
+  const addendNote = input.addends?.some((a) => a) ? { input: input.addendInput ?? 'addend', slackRtol: UNIT_ROUNDOFF[dtype] } : undefined;
 
   input.outputNames.forEach((name, i) => {
     const out = input.outputs[i];
     const ref = input.oracle[i];
     const integer = isIntegerValues(out);
-    const tol = outputTolerance(family, dtype, reduction, integer);
+    const addend = integer ? undefined : input.addends?.[i];
+    const tol = { ...outputTolerance(family, dtype, reduction, integer), ...(addend ? { slack: addendSlack(dtype, ref, addend) } : {}) };
     const m = errorMetrics(name, out, ref, { ...tol, dtype });
     vsFp64.push(m);
-    if (m.violations > 0) reasons.push(toleranceReason(m, out, ref));
+    if (m.violations > 0) reasons.push(toleranceReason(m, out, ref, addend ? addendNote : undefined));
     if (!checkFp32 || integer || !input.fp32) return;
     const f32 = input.fp32[i];
     const f32Tol = outputTolerance(family, 'f32', reduction, false);
@@ -95,6 +106,7 @@ export function judge(input: JudgeInput): PrecisionResult {
     atol: base.atol,
     rtol: base.rtol,
     ...(base.rmsRtol > 0 ? { rmsRtol: base.rmsRtol } : {}),
+    ...(addendNote ? { addend: addendNote } : {}),
     vsFp64,
     ...(checkFp32 ? { vsFp32, fp32VsFp64, relL2Allowance: allowance } : {}),
     ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),

@@ -10,8 +10,8 @@
  *   and int8-case floats: f32), so 0 means the best representable answer; null for integers.
  * - snrDb = 10·log10(Σref² / Σ(out−ref)²), capped to ±SNR_CAP_DB (JSON has no Infinity):
  *   +999 means bit-exact, as any real error in f64 stays under ~330 dB.
- * - worstRatio = max |out−ref| / (atol + rmsRtol·rms(ref) + rtol·|ref|); a violation of a zero
- *   tolerance, and a non-finite violation, count as Number.MAX_VALUE.
+ * - worstRatio = max |out−ref| / (atol + rmsRtol·rms(ref) + rtol·|ref| + slack[i]); a violation
+ *   of a zero tolerance, and a non-finite violation, count as Number.MAX_VALUE.
  */
 import type { ComputeDType } from '../backend/types';
 import { invalid } from '../errors';
@@ -28,6 +28,8 @@ export interface MetricOptions {
   readonly rtol: number;
   /** Absolute slack proportional to rms(ref); default 0. */
   readonly rmsRtol?: number;
+  /** Absolute slack per element, added to the bound (an addend's rounding: tolerance.ts `addendSlack`). */
+  readonly slack?: Values;
   /** The candidate's dtype (a case dtype, or a storage dtype). */
   readonly dtype: ComputeDType | DType;
 }
@@ -48,6 +50,10 @@ function checkTolerance(o: MetricOptions): void {
     if (!(Number.isFinite(v) && v >= 0)) throw invalid(k, `must be a finite number ≥ 0, got ${v}`);
   }
   if (!(o.dtype in SMALLEST_NORMAL)) throw invalid('dtype', `unknown dtype ${String(o.dtype)}`);
+}
+
+function checkSlack(name: string, slack: Values | undefined, n: number): void {
+  if (slack && slack.length !== n) throw invalid('slack', `has ${slack.length} elements for ${n} in output ${name}`);
 }
 
 /** Root mean square of the finite elements of ref (0 when none). */
@@ -122,7 +128,9 @@ export function errorMetrics(name: string, out: Values, ref: Values, options: Me
     throw invalid(name, `output has ${out.length} elements but the reference has ${ref.length}`);
   }
   checkTolerance(options);
+  checkSlack(name, options.slack, out.length);
   const integer = isIntegerValues(out);
+  const slack = options.slack;
   const rtol = options.rtol;
   const atol = options.atol + (options.rmsRtol ?? 0) * rms(ref);
   const guard = integer ? 1 : Math.max(atol, SMALLEST_NORMAL[options.dtype]);
@@ -150,7 +158,7 @@ export function errorMetrics(name: string, out: Values, ref: Values, options: Me
       continue;
     }
     const err = Math.abs(o - r);
-    const tol = atol + rtol * Math.abs(r);
+    const tol = atol + rtol * Math.abs(r) + (slack ? slack[i] : 0);
     sumRef2 += r * r;
     sumErr2 += err * err;
     if (err > maxAbs) maxAbs = err;

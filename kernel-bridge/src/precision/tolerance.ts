@@ -9,6 +9,7 @@
 import type { ComputeDType } from '../backend/types';
 import { invalid } from '../errors';
 import type { ToleranceFamily } from '../ops/types';
+import type { Values } from './dtype-values';
 
 export interface Tolerance {
   readonly atol: number;
@@ -148,6 +149,26 @@ export function outputTolerance(
   if (integerOutput) return family === 'quantized' ? tolerance('quantized', dtype) : EXACT;
   if (family === 'quantized') return tolerance('elementwise', dtype === 'int8' ? 'f32' : dtype);
   return tolerance(family, dtype, reduction);
+}
+
+/**
+ * The per-element slack of an output that an input (`addend`, a residual) is added to: a backend
+ * may round the rest of the result (the product or convolution, with its bias) to the case dtype
+ * before the add, as PyTorch's `conv2d(x, w, b) + r` does. That rounding costs up to u·|ref − addend|
+ * (u the dtype's unit roundoff: one rounding of the product and one of its bias add), which is far
+ * above rtol·|ref| where the residual cancels the product. A dropped or misplaced addend errs by
+ * |addend| itself, so the check still fails it. f32 gets the same rule (2^-24, negligible).
+ */
+export function addendSlack(dtype: ComputeDType, ref: Values, addend: Values): Float64Array {
+  checkDType(dtype);
+  if (addend.length !== ref.length) throw invalid('addend', `has ${addend.length} elements for an output of ${ref.length}`);
+  const u = UNIT_ROUNDOFF[dtype];
+  const slack = new Float64Array(ref.length);
+  for (let i = 0; i < ref.length; i++) {
+    const part = Math.abs(ref[i] - addend[i]);
+    slack[i] = Number.isFinite(part) ? u * part : 0;
+  }
+  return slack;
 }
 
 /**

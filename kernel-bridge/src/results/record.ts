@@ -106,6 +106,11 @@ export interface PrecisionResult {
   readonly rtol: number;
   /** Absolute slack per unit of rms(ref) (reductions); the per-output effective atol is in ErrorMetrics. */
   readonly rmsRtol?: number;
+  /**
+   * An input added to the result (a residual) that the backend may add after rounding the rest:
+   * each element's bound grows by slackRtol·|ref − addend| (precision/tolerance.ts `addendSlack`).
+   */
+  readonly addend?: { readonly input: string; readonly slackRtol: number };
   /** Against the FP64 oracle on the same (rounded) inputs. */
   readonly vsFp64: ErrorMetrics[];
   /** Against the same backend's FP32 result (absent for f32 itself). */

@@ -16,6 +16,7 @@ const INPUTS: readonly InputDecl[] = [
     kind: 'float',
     optional: true,
     variant: true,
+    addend: true,
     init: { dist: 'normal' },
     doc: "the output's shape: added to the convolution (residual + conv(x, w) + bias), in its epilogue where the backend can",
   },

@@ -13,6 +13,7 @@ const INPUTS: readonly InputDecl[] = [
     kind: 'float',
     optional: true,
     variant: true,
+    addend: true,
     init: { dist: 'normal' },
     doc: "the output's shape […, M, N]: added to the product (torch.baddbmm with beta = alpha = 1), in the GEMM's epilogue where the backend can",
   },
