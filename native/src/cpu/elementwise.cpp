@@ -111,12 +111,31 @@ void add_bias(KernelArgs& a) {
   const int64_t nd = X.ndim(), dim = a.p.i("dim");
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + sstr(X.shape())));
   const int64_t n = X.shape()[dim], inner = shape_prod(X.shape(), dim + 1, nd);
+  // length > 0: input[..., :length] + bias, the last dim cropped (bias on an earlier dim).
+  const int64_t last = X.shape()[nd - 1], length = a.p.i("length", 0);
+  ABW_CHECK(length >= 0 && length <= last && (length == 0 || dim < nd - 1), "EINVAL",
+            a.msg("parameter `length` must be in [0, " + std::to_string(last) + "] with `dim` before the last dim, got " + std::to_string(length)));
+  Shape out_shape = X.shape();
+  if (length > 0) out_shape.back() = length;
   check_shape(a, B, {n}, "input `bias`");
-  check_shape(a, Y, X.shape(), "output `out`");
+  check_shape(a, Y, out_shape, "output `out`");
   const float* x = fin(a, X, "input `input`");
   const float* b = fin(a, B, "input `bias`");
   float* y = fout(a, Y, "output `out`");
-  if (X.numel() == 0) return;
+  if (Y.numel() == 0) return;
+  if (length > 0) {
+    // Output rows of `length` from input rows of `last`; (inner / last) rows share a bias value.
+    const int64_t rows = Y.numel() / length, rows_per_value = inner / last;
+    par(rows, length, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const float v = b[(r / rows_per_value) % n];
+        const float* xr = x + r * last;
+        float* yr = y + r * length;
+        for (int64_t i = 0; i < length; ++i) yr[i] = xr[i] + v;
+      }
+    });
+    return;
+  }
   const int64_t rows = X.numel() / inner;  // (outer, channel) rows of `inner` elements
   if (inner == 1) {
     par(rows / n, n, [&](int64_t r0, int64_t r1) {

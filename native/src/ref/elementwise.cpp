@@ -40,17 +40,24 @@ void add_bias(KernelArgs& a) {
   const Tensor& b = detail::in_f64(a, 1, "bias");
   Tensor& y = detail::out_f64(a, 0, "out");
   const int64_t dim = a.p.i("dim");
-  ABW_CHECK(dim >= 0 && dim < x.ndim(), "EINVAL",
-            a.msg("parameter `dim` must be in [0, " + istr(x.ndim()) + "), got " + istr(dim)));
+  const int64_t nd = x.ndim();
+  ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` must be in [0, " + istr(nd) + "), got " + istr(dim)));
   const int64_t n = x.size(dim);
   detail::expect_shape(a, b, {n}, "input `bias`", "[input.shape[dim]]");
-  detail::expect_shape(a, y, x.shape(), "output `out`", "the input's shape");
-  const int64_t inner = shape_prod(x.shape(), dim + 1, x.shape().size());
+  // length > 0: input[..., :length] + bias, the last dim cropped (bias on an earlier dim).
+  const int64_t last = x.size(nd - 1), length = a.p.i("length", 0);
+  ABW_CHECK(length >= 0 && length <= last && (length == 0 || dim < nd - 1), "EINVAL",
+            a.msg("parameter `length` must be in [0, " + istr(last) + "] with `dim` before the last dim, got " + istr(length)));
+  Shape out_shape = x.shape();
+  if (length > 0) out_shape.back() = length;
+  detail::expect_shape(a, y, out_shape, "output `out`", length > 0 ? "the input's shape, its last dim length" : "the input's shape");
+  const int64_t width = out_shape.back();
+  const int64_t inner = shape_prod(out_shape, dim + 1, out_shape.size());
   const double* xd = x.data<double>();
   const double* bd = b.data<double>();
   double* yd = y.data<double>();
-  parallel_for(x.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) yd[i] = xd[i] + bd[(i / inner) % n];
+  parallel_for(y.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) yd[i] = xd[(i / width) * last + i % width] + bd[(i / inner) % n];
   });
 }
 

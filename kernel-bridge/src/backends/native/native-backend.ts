@@ -37,6 +37,7 @@ export type NativeBackendId = 'ref' | 'cpu' | 'fault';
  * norm.cpp). The cuda backend (cuda-backend.ts) declares its own once its kernels read them.
  */
 export const NATIVE_VARIANTS: Readonly<Record<string, readonly string[]>> = {
+  add_bias: ['length'],
   conv2d: ['channels_last', 'residual'],
   instance_norm: ['channels_last', 'activation'],
   matmul: ['residual'],

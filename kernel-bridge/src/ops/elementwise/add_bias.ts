@@ -1,6 +1,6 @@
 import type { Shape } from '../../tensor';
 import { FLOAT_DTYPES } from '../dtype-sets';
-import { expectShape } from '../op-errors';
+import { expectShape, paramError } from '../op-errors';
 import { pInt } from '../params-read';
 import { normDim, product } from '../shape-rules';
 import type { InputDecl, OpSpec, Params, Plan } from '../types';
@@ -13,10 +13,17 @@ const INPUTS: readonly InputDecl[] = [
 export const add_bias: OpSpec = {
   name: 'add_bias',
   family: 'elementwise',
-  summary: 'input + bias broadcast along one dim (as input + bias.view(C, 1, …))',
-  torch: 'torch.add with bias reshaped to broadcast along dim',
+  summary: 'input + bias broadcast along one dim (as input + bias.view(C, 1, …)), optionally on the first `length` elements of the last dim',
+  torch: 'torch.add with bias reshaped to broadcast along dim (input[..., :length] + bias with length)',
   params: {
     dim: { type: 'int', default: 1, doc: 'the dim bias runs along (negative counts from the end)' },
+    length: {
+      type: 'int',
+      default: 0,
+      min: 0,
+      variant: true,
+      doc: "> 0: add to input[..., :length] only (the output's last dim is length; a view then an add in PyTorch, one pass here: fftconv's crop of the inverse FFT); 0: the whole input",
+    },
   },
   inputs: () => INPUTS,
   outputs: [{ name: 'out', kind: 'float' }],
@@ -26,6 +33,13 @@ export const add_bias: OpSpec = {
     const x = shapes[0] as Shape;
     const dim = normDim('add_bias', 'dim', pInt(p, 'dim'), x.length);
     expectShape('add_bias', 'bias', shapes[1] as Shape, [x[dim]], `input dim ${dim}`);
-    return { outputs: [[...x]], native: { dim }, flops: product(x) };
+    const length = pInt(p, 'length');
+    const last = x.length - 1;
+    if (length > 0) {
+      if (dim === last) throw paramError('add_bias', 'length', `needs the bias on a dim before the last (dim ${dim} is the last of [${x.join(', ')}])`);
+      if (length > x[last]!) throw paramError('add_bias', 'length', `must be at most the input's last dim ${x[last]}, got ${length}`);
+    }
+    const out = length > 0 ? [...x.slice(0, last), length] : [...x];
+    return { outputs: [out], native: { dim, ...(length > 0 ? { length } : {}) }, flops: product(out) };
   },
 };

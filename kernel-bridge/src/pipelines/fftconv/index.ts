@@ -1,12 +1,13 @@
 /**
  * The `fftconv` pipeline: a long per-channel FIR filter (reverb-style, one filter per channel)
  * applied by FFT, with the channels split into bands; each band is uploaded on its own, runs
- * rfft → complex_mul → irfft → bias as its own chain of ops, on its own stream where the backend
+ * rfft → complex_mul → irfft → bias (with the crop to the signal's length) as its own chain of ops, on its own stream where the backend
  * has streams, and is downloaded into its place in the host output (the concatenation). Where
  * the backend queues copies (cuda), the bands' transfers overlap the other bands' compute. Backends without streams (everything but a GPU backend that says
  * `streams` in its features) run the bands one after another: the record then says 1 effective
  * stream, so the stream-scaling plot shows the cost of splitting alone.
  */
+import { implementsVariant } from '../../backend/variant-support';
 import type { DeviceTensor } from '../../backend/types';
 import type { Params } from '../../ops/types';
 import { Rng } from '../../ops/rng';
@@ -97,6 +98,9 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
     }
     ex.free(spectrum, bias);
     const concurrent = effectiveStreams(ex.backend.info().features, c.streams) > 1;
+    // The crop to the signal's length and the bias in one pass where the backend has add_bias's
+    // `length` variant (PyTorch: a view of the inverse FFT, then the add); else a slice, then the add.
+    const cropWithBias = implementsVariant(ex.backend, 'add_bias', 'length');
 
     const band = async (x: DeviceTensor, b: number): Promise<DeviceTensor> => {
       // 'ortho' on both transforms: the same product as 1/n on the inverse, but the spectrum is
@@ -108,6 +112,11 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
       ex.free(X);
       const y = await ex.op('irfft', [Y], { n: c.nFft, dim: -1, norm: 'ortho' });
       ex.free(Y);
+      if (cropWithBias) {
+        const out = await ex.op('add_bias', [y, bandBias[b]!], { dim: 1, length: c.length });
+        ex.free(y);
+        return out;
+      }
       const cut = await ex.op('slice', [y], { dim: 2, start: 0, end: c.length });
       ex.free(y);
       const out = await ex.op('add_bias', [cut, bandBias[b]!], { dim: 1 });

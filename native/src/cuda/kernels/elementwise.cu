@@ -148,6 +148,31 @@ __global__ void add_bias_vec(const T* __restrict__ x, const T* __restrict__ b, T
   }
 }
 
+// length > 0 (the op's crop variant): y = x[..., :width] + bias, rows of `width` read from rows of
+// `pitch`; `per_value` consecutive rows share a bias value. Block (x, y) takes a stretch of row y:
+// fftconv's inverse-FFT crop and bias in one pass instead of a slice and an add.
+template <class T>
+__global__ void add_bias_crop(const T* __restrict__ x, const T* __restrict__ b, T* __restrict__ y, int64_t rows, int64_t width, int64_t pitch, int64_t per_value,
+                              int64_t n, bool vec) {
+  constexpr int V = Vec16<T>::n;
+  for (int64_t r = blockIdx.y; r < rows; r += gridDim.y) {
+    const float bias = ld(b[(r / per_value) % n]);
+    const T* xr = x + r * pitch;
+    T* yr = y + r * width;
+    if (vec) {
+      for (int64_t i = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) * V; i < width; i += static_cast<int64_t>(gridDim.x) * blockDim.x * V) {
+        float f[V];
+        load_vec(xr + i, f);
+#pragma unroll
+        for (int j = 0; j < V; ++j) f[j] += bias;
+        store_vec(yr + i, f);
+      }
+    } else {
+      for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < width; i += static_cast<int64_t>(gridDim.x) * blockDim.x) yr[i] = st<T>(ld(xr[i]) + bias);
+    }
+  }
+}
+
 CallPtr add_bias(OpArgs& a) {
   const DevTensor& X = a.input(0, "input");
   const DevTensor& Bv = a.input(1, "bias");
@@ -156,14 +181,31 @@ CallPtr add_bias(OpArgs& a) {
   ABW_CHECK(dim >= 0 && dim < nd, "EINVAL", a.msg("parameter `dim` out of range for " + shape_str(X.shape)));
   const int64_t n = X.shape[static_cast<size_t>(dim)];
   const int64_t inner = shape_prod(X.shape, static_cast<size_t>(dim) + 1, static_cast<size_t>(nd));
+  const int64_t last = X.shape.back(), length = a.p.i("length", 0);
+  ABW_CHECK(length >= 0 && length <= last && (length == 0 || dim < nd - 1), "EINVAL",
+            a.msg("parameter `length` must be in [0, " + std::to_string(last) + "] with `dim` before the last dim, got " + std::to_string(length)));
+  Shape out_shape = X.shape;
+  if (length > 0) out_shape.back() = length;
   a.check_shape(Bv, {n}, "input `bias`");
-  a.check_shape(Y, X.shape, "output `out`");
+  a.check_shape(Y, out_shape, "output `out`");
   const int64_t total = X.numel();
   const void *x = X.data, *b = Bv.data;
   void* y = Y.data;
   const DType dt = a.dtype;
-  const bool vec = inner % (16 / static_cast<int64_t>(dtype_size(dt))) == 0 && aligned16({x, y});
+  const int64_t V = 16 / static_cast<int64_t>(dtype_size(dt));
   auto call = std::make_unique<Call>();
+  if (length > 0) {
+    const int64_t rows = Y.numel() / length, per_value = inner / last;
+    const bool vec = length % V == 0 && last % V == 0 && aligned16({x, y});
+    const int64_t per_row = vec ? length / V : length;
+    const dim3 grid(static_cast<unsigned>(std::min<int64_t>((per_row + kThreads - 1) / kThreads, 4096)), static_cast<unsigned>(std::min<int64_t>(rows, 65535)));
+    call->launch = [=](cudaStream_t s) {
+      if (rows == 0) return;
+      ABW_FLOAT_DISPATCH(dt, add_bias_crop<T><<<grid, kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(b), static_cast<T*>(y), rows, length, last, per_value, n, vec));
+    };
+    return call;
+  }
+  const bool vec = inner % V == 0 && aligned16({x, y});
   call->launch = [=](cudaStream_t s) {
     if (total == 0) return;
     ABW_FLOAT_DISPATCH(dt, {
