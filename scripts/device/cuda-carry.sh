@@ -12,9 +12,8 @@ if [ ! -s .node-carry/node.xz ]; then
   xz -6 -T2 -c "$tmp/package/bin/node" > .node-carry/node.xz
   rm -rf "$tmp"
 fi
-if [ ! -f native/build-device/Release/abw_native.node ]; then
-  (cd native && npx cmake-js compile --out build-device --CDABW_USE_BLAS=OFF --CDABW_USE_FFT=OFF --CDABW_CUDA=OFF)
-fi
+# Every time (incremental): a stale addon would give the GPU machine an old ref oracle.
+(cd native && npx cmake-js compile --out build-device --CDABW_USE_BLAS=OFF --CDABW_USE_FFT=OFF --CDABW_CUDA=OFF)
 # The CLI's runtime dependencies (onnxruntime-node and webgpu are loaded lazily and left out).
 deps="ajv fast-deep-equal fast-uri json-schema-traverse require-from-string arquero acorn apache-arrow node-fetch whatwg-url tr46 webidl-conversions flatbuffers tslib @types/command-line-args @types/command-line-usage command-line-args command-line-usage array-back find-replace lodash.camelcase typical chalk-template chalk table-layout wordwrapjs json-bignum @swc/helpers @types/node undici-types"
 paths=""

@@ -267,6 +267,24 @@ if [ "${1:-all}" = verify ]; then
   exit 0
 fi
 
+# `gpu-session.sh crop` (a short call): the CUDA module's build, add_bias's cases of the op
+# matrix against the oracle, then fftconv f32 beside PyTorch and again without the one-pass crop
+# and bias (ABW_FFTCONV_CROP_BIAS=0, decision 35), until SESSION_END.
+if [ "${1:-all}" = crop ]; then
+  SESSION_END=${SESSION_END:-240}
+  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  log "build the CUDA module"
+  CUDNN_ROOT=$(python3 -c 'import nvidia.cudnn as m; print(list(m.__path__)[0])' 2>/dev/null)
+  (cmake -S native -B /tmp/abw-cuda -G Ninja -DABW_CUDA_MODULE_ONLY=ON -DCUDNN_ROOT="$CUDNN_ROOT" && ninja -C /tmp/abw-cuda) >"$W/build.log" 2>&1
+  log "build exit $?"; cp /tmp/abw-cuda/libabw_cuda.so "$ABW_NATIVE_BUILD/"
+  timeout -k 5 60 node kernel-bridge/bin/abw.js run --matrix bench/cuda-vs-torch/cuda-ops.matrix.json --backend cuda --only add_bias --out "$W/ops" --budget-ms 20 >"$W/ops.log" 2>&1
+  log "add_bias cases exit $?: $(grep -E 'cases|precision' "$W/ops.log" | tail -2)"
+  pack
+  pipelines_run f32 fftconv $((SESSION_END - 40)) pipelines-f32 2 eager-fp32
+  (export NO_TORCH=1 ABW_FFTCONV_CROP_BIAS=0; pipelines_run f32 fftconv $((SESSION_END - 5)) pipelines-f32-slice 2 -)
+  exit 0
+fi
+
 # `gpu-session.sh pipelines`: bench/pipelines-vs-torch only, the workbench in f32 and f16.
 if [ "${1:-all}" = pipelines ]; then
   log "pipelines: build the CUDA module"

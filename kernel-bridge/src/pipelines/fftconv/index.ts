@@ -100,7 +100,8 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
     const concurrent = effectiveStreams(ex.backend.info().features, c.streams) > 1;
     // The crop to the signal's length and the bias in one pass where the backend has add_bias's
     // `length` variant (PyTorch: a view of the inverse FFT, then the add); else a slice, then the add.
-    const cropWithBias = implementsVariant(ex.backend, 'add_bias', 'length');
+    // ABW_FFTCONV_CROP_BIAS=0 keeps the slice (to measure what the fused pass changes).
+    const cropWithBias = implementsVariant(ex.backend, 'add_bias', 'length') && process.env.ABW_FFTCONV_CROP_BIAS !== '0';
 
     const band = async (x: DeviceTensor, b: number): Promise<DeviceTensor> => {
       // 'ortho' on both transforms: the same product as 1/n on the inverse, but the spectrum is
