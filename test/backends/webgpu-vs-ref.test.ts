@@ -124,7 +124,14 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   ],
   add: [c([[3, 4], [3, 4]]), c([[2, 3, 4], [4]], { alpha: -0.5 }), c([[1], [6, 2]], { alpha: 2 })],
   mul: [c([[3, 4], [3, 4]]), c([[3, 1, 5], [4, 1]])],
-  add_bias: [c([[2, 5, 7], [5]]), c([[3, 4], [4]], { dim: -1 }), c([[6], [6]], { dim: 0 })],
+  add_bias: [
+    c([[2, 5, 7], [5]]),
+    c([[3, 4], [4]], { dim: -1 }),
+    c([[6], [6]], { dim: 0 }),
+    // The `length` variant: the last dim cropped (fftconv's inverse-FFT crop), bias on dim 1 and 0.
+    c([[2, 5, 9], [5]], { dim: 1, length: 6 }),
+    c([[3, 2, 8], [3]], { dim: 0, length: 8 }),
+  ],
   complex_mul: [c([[4, 2], [4, 2]]), c([[3, 1, 2], [1, 4, 2]])],
   fft: [c([[128, 2]]), c([[2, 256, 2]], { norm: 'ortho' }), c([[50, 2]], { n: 64 }), c([[100, 2]], { n: 32, norm: 'forward' }), c([[16, 3, 2]], { dim: 0 }), c([[1024, 2]]), c([[3, 100, 2]]), c([[441, 2]], { norm: 'ortho' }), c([[1000, 2]]), c([[2, 97, 2]]), c([[8192, 2]])],
   ifft: [c([[100, 2]]), c([[2, 64, 2]], { norm: 'forward' }), c([[30, 2]], { n: 45 }), c([[5, 16, 2]], { dim: 0, norm: 'ortho' })],

@@ -22,10 +22,14 @@ export const elementwiseKernels: KernelFamily = {
   add_bias: {
     build(c) {
       const x = c.inputs[0]!.shape;
+      const o = c.outputs[0].shape;
       const dim = c.p.dim as number;
-      const inner = contiguousStrides(x)[dim];
-      const idx = inner === 1 ? `i % ${u(x[dim])}` : `(i / ${u(inner)}) % ${u(x[dim])}`;
-      return { passes: [mapPass('add_bias', numel(x), [ro('x', inp(0)), ro('bias', inp(1)), rw('o', out(0))], `o[i] = T(f32(x[i]) + f32(bias[${idx}]));`)] };
+      const inner = contiguousStrides(o)[dim];
+      const idx = inner === 1 ? `i % ${u(o[dim])}` : `(i / ${u(inner)}) % ${u(o[dim])}`;
+      // The `length` variant: output rows of `length` read from the first elements of the input's.
+      const length = Number(c.p.length ?? 0);
+      const at = length > 0 ? `(i / ${u(length)}) * ${u(x[x.length - 1]!)} + i % ${u(length)}` : 'i';
+      return { passes: [mapPass('add_bias', numel(o), [ro('x', inp(0)), ro('bias', inp(1)), rw('o', out(0))], `o[i] = T(f32(x[${at}]) + f32(bias[${idx}]));`)] };
     },
   },
   complex_mul: {
