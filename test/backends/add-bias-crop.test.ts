@@ -9,18 +9,12 @@ import type { ComputeDType } from '../../kernel-bridge/src/backend/types';
 import { variantRefusal } from '../../kernel-bridge/src/backend/variant-support';
 import { getOp } from '../../kernel-bridge/src/ops/catalogue';
 import { planCall } from '../../kernel-bridge/src/ops/plan-call';
-import { Rng } from '../../kernel-bridge/src/ops/rng';
-import { roundToDType, tensorValues } from '../../kernel-bridge/src/precision/dtype-values';
-import type { HostTensor, Shape } from '../../kernel-bridge/src/tensor';
+import { tensorValues } from '../../kernel-bridge/src/precision/dtype-values';
+import type { Shape } from '../../kernel-bridge/src/tensor';
+import { normalTensor as normal } from '../helpers/seeded-tensors';
 
 const ref = getBackend('ref');
 const cpu = getBackend('cpu');
-
-function normal(shape: Shape, seed: number, dtype: 'f64' | 'f32'): HostTensor {
-  const v = new Float64Array(shape.reduce((a, b) => a * b, 1));
-  new Rng(seed).fillNormal(v, 0, 1);
-  return { dtype, shape, data: dtype === 'f64' ? v : roundToDType(v, 'f32') };
-}
 
 // [input shape, bias dim, length]
 const CASES: [Shape, number, number][] = [

@@ -16,10 +16,10 @@ import { webgpuProblem } from '../../kernel-bridge/src/backends/webgpu/dawn';
 import { WebGpuBackend } from '../../kernel-bridge/src/backends/webgpu/webgpu-backend';
 import { AbwError } from '../../kernel-bridge/src/errors';
 import { getOp } from '../../kernel-bridge/src/ops/catalogue';
-import { Rng } from '../../kernel-bridge/src/ops/rng';
 import type { Params } from '../../kernel-bridge/src/ops/types';
 import { roundToDType, tensorValues } from '../../kernel-bridge/src/precision/dtype-values';
 import type { HostTensor, Shape, TypedData } from '../../kernel-bridge/src/tensor';
+import { normalTensor as normal } from '../helpers/seeded-tensors';
 
 const ref = getBackend('ref');
 const cpu = getBackend('cpu');
@@ -51,14 +51,6 @@ const permuteTensor = (t: HostTensor, dims: readonly number[]): HostTensor => ({
 /** NC… → N…C and back, for any rank. */
 const toLast = (rank: number): number[] => [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
 const toFirst = (rank: number): number[] => [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
-
-/** A seeded normal tensor in `dtype`'s float storage (f64 on ref). */
-function normal(shape: Shape, seed: number, dtype: ComputeDType, mean = 0, std = 1): HostTensor {
-  const v = new Float64Array(shape.reduce((a, b) => a * b, 1));
-  new Rng(seed).fillNormal(v, mean, std);
-  const st = dtype === 'f64' ? 'f64' : (dtype as 'f32' | 'f16' | 'bf16');
-  return { dtype: st, shape, data: roundToDType(v, st) };
-}
 
 function values(t: HostTensor): number[] {
   return Array.from(tensorValues(t));

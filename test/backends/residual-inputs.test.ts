@@ -19,19 +19,12 @@ import { OrtBackend } from '../../kernel-bridge/src/backends/ort/ort-backend';
 import { runMatrix } from '../../kernel-bridge/src/matrix/runner';
 import { parseMatrixSpec } from '../../kernel-bridge/src/matrix/spec';
 import { getOp } from '../../kernel-bridge/src/ops/catalogue';
-import { Rng } from '../../kernel-bridge/src/ops/rng';
 import type { Params } from '../../kernel-bridge/src/ops/types';
-import { roundToDType } from '../../kernel-bridge/src/precision/dtype-values';
 import type { HostTensor, Shape } from '../../kernel-bridge/src/tensor';
+import { normalTensor as normal } from '../helpers/seeded-tensors';
 
 const ref = getBackend('ref');
 const cpu = getBackend('cpu');
-
-function normal(shape: Shape, seed: number, dtype: 'f64' | 'f32'): HostTensor {
-  const v = new Float64Array(shape.reduce((a, b) => a * b, 1));
-  new Rng(seed).fillNormal(v, 0, 1);
-  return { dtype, shape, data: dtype === 'f64' ? v : roundToDType(v, 'f32') };
-}
 
 /**
  * `op` on ref (f64) and cpu (f32), without and with the residual `inputs(dt)` ends in: ref's

@@ -3,6 +3,7 @@ import { GEMM_DTYPES } from '../dtype-sets';
 import { expectRank, inputError } from '../op-errors';
 import { expandInts, pBool, pInt } from '../params-read';
 import { convOutSize } from '../shape-rules';
+import { expectResidualShape, residualInput } from '../residual-input';
 import type { InputDecl, OpSpec, Params, Plan } from '../types';
 import { checkConvChannels, resolveConvPadding } from './conv-rules';
 
@@ -11,15 +12,9 @@ const INPUTS: readonly InputDecl[] = [
   { name: 'input', kind: 'float', init: { dist: 'audio' }, doc: '[N, Cin, H, W]; [N, H, W, Cin] when channels_last' },
   { name: 'weight', kind: 'float', init: { dist: 'fan_in' }, doc: '[Cout, Cin/groups, kH, kW]; [Cout, kH, kW, Cin/groups] when channels_last' },
   { name: 'bias', kind: 'float', optional: true, init: { dist: 'fan_in', fanInOf: 'weight' }, doc: '[Cout]' },
-  {
-    name: 'residual',
-    kind: 'float',
-    optional: true,
-    variant: true,
-    addend: true,
-    init: { dist: 'normal' },
-    doc: "the output's shape: added to the convolution (residual + conv(x, w) + bias), in its epilogue where the backend can",
-  },
+  residualInput(
+    "the output's shape: added to the convolution (residual + conv(x, w) + bias), in its epilogue where the backend can",
+  ),
 ];
 
 export const conv2d: OpSpec = {
@@ -77,9 +72,7 @@ export const conv2d: OpSpec = {
     const reduction = (cin / groups) * kernel[0] * kernel[1];
     const out = channelsLast ? [N, hout, wout, cout] : [N, cout, hout, wout];
     const residual = shapes[3];
-    if (residual && (residual.length !== 4 || residual.some((d, i) => d !== out[i]))) {
-      throw inputError('conv2d', 'residual', `must have the output's shape [${out.join(', ')}], got [${residual.join(', ')}]`);
-    }
+    expectResidualShape('conv2d', residual, out);
     return {
       outputs: [out],
       native: {

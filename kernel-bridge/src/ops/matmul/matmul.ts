@@ -3,20 +3,15 @@ import { GEMM_DTYPES } from '../dtype-sets';
 import { expectRank, inputError } from '../op-errors';
 import { pBool } from '../params-read';
 import { broadcastShapes, product } from '../shape-rules';
+import { expectResidualShape, residualInput } from '../residual-input';
 import type { InputDecl, OpSpec, Params, Plan } from '../types';
 
 const INPUTS: readonly InputDecl[] = [
   { name: 'a', kind: 'float', init: { dist: 'normal' }, doc: '[…, M, K] ([…, K, M] if transpose_a)' },
   { name: 'b', kind: 'float', init: { dist: 'normal' }, doc: '[…, K, N] ([…, N, K] if transpose_b)' },
-  {
-    name: 'residual',
-    kind: 'float',
-    optional: true,
-    variant: true,
-    addend: true,
-    init: { dist: 'normal' },
-    doc: "the output's shape […, M, N]: added to the product (torch.baddbmm with beta = alpha = 1), in the GEMM's epilogue where the backend can",
-  },
+  residualInput(
+    "the output's shape […, M, N]: added to the product (torch.baddbmm with beta = alpha = 1), in the GEMM's epilogue where the backend can",
+  ),
 ];
 
 export const matmul: OpSpec = {
@@ -51,9 +46,7 @@ export const matmul: OpSpec = {
     const batch = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2), 'a batch dims', 'b');
     const out = [...batch, M, N];
     const residual = shapes[2];
-    if (residual && (residual.length !== out.length || residual.some((d, i) => d !== out[i]))) {
-      throw inputError('matmul', 'residual', `must have the output's shape [${out.join(', ')}], got [${residual.join(', ')}]`);
-    }
+    expectResidualShape('matmul', residual, out);
     return {
       outputs: [out],
       native: { transpose_a: ta, transpose_b: tb },
