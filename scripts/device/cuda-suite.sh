@@ -2,7 +2,9 @@
 # The cuda backend's suite on the GPU machine (run through the device tool from the repo root).
 #   scripts/device/cuda-suite.sh build     build the CUDA module there, list backends, smoke checks
 #   scripts/device/cuda-suite.sh ops       + every op × dtype against the FP64 oracle (abw run;
-#                                          CUDA_OPS_BUDGET_MS sets the timing budget per case)
+#                                          CUDA_OPS_BUDGET_MS sets the timing budget per case,
+#                                          CUDA_OPS_ONLY an --only pattern)
+#   scripts/device/cuda-suite.sh nosmoke … the same phases without the smoke checks
 #   scripts/device/cuda-suite.sh memcheck  compute-sanitizer memcheck over the op sweep
 #   scripts/device/cuda-suite.sh bench     bench/cuda-vs-torch (workbench and PyTorch, one run)
 # Phases accumulate: `ops` also builds, etc. Logs and results go to $OUT (at most 8 files).
@@ -36,14 +38,16 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 log "abw list backends"
 node kernel-bridge/bin/abw.js list backends 2>&1 | grep -E "^(backend|cuda|cpu|ref) " | tee -a "$OUT/suite.log"
 
-log "smoke checks"
-node --expose-gc scripts/device/cuda-smoke.js checks 2>&1 | tee "$OUT/smoke.jsonl"
 MATRIX=bench/cuda-vs-torch/cuda-ops.matrix.json
-node scripts/device/cuda-smoke.js sweep $MATRIX 2>&1 | tail -30 | tee -a "$OUT/smoke.jsonl"
+if ! has nosmoke; then
+  log "smoke checks"
+  node --expose-gc scripts/device/cuda-smoke.js checks 2>&1 | tee "$OUT/smoke.jsonl"
+  node scripts/device/cuda-smoke.js sweep $MATRIX 2>&1 | tail -30 | tee -a "$OUT/smoke.jsonl"
+fi
 
 if has ops; then
   log "every op × dtype against the FP64 oracle"
-  node kernel-bridge/bin/abw.js run --matrix $MATRIX --backend cuda --out /tmp/abw-results -q ${CUDA_OPS_BUDGET_MS:+--budget-ms $CUDA_OPS_BUDGET_MS} 2>&1 | tail -40 | tee -a "$OUT/suite.log"
+  node kernel-bridge/bin/abw.js run --matrix $MATRIX --backend cuda --out /tmp/abw-results -q ${CUDA_OPS_BUDGET_MS:+--budget-ms $CUDA_OPS_BUDGET_MS} ${CUDA_OPS_ONLY:+--only "$CUDA_OPS_ONLY"} 2>&1 | tail -40 | tee -a "$OUT/suite.log"
   f=$(ls -t /tmp/abw-results/runs/*/*.json 2>/dev/null | head -1)
   [ -n "$f" ] && cp "$f" "$OUT/cuda-ops-run.json"
 fi

@@ -73,6 +73,17 @@ cuda_checks() {
   pack
 }
 
+# compute-sanitizer memcheck over the op sweep in the time left before SESSION_END, when at
+# least `min` seconds are left.
+memcheck_rest() {
+  local min=$1 left=$((SESSION_END - ($(date +%s) - start)))
+  [ "$left" -ge "$min" ] || return 0
+  log "memcheck ($left s left)"
+  (OUT=$W/cuda timeout -k 5 "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
+  log "memcheck exit $?: $(grep -E 'memcheck exit|ERROR SUMMARY' "$W/cuda/suite.log" "$W/cuda/memcheck.log" 2>/dev/null | tail -2)"
+  pack
+}
+
 # `gpu-session.sh webgpu`: only the webgpu suite and bench/webgpu-vs-cuda (the CUDA module is
 # built first for the bench's cuda side), for a call with little device time left.
 if [ "${1:-all}" = webgpu ]; then
@@ -121,13 +132,7 @@ if [ "${1:-all}" = ops ]; then
     pipelines_run f32 "${SESSION_PIPELINES:-mdx23c}" $((SESSION_END - ${MEMCHECK_S:-60} - 130)) pipelines-mdx-f32 1 eager-fp32
     pipelines_run f16 "${SESSION_PIPELINES:-mdx23c}" $((SESSION_END - ${MEMCHECK_S:-60})) pipelines-mdx-f16 1 -
   fi
-  left=$((SESSION_END - ($(date +%s) - start)))
-  if [ "$left" -ge 40 ]; then
-    log "memcheck ($left s left)"
-    (OUT=$W/cuda timeout -k 10 "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
-    log "memcheck exit $?: $(grep -E 'memcheck exit|ERROR SUMMARY' "$W/cuda/suite.log" "$W/cuda/memcheck.log" 2>/dev/null | tail -2)"
-    pack
-  fi
+  memcheck_rest 40
   exit 0
 fi
 
@@ -184,13 +189,7 @@ if [ "${1:-all}" = recheck ]; then
   cuda_checks ops 40 200 '"ok":false|fft_conv'
   cuda_vs_torch cuda-vs-torch 120
   pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 50)) pipelines-f16 2 -
-  left=$((SESSION_END - ($(date +%s) - start)))
-  if [ "$left" -ge 30 ]; then
-    log "memcheck ($left s left)"
-    (OUT=$W/cuda timeout -k 10 "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
-    log "memcheck exit $?: $(grep -E 'ERROR SUMMARY' "$W/cuda/memcheck.log" 2>/dev/null | tail -1)"
-    pack
-  fi
+  memcheck_rest 30
   exit 0
 fi
 
@@ -257,13 +256,7 @@ if [ "${1:-all}" = verify ]; then
   pipelines_run f32 fftconv,bitnet,encodec $((SESSION_END - 330)) pipelines-f32 2 eager-fp32
   pipelines_run f16 fftconv,bitnet,encodec $((SESSION_END - 230)) pipelines-f16 2 eager-fp16
   pipelines_run f16 mdx23c $((SESSION_END - 25)) pipelines-mdx-f16 1 eager-fp16,compile-fp16
-  left=$((SESSION_END - ($(date +%s) - start)))
-  if [ "$left" -ge 20 ]; then
-    log "memcheck ($left s left)"
-    (OUT=$W/cuda timeout -k 5 "$left" bash scripts/device/cuda-suite.sh memcheck >"$W/memcheck.out" 2>&1)
-    log "memcheck exit $?: $(grep -E 'ERROR SUMMARY' "$W/cuda/memcheck.log" 2>/dev/null | tail -1)"
-    pack
-  fi
+  memcheck_rest 20
   exit 0
 fi
 
@@ -273,12 +266,9 @@ fi
 if [ "${1:-all}" = crop ]; then
   SESSION_END=${SESSION_END:-240}
   export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  log "build the CUDA module"
-  CUDNN_ROOT=$(python3 -c 'import nvidia.cudnn as m; print(list(m.__path__)[0])' 2>/dev/null)
-  (cmake -S native -B /tmp/abw-cuda -G Ninja -DABW_CUDA_MODULE_ONLY=ON -DCUDNN_ROOT="$CUDNN_ROOT" && ninja -C /tmp/abw-cuda) >"$W/build.log" 2>&1
-  log "build exit $?"; cp /tmp/abw-cuda/libabw_cuda.so "$ABW_NATIVE_BUILD/"
-  timeout -k 5 60 node kernel-bridge/bin/abw.js run --matrix bench/cuda-vs-torch/cuda-ops.matrix.json --backend cuda --only add_bias --out "$W/ops" --budget-ms 20 >"$W/ops.log" 2>&1
-  log "add_bias cases exit $?: $(grep -E 'cases|precision' "$W/ops.log" | tail -2)"
+  log "build the CUDA module, add_bias's op-matrix cases (no smoke checks)"
+  (OUT=$W/cuda CUDA_OPS_ONLY=add_bias CUDA_OPS_BUDGET_MS=20 timeout -k 5 150 bash scripts/device/cuda-suite.sh nosmoke ops >"$W/cuda-suite.out" 2>&1)
+  log "exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
   pack
   pipelines_run f32 fftconv $((SESSION_END - 50)) pipelines-f32 2 eager-fp32
   (export NO_TORCH=1 ABW_FFTCONV_CROP_BIAS=0; pipelines_run f32 fftconv $((SESSION_END - 25)) pipelines-f32-slice 2 -)
