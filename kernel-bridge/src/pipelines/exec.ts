@@ -129,7 +129,7 @@ export class PipelineExec {
     const pieceShape = partShape('uploadInputParts', shape, dim, parts);
     const t = this.stage(input, shape);
     const per = numel(pieceShape);
-    const queued = this.backend.uploadQueued && this.backend.downloadQueued ? this.backend.uploadQueued.bind(this.backend) : undefined;
+    const queued = this.queuesCopies() ? this.backend.uploadQueued!.bind(this.backend) : undefined;
     return Array.from({ length: parts }, (_, i) => {
       const piece: HostTensor = { dtype: t.dtype, shape: pieceShape, data: t.data.subarray(i * per, (i + 1) * per) };
       return this.uploaded(queued ? queued(piece) : this.backend.upload(piece));
@@ -215,7 +215,7 @@ export class PipelineExec {
     const pieceShape = partShape('outputParts', shape, dim, parts);
     const per = numel(pieceShape);
     const be = this.backend;
-    const queued = be.uploadQueued && be.downloadQueued ? be.downloadQueued.bind(be) : undefined;
+    const queued = this.queuesCopies() ? be.downloadQueued!.bind(be) : undefined;
     const pooled = Boolean(queued || be.downloadInto);
     const buf = (pooled ? this.pooled(dtype, numel(shape)) : undefined) ?? allocData(dtype, numel(shape));
     const pieces: (DeviceTensor | undefined)[] = new Array<DeviceTensor | undefined>(parts);
@@ -249,6 +249,11 @@ export class PipelineExec {
         return this.hostOutput({ dtype, shape, data: buf }, pooled);
       },
     };
+  }
+
+  /** Whether the backend queues copies both ways (cuda): a band's pieces then move on copy streams. */
+  private queuesCopies(): boolean {
+    return Boolean(this.backend.uploadQueued && this.backend.downloadQueued);
   }
 
   /** A host buffer from this exec's pool (released outputs) or the backend's fast memory. */

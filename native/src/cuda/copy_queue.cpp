@@ -41,6 +41,11 @@ struct Queue {
     ABW_CU(cudaStreamWaitEvent(ctx().stream(), it->second, 0));
     m.erase(it);
   }
+  // The compute stream waits for every queued copy into or out of `p`.
+  void join_all(const void* p) {
+    join(uploads, p);
+    join(reads, p);
+  }
 };
 
 Queue& queue() {
@@ -54,8 +59,7 @@ void queue_upload(void* dst, const void* src, size_t bytes) {
   Queue& q = queue();
   std::lock_guard<std::mutex> lock(q.mu);
   Context& c = ctx();
-  q.join(q.uploads, dst);
-  q.join(q.reads, dst);
+  q.join_all(dst);
   // The destination may be a recycled block that queued compute work still reads.
   ABW_CU(cudaStreamWaitEvent(c.copy_in, q.mark(c.stream()), 0));
   if (bytes) ABW_CU(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, c.copy_in));
@@ -84,8 +88,7 @@ void before_free(const void* p) {
   Queue& q = queue();
   std::lock_guard<std::mutex> lock(q.mu);
   if (q.uploads.empty() && q.reads.empty()) return;
-  q.join(q.uploads, p);
-  q.join(q.reads, p);
+  q.join_all(p);
 }
 
 bool copies_pending() {
