@@ -277,6 +277,25 @@ if [ "${1:-all}" = crop ]; then
   exit 0
 fi
 
+# `gpu-session.sh filter` (a short call): the CUDA module's build, irfft's cases of the op matrix
+# against the oracle (its `filter` input, decision 36), fftconv f32 beside PyTorch, again with the
+# product as its own complex_mul (ABW_FFTCONV_FILTER_IRFFT=0), once more as first; fftconv f16
+# beside PyTorch; then mdx23c f16 until SESSION_END.
+if [ "${1:-all}" = filter ]; then
+  SESSION_END=${SESSION_END:-440}
+  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  log "build the CUDA module, irfft's op-matrix cases (no smoke checks)"
+  (OUT=$W/cuda CUDA_OPS_ONLY=irfft CUDA_OPS_BUDGET_MS=20 timeout -k 5 150 bash scripts/device/cuda-suite.sh nosmoke ops >"$W/cuda-suite.out" 2>&1)
+  log "exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
+  pack
+  pipelines_run f32 fftconv 130 pipelines-f32 2 eager-fp32
+  (export NO_TORCH=1 ABW_FFTCONV_FILTER_IRFFT=0; pipelines_run f32 fftconv 165 pipelines-f32-complex-mul 2 -)
+  (export NO_TORCH=1; pipelines_run f32 fftconv 195 pipelines-f32-again 2 -)
+  pipelines_run f16 fftconv 250 pipelines-f16 2 -
+  pipelines_run f16 mdx23c "$SESSION_END" pipelines-mdx-f16 1 -
+  exit 0
+fi
+
 # `gpu-session.sh pipelines`: bench/pipelines-vs-torch only, the workbench in f32 and f16.
 if [ "${1:-all}" = pipelines ]; then
   log "pipelines: build the CUDA module"

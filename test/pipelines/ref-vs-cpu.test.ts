@@ -108,6 +108,18 @@ describe('pipelines: ref (FP64) vs cpu (f32), tiny configurations', () => {
     expect([...par.output.output]).toEqual([...seq.output.output]);
   });
 
+  it("fftconv takes the product inside irfft where the backend has irfft's filter, with the two-op path's output", async () => {
+    const cpu = getBackend('cpu');
+    const { irfft: _, ...others } = cpu.variants ?? {};
+    const twoOps = withOverrides(cpu, { variants: others });
+    const params = { ...TINY.fftconv, streams: 2 };
+    const fused = await runPipeline(cpu, 'f32', 'fftconv', { params });
+    const plain = await runPipeline(twoOps, 'f32', 'fftconv', { params });
+    expect(fused.tally.deviceOps.get('complex_mul')).toBeUndefined();
+    expect(plain.tally.deviceOps.get('complex_mul')).toBe(2);
+    expect(snr(fused.output.output, plain.output.output)).toBeGreaterThan(120);
+  });
+
   it('fftconv matches a direct convolution (FP64)', async () => {
     const params = { channels: 2, length: 300, kernel: 17, streams: 2 };
     const spec = getPipeline('fftconv');

@@ -1,6 +1,7 @@
 // cpu fft family: batched transforms through detail/fft_plan.h. Transforms over the last dim read
 // the input in place (truncation is just a shorter transform); other dims use FFTW's strides, one
 // batched call per outer index. Only zero-padding (and irfft's bin clean-up) goes through scratch.
+// irfft's optional `filter` multiplies the bins in that scratch before the transform.
 #include "cpu/detail/fft_plan.h"
 #include "cpu/detail/util.h"
 
@@ -52,6 +53,29 @@ void resize_dim(const float* x, float* y, const Dims& d, int64_t w) {
       std::memcpy(ys, xs, keep * d.inner * w * sizeof(float));
       std::fill(ys + keep * d.inner * w, ys + d.n * d.inner * w, 0.0f);
     }
+  });
+}
+
+// spec [outer, nh, inner] complex (bins 0..min(m, nh) copied from the input) times the filter,
+// whose complex dims are the trailing dims of the input's: input element e takes filter element
+// e mod (the filter's count).
+void multiply_filter(KernelArgs& a, const Tensor& F, const Tensor& X, float* spec, const Dims& d, int64_t nh) {
+  const Shape &fs = F.shape(), &xs = X.shape();
+  bool suffix = fs.size() >= 2 && fs.size() <= xs.size() && fs.back() == 2;
+  for (size_t i = 0; suffix && i < fs.size(); ++i) suffix = fs[i] == xs[xs.size() - fs.size() + i];
+  ABW_CHECK(suffix, "ESHAPE", a.msg("input `filter` must have the trailing dims of input's shape " + sstr(xs) + ", got " + sstr(fs)));
+  const float* f = fin(a, F, "input `filter`");
+  const int64_t count = F.numel() / 2, keep = std::min(d.m, nh);
+  par(d.outer, keep * d.inner, [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o)
+      for (int64_t k = 0; k < keep; ++k)
+        for (int64_t i = 0; i < d.inner; ++i) {
+          float* v = spec + 2 * ((o * nh + k) * d.inner + i);
+          const float* w = f + 2 * (((o * d.m + k) * d.inner + i) % count);
+          const float re = v[0] * w[0] - v[1] * w[1], im = v[0] * w[1] + v[1] * w[0];
+          v[0] = re;
+          v[1] = im;
+        }
   });
 }
 
@@ -135,6 +159,7 @@ void irfft_op(KernelArgs& a) {
   Scratch<float> spec(static_cast<size_t>(d.outer * nh * d.inner * 2));
   const Dims rd{d.outer, d.m, d.inner, nh};
   resize_dim(x, spec.data(), rd, 2);
+  if (const Tensor* F = a.optional(1)) multiply_filter(a, *F, X, spec.data(), d, nh);
   par(d.outer, d.inner, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o) {
       float* s = spec.data() + 2 * o * nh * d.inner;

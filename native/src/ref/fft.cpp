@@ -1,7 +1,8 @@
 // FP64 oracle: fft, ifft, rfft, irfft (torch.fft semantics). Complex tensors are real tensors
 // with a trailing dimension of 2; `dim` counts the complex dims only. The transform itself is the
 // plain mixed-radix DFT of detail/fft.h; here each 1-D line along `dim` is gathered (zero-padded
-// or truncated to n), transformed, scaled and scattered.
+// or truncated to n), transformed, scaled and scattered. irfft's optional `filter` (complex, the
+// trailing dims of the input's, broadcast over the rest) multiplies each bin first.
 #include <cmath>
 #include <string>
 
@@ -61,6 +62,17 @@ void run(KernelArgs& a, Kind kind) {
   const DftPlan plan(n, inverse);
   const double* xd = x.data<double>();
   double* yd = y.data<double>();
+  const Tensor* f = kind == Kind::c2r ? detail::opt_f64(a, 1, "filter") : nullptr;
+  int64_t f_count = 0;  // complex elements of the filter: element e of the input takes e mod f_count
+  if (f) {
+    const Shape& fs = f->shape();
+    const Shape& xs = x.shape();
+    bool suffix = fs.size() >= 2 && fs.size() <= xs.size() && fs.back() == 2;
+    for (size_t i = 0; suffix && i < fs.size(); ++i) suffix = fs[i] == xs[xs.size() - fs.size() + i];
+    ABW_CHECK(suffix, "ESHAPE", a.msg("input `filter` must have the trailing dims of input's shape " + shape_str(xs) + ", got " + shape_str(fs)));
+    f_count = f->numel() / 2;
+  }
+  const double* fd = f ? f->data<double>() : nullptr;
 
   // Lines along dim are independent: parallel over them (does not change any result).
   parallel_for(outer * inner, 1, [&](int64_t begin, int64_t end) {
@@ -76,6 +88,10 @@ void run(KernelArgs& a, Kind kind) {
         for (int64_t k = 0; k <= n / 2; ++k) {
           cplx v{0.0, 0.0};
           if (k < len_in) v = {xd[2 * in_at(k)], xd[2 * in_at(k) + 1]};
+          if (fd && k < len_in) {
+            const int64_t e = in_at(k) % f_count;
+            v = detail::cmul(v, {fd[2 * e], fd[2 * e + 1]});
+          }
           if (k == 0 || 2 * k == n) v.im = 0.0;
           buf[k] = v;
           if (k > 0 && n - k != k) buf[n - k] = {v.re, -v.im};

@@ -79,12 +79,14 @@ export class CudaBackend implements ComputeBackend {
    * Channels-last conv2d (cuDNN NHWC/KRSC) and instance_norm, and its fused GELU (kernels/conv.cu,
    * norm.cu); matmul's residual as cuBLASLt's C operand (matmul.cpp); conv2d's residual in one
    * cuDNN graph with the convolution where that wins, else an add pass after it (conv.cu);
-   * add_bias on a crop of the last dim in one pass (elementwise.cu).
+   * add_bias on a crop of the last dim in one pass (elementwise.cu); irfft's filter in the copy
+   * of the spectrum C2R needs anyway (fft.cu).
    */
   readonly variants: Readonly<Record<string, readonly string[]>> = {
     add_bias: ['length'],
     conv2d: ['channels_last', 'residual'],
     instance_norm: ['channels_last', 'activation'],
+    irfft: ['filter'],
     matmul: ['residual'],
   };
   readonly graphs: boolean;

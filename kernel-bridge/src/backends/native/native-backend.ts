@@ -40,6 +40,7 @@ export const NATIVE_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   add_bias: ['length'],
   conv2d: ['channels_last', 'residual'],
   instance_norm: ['channels_last', 'activation'],
+  irfft: ['filter'],
   matmul: ['residual'],
 };
 

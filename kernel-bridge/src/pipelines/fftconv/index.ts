@@ -1,7 +1,8 @@
 /**
  * The `fftconv` pipeline: a long per-channel FIR filter (reverb-style, one filter per channel)
  * applied by FFT, with the channels split into bands; each band is uploaded on its own, runs
- * rfft → complex_mul → irfft → bias (with the crop to the signal's length) as its own chain of ops, on its own stream where the backend
+ * rfft → complex_mul → irfft → bias (with the crop to the signal's length; the product inside
+ * the irfft where the backend has its `filter` input) as its own chain of ops, on its own stream where the backend
  * has streams, and is downloaded into its place in the host output (the concatenation). Where
  * the backend queues copies (cuda), the bands' transfers overlap the other bands' compute. Backends without streams (everything but a GPU backend that says
  * `streams` in its features) run the bands one after another: the record then says 1 effective
@@ -102,17 +103,32 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
     // `length` variant (PyTorch: a view of the inverse FFT, then the add); else a slice, then the add.
     // ABW_FFTCONV_CROP_BIAS=0 keeps the slice (to measure what the fused pass changes).
     const cropWithBias = implementsVariant(ex.backend, 'add_bias', 'length') && process.env.ABW_FFTCONV_CROP_BIAS !== '0';
+    // The spectral product inside the inverse transform where the backend has irfft's `filter`
+    // (cuda: in the copy of the spectrum that C2R needs anyway), else complex_mul then irfft.
+    // ABW_FFTCONV_FILTER_IRFFT=0 keeps complex_mul (decision 36).
+    const filterInIrfft = implementsVariant(ex.backend, 'irfft', 'filter') && process.env.ABW_FFTCONV_FILTER_IRFFT !== '0';
 
+    const inverse = { n: c.nFft, dim: -1, norm: 'ortho' };
+    /** irfft(X · H), freeing X: one op with irfft's filter, else complex_mul then irfft. */
+    const filtered = async (X: DeviceTensor, H: DeviceTensor): Promise<DeviceTensor> => {
+      if (filterInIrfft) {
+        const y = await ex.op('irfft', [X, H], inverse);
+        ex.free(X);
+        return y;
+      }
+      const Y = await ex.op('complex_mul', [X, H]);
+      ex.free(X);
+      const y = await ex.op('irfft', [Y], inverse);
+      ex.free(Y);
+      return y;
+    };
     const band = async (x: DeviceTensor, b: number): Promise<DeviceTensor> => {
       // 'ortho' on both transforms: the same product as 1/n on the inverse, but the spectrum is
       // scaled by 1/√n, so a minute of audio (n = 2²²) stays inside f16's range (65504); with
       // 'backward' its peaks reach ~10⁶ and an f16 run's output is all inf.
       const X = await ex.op('rfft', [x], { n: c.nFft, dim: -1, norm: 'ortho' });
       ex.free(x);
-      const Y = await ex.op('complex_mul', [X, bandH[b]!]);
-      ex.free(X);
-      const y = await ex.op('irfft', [Y], { n: c.nFft, dim: -1, norm: 'ortho' });
-      ex.free(Y);
+      const y = await filtered(X, bandH[b]!);
       if (cropWithBias) {
         const out = await ex.op('add_bias', [y, bandBias[b]!], { dim: 1, length: c.length });
         ex.free(y);

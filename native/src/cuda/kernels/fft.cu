@@ -2,7 +2,9 @@
 // f32 on the way in and rounded once on the way out, folded into the copy that zero-pads or
 // truncates anyway; norm scaling rides on that input copy where there is one (the transforms
 // are linear), else on the output pass. Transforms over the last
-// dim are one batched plan; other dims use cuFFT's strides, one call per outer index.
+// dim are one batched plan; other dims use cuFFT's strides, one call per outer index. irfft's
+// optional `filter` multiplies the bins in the copy it makes anyway (C2R overwrites its input):
+// an FFT convolution's spectral product without a pass of its own.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -71,6 +73,64 @@ __global__ void resize_rows(const T* __restrict__ x, float* __restrict__ y, int6
     if (clean && (i == 1 || i == last)) v = 0.f;
     yr[i] = v;
   }
+}
+
+// One complex value (two values of T) widened to f32.
+template <class T> __device__ __forceinline__ float2 ld_pair(const T* p) {
+  if constexpr (sizeof(T) == 4) return __ldg(reinterpret_cast<const float2*>(p));
+  else return widen2(*reinterpret_cast<const typename std::conditional<std::is_same_v<T, __half>, __half2, __nv_bfloat162>::type*>(p));
+}
+
+// irfft's input copy with the filter: bin k of row o is x·f·s for k < m, else 0 (bins 0 and, for
+// even n, n/2 keep only their real parts). Rows over the grid's y (inner = 1), so that the
+// filter's row is o mod f_rows without a division per value.
+template <class T>
+__global__ void resize_filter_rows(const T* __restrict__ x, const T* __restrict__ f, float2* __restrict__ y, int64_t m, int64_t nh, int64_t f_rows, int64_t nfull,
+                                   float s) {
+  const int64_t o = blockIdx.y;
+  const T* xr = x + 2 * o * m;
+  const T* fr = f + 2 * (o % f_rows) * m;
+  float2* yr = y + o * nh;
+  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < nh; k += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    float2 v = make_float2(0.f, 0.f);
+    if (k < m) {
+      const float2 a = ld_pair(xr + 2 * k), b = ld_pair(fr + 2 * k);
+      v = make_float2((a.x * b.x - a.y * b.y) * s, (a.x * b.y + a.y * b.x) * s);
+    }
+    if (k == 0 || (nfull % 2 == 0 && k == nh - 1)) v.y = 0.f;
+    yr[k] = v;
+  }
+}
+
+// The same for any dim: input element e = (o·m + k)·inner + r takes filter element e mod f_count.
+template <class T>
+__global__ void resize_filter_widen(const T* __restrict__ x, const T* __restrict__ f, float2* __restrict__ y, int64_t outer, int64_t m, int64_t nh, int64_t inner,
+                                    int64_t f_count, int64_t nfull, float s) {
+  ABW_GRID_STRIDE(i, outer * nh * inner) {
+    const int64_t r = i % inner, k = (i / inner) % nh, o = i / (inner * nh);
+    float2 v = make_float2(0.f, 0.f);
+    if (k < m) {
+      const int64_t e = (o * m + k) * inner + r;
+      const float2 a = ld_pair(x + 2 * e), b = ld_pair(f + 2 * (e % f_count));
+      v = make_float2((a.x * b.x - a.y * b.y) * s, (a.x * b.y + a.y * b.x) * s);
+    }
+    if (k == 0 || (nfull % 2 == 0 && k == nh - 1)) v.y = 0.f;
+    y[i] = v;
+  }
+}
+
+template <class T>
+void launch_resize_filter(cudaStream_t s, const void* x, const void* f, float* y, const FDims& d, int64_t nh, int64_t f_count, float scale) {
+  const int64_t total = d.outer * nh * d.inner;
+  if (!total) return;
+  float2* y2 = reinterpret_cast<float2*>(y);
+  if (d.inner == 1 && d.outer <= 65535) {
+    const unsigned bx = static_cast<unsigned>(std::min<int64_t>((nh + kThreads - 1) / kThreads, std::max<int64_t>(1, 4096 / d.outer)));
+    resize_filter_rows<T><<<dim3(std::max(bx, 1u), static_cast<unsigned>(d.outer)), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(f), y2, d.m, nh,
+                                                                                                      d.m ? f_count / d.m : 1, d.n, scale);
+    return;
+  }
+  resize_filter_widen<T><<<blocks_for(total), kThreads, 0, s>>>(static_cast<const T*>(x), static_cast<const T*>(f), y2, d.outer, d.m, nh, d.inner, std::max<int64_t>(f_count, 1), d.n, scale);
 }
 
 template <class T>
@@ -196,6 +256,14 @@ CallPtr irfft_op(OpArgs& a) {
   os[static_cast<size_t>(a.p.i("dim"))] = d.n;
   a.check_shape(Y, os, "output `out`");
   const float scale = norm_scale(a, d.n, true);
+  const DevTensor* F = a.optional(1);
+  if (F) {
+    bool suffix = F->ndim() >= 2 && F->ndim() <= X.ndim() && F->shape.back() == 2;
+    for (size_t i = 0; suffix && i < F->shape.size(); ++i) suffix = F->shape[i] == X.shape[X.shape.size() - F->shape.size() + i];
+    ABW_CHECK(suffix, "ESHAPE", a.msg("input `filter` must have the trailing dims of input's shape " + shape_str(X.shape) + ", got " + shape_str(F->shape)));
+  }
+  const int64_t f_count = F ? F->numel() / 2 : 0;
+  const void* f = F ? F->data : nullptr;
   auto call = std::make_unique<Call>();
   const int64_t count = Y.numel();
   if (count == 0) {
@@ -211,7 +279,11 @@ CallPtr irfft_op(OpArgs& a) {
   const void* x = X.data;
   void* y = Y.data;
   call->launch = [=](cudaStream_t s) {
-    ABW_FLOAT_DISPATCH(dt, launch_resize<T>(s, x, spec->as<float>(), d, d.m, nh, 2, true, scale));
+    if (f) {
+      ABW_FLOAT_DISPATCH(dt, launch_resize_filter<T>(s, x, f, spec->as<float>(), d, nh, f_count, scale));
+    } else {
+      ABW_FLOAT_DISPATCH(dt, launch_resize<T>(s, x, spec->as<float>(), d, d.m, nh, 2, true, scale));
+    }
     float* out = sout ? sout->as<float>() : static_cast<float*>(y);
     t.exec(s, spec->get(), 8, out, 4, false);
     launch_out(s, dt, out, y, count, 1.0f);
