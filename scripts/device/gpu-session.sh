@@ -4,7 +4,7 @@
 # runs on the GPU against the FP64 oracle, then run the benchmarks one at a time.
 #
 #   here (a CPU machine, repo root):  npx tsc -b kernel-bridge && bash scripts/device/webgpu-suite.sh carry
-#   there: bash scripts/device/gpu-session.sh [all|webgpu|ops|pipelines]   (carry: .node-carry .webgpu-carry .gl)
+#   there: bash scripts/device/gpu-session.sh [all|webgpu|ops|pipelines|verify|crop|filter|peers]   (carry: .node-carry .webgpu-carry .gl)
 #
 # Phase A (correctness, concurrently; their timings are not reported): the cuda smoke checks and
 # every op × dtype of bench/cuda-vs-torch/cuda-ops.matrix.json on cuda; the webgpu suite on the
@@ -293,6 +293,21 @@ if [ "${1:-all}" = filter ]; then
   (export NO_TORCH=1; pipelines_run f32 fftconv 195 pipelines-f32-again 2 -)
   pipelines_run f16 fftconv 250 pipelines-f16 2 -
   pipelines_run f16 mdx23c "$SESSION_END" pipelines-mdx-f16 1 -
+  exit 0
+fi
+
+# `gpu-session.sh peers` (a short call): the CUDA module's build and the whole op matrix against
+# the oracle (no smoke checks), then fftconv beside every PyTorch variant, the compiled ones
+# included (their band compiled, the streams eager; banded pinned I/O for each), f32 then f16.
+if [ "${1:-all}" = peers ]; then
+  SESSION_END=${SESSION_END:-420}
+  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  log "build the CUDA module, the op matrix (no smoke checks)"
+  (OUT=$W/cuda CUDA_OPS_BUDGET_MS=20 timeout -k 5 170 bash scripts/device/cuda-suite.sh nosmoke ops >"$W/cuda-suite.out" 2>&1)
+  log "exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
+  pack
+  pipelines_run f32 fftconv $((SESSION_END - 110)) pipelines-f32 2 eager-fp32,compile-fp32
+  pipelines_run f16 fftconv "$SESSION_END" pipelines-f16 2 -
   exit 0
 fi
 
