@@ -296,14 +296,16 @@ if [ "${1:-all}" = filter ]; then
   exit 0
 fi
 
-# `gpu-session.sh peers` (a short call): the CUDA module's build and the whole op matrix against
-# the oracle (no smoke checks), then fftconv beside every PyTorch variant, the compiled ones
-# included (their band compiled, the streams eager; banded pinned I/O for each), f32 then f16.
+# `gpu-session.sh peers` (a short call): the CUDA module's build (PEERS_OPS=1: and the whole op
+# matrix against the oracle, no smoke checks), then fftconv beside every PyTorch variant, the
+# compiled ones included (their band compiled, the streams eager; banded pinned I/O for each),
+# f32 then f16.
 if [ "${1:-all}" = peers ]; then
   SESSION_END=${SESSION_END:-420}
   export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  log "build the CUDA module, the op matrix (no smoke checks)"
-  (OUT=$W/cuda CUDA_OPS_BUDGET_MS=20 timeout -k 5 170 bash scripts/device/cuda-suite.sh nosmoke ops >"$W/cuda-suite.out" 2>&1)
+  phase=$([ "${PEERS_OPS:-0}" = 1 ] && echo "nosmoke ops" || echo build)
+  log "build the CUDA module ($phase)"
+  (OUT=$W/cuda CUDA_OPS_BUDGET_MS=20 timeout -k 5 170 bash scripts/device/cuda-suite.sh $phase >"$W/cuda-suite.out" 2>&1)
   log "exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
   pack
   pipelines_run f32 fftconv $((SESSION_END - 110)) pipelines-f32 2 eager-fp32,compile-fp32
