@@ -168,6 +168,11 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     c([[3, 1001, 2]], { n: 6000 }),
     c([[9, 3, 2]], { dim: 0, n: 16 }),
     c([[3, 98, 2]], { n: 194 }),
+    // The filter input (the product in the load): fftconv's band at half length, odd n with
+    // zero-padded bins and one filter row for all, dim not last broadcast along it.
+    c([[1, 4, 33, 2], [4, 33, 2]], { dim: 2, n: 64, norm: 'ortho' }),
+    c([[3, 17, 2], [17, 2]], { n: 41 }),
+    c([[2, 9, 3, 2], [3, 2]], { dim: 1, n: 16 }),
   ],
   stft: [
     c([[1000]], { n_fft: 256, hop_length: 64 }),
@@ -326,6 +331,7 @@ describe.skipIf(!!problem)('webgpu against the ref oracle', () => {
     [2, 'rfft', c([[5, 64]], { norm: 'forward' })],
     [2, 'rfft', c([[2, 1000]])],
     [2, 'irfft', c([[3, 4097, 2]])],
+    [2, 'irfft', c([[3, 4097, 2], [3, 4097, 2]], { norm: 'ortho' })],
     [2, 'fft', c([[2, 4096, 2]], { norm: 'ortho' })],
     [2, 'ifft', c([[3, 1000, 2]])],
     [3, 'fft', c([[2, 3000, 2]])],

@@ -87,7 +87,7 @@ export interface WebGpuOptions extends AdapterChoice {
 export class WebGpuBackend implements ComputeBackend {
   readonly id = 'webgpu';
   /** add_bias on a crop of the last dim in one pass (kernels/elementwise.ts): fftconv's crop. */
-  readonly variants: Readonly<Record<string, readonly string[]>> = { add_bias: ['length'] };
+  readonly variants: Readonly<Record<string, readonly string[]>> = { add_bias: ['length'], irfft: ['filter'] };
   readonly timer: 'host' | 'device';
   /** Which clock, in words: `timestamp-query` or `host-onSubmittedWorkDone`. */
   readonly timerDetail: TimerKindDetail;

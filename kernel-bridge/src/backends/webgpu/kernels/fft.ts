@@ -34,19 +34,34 @@ function lines(dims: readonly number[], dim: number): Lines {
 
 type Kind = 'fft' | 'ifft' | 'rfft' | 'irfft';
 
+/** irfft's optional `filter` input (complex values; 0 when absent) and its binding. */
+function filterOf(c: KernelCtx): { count: number; bindings: Binding[] } {
+  const fi = c.inputs[1];
+  if (!fi) return { count: 0, bindings: [] };
+  return { count: numel(fi.shape) / 2, bindings: [{ name: 'fl', ref: inp(1), elem: 'T' }] };
+}
+
 /** WGSL: `o` and `q` of line `line` in the [outer, len, inner] view. */
 const outerInner = (L: Lines) => `let o = line / ${u(L.inner)}; let q = line % ${u(L.inner)};`;
 
 /**
- * WGSL helpers of irfft's input: bin(o, q, t) of the one-sided input (zero past it), and
+ * WGSL helpers of irfft's input: bin(o, q, t) of the one-sided input (zero past it; times the
+ * `filter` input's element e mod `filterCount` where there is one, e the input's element), and
  * hermitian(o, q, t), bin t < n of the full spectrum: conj(X[n−t]) above n/2, the imaginary parts
  * of bin 0 and (even n) bin n/2 ignored, as c2r does.
  */
-function hermitianFns(L: Lines, n: number): string {
+function hermitianFns(L: Lines, n: number, filterCount: number): string {
+  const value = filterCount
+    ? `let v = vec2f(f32(x[j]), f32(x[j + 1u]));
+  let g = 2u * (e % ${u(filterCount)});
+  let w = vec2f(f32(fl[g]), f32(fl[g + 1u]));
+  return vec2f(v.x * w.x - v.y * w.y, v.x * w.y + v.y * w.x);`
+    : 'return vec2f(f32(x[j]), f32(x[j + 1u]));';
   return `fn bin(o: u32, q: u32, t: u32) -> vec2f {
   if (t >= ${u(L.len)}) { return vec2f(0.0); }
-  let j = 2u * ((o * ${u(L.len)} + t) * ${u(L.inner)} + q);
-  return vec2f(f32(x[j]), f32(x[j + 1u]));
+  let e = (o * ${u(L.len)} + t) * ${u(L.inner)} + q;
+  let j = 2u * e;
+  ${value}
 }
 fn hermitian(o: u32, q: u32, t: u32) -> vec2f {
   let h = ${u(Math.floor(n / 2))};
@@ -74,6 +89,7 @@ function build(c: KernelCtx, kind: Kind): KernelPlan {
   const nOut = kind === 'rfft' ? Math.floor(n / 2) + 1 : n;
   const scale = f(fftScale(norm, n, inverse));
   const dst = `(o * ${u(nOut)} + k) * ${u(L.inner)} + q`;
+  const filter = kind === 'irfft' ? filterOf(c) : { count: 0, bindings: [] };
   const pb = new PlanBuilder();
   fftLines(pb, c.limits, {
     label: `${kind} n=${n}`,
@@ -82,9 +98,10 @@ function build(c: KernelCtx, kind: Kind): KernelPlan {
     sign: inverse ? 1 : -1,
     bindings: [
       { name: 'x', ref: inp(0), elem: 'T' },
+      ...filter.bindings,
       { name: 'y', ref: out(0), elem: kind === 'irfft' ? 'T' : 'vec2<T>', write: true },
     ],
-    helpers: `${kind === 'irfft' ? hermitianFns(L, n) : ''}
+    helpers: `${kind === 'irfft' ? hermitianFns(L, n, filter.count) : ''}
 fn gather(line: u32, t: u32) -> vec2f { ${outerInner(L)} return ${value}; }`,
     load: 'gather(line, t)',
     outLen: nOut,
@@ -143,8 +160,10 @@ function irfftHalf(c: KernelCtx): KernelPlan {
   const pb = new PlanBuilder();
   const tw = pb.addConst(halfTwiddles(n));
   const scale = f(fftScale(String(c.p.norm ?? 'backward'), n, true));
+  const filter = filterOf(c);
   const bindings: Binding[] = [
     { name: 'x', ref: inp(0), elem: 'T' },
+    ...filter.bindings,
     { name: 'W', ref: cst(tw), elem: 'vec2f' },
     { name: 'y', ref: out(0), elem: 'T', write: true },
   ];
@@ -154,7 +173,7 @@ function irfftHalf(c: KernelCtx): KernelPlan {
     count: L.outer * L.inner,
     sign: 1,
     bindings,
-    helpers: `${hermitianFns(L, n)}
+    helpers: `${hermitianFns(L, n, filter.count)}
 ${MERGE_FN}
 fn merged(line: u32, t: u32) -> vec2f { ${outerInner(L)} return merge(hermitian(o, q, t), hermitian(o, q, t + ${u(h)}), W[t]); }`,
     load: 'merged(line, t)',
