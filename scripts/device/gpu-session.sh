@@ -319,7 +319,7 @@ if [ "${1:-all}" = pipelines ]; then
   log "pipelines: build the CUDA module"
   (OUT=$W/cuda timeout -k 10 80 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
   log "build exit $?"
-  pipelines_run f32 fftconv,bitnet,encodec 200 pipelines-f32 2 "${PEERS_VARIANTS:-eager-fp32,compile-fp32}"
+  pipelines_run f32 fftconv,bitnet,encodec 200 pipelines-f32 2 eager-fp32,compile-fp32
   pipelines_run f16 fftconv,bitnet,encodec 270 pipelines-f16 2 -
   pipelines_run f32 mdx23c 420 pipelines-mdx-f32 1 eager-fp32
   pipelines_run f16 mdx23c 575 pipelines-mdx-f16 1 -
