@@ -27,6 +27,14 @@ std::vector<int64_t> shape_strides(const Shape& s) {
   return st;
 }
 
+bool is_complex_suffix(const Shape& part, const Shape& whole) {
+  if (part.size() < 2 || part.size() > whole.size() || part.back() != 2) return false;
+  const size_t lead = whole.size() - part.size();
+  for (size_t i = 0; i < part.size(); ++i)
+    if (part[i] != whole[lead + i]) return false;
+  return true;
+}
+
 bool broadcast_shape(const Shape& x, const Shape& y, Shape* out) {
   const size_t nd = std::max(x.size(), y.size());
   out->assign(nd, 1);

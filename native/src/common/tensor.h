@@ -32,6 +32,9 @@ std::vector<int64_t> shape_strides(const Shape& s);
 // NumPy broadcasting of two shapes (right-aligned; equal sizes or one of them 1) into *out;
 // false when they do not broadcast.
 bool broadcast_shape(const Shape& x, const Shape& y, Shape* out);
+// Whether `part` is a complex tensor ([..., 2], at least one complex dim) whose dims are the
+// trailing dims of `whole`'s: irfft's filter, broadcast over whole's leading dims.
+bool is_complex_suffix(const Shape& part, const Shape& whole);
 
 // The bytes of one allocation (host: tracked; cuda: the CUDA module's allocator), freed with
 // the last tensor that uses them.

@@ -60,10 +60,8 @@ void resize_dim(const float* x, float* y, const Dims& d, int64_t w) {
 // whose complex dims are the trailing dims of the input's: input element e takes filter element
 // e mod (the filter's count).
 void multiply_filter(KernelArgs& a, const Tensor& F, const Tensor& X, float* spec, const Dims& d, int64_t nh) {
-  const Shape &fs = F.shape(), &xs = X.shape();
-  bool suffix = fs.size() >= 2 && fs.size() <= xs.size() && fs.back() == 2;
-  for (size_t i = 0; suffix && i < fs.size(); ++i) suffix = fs[i] == xs[xs.size() - fs.size() + i];
-  ABW_CHECK(suffix, "ESHAPE", a.msg("input `filter` must have the trailing dims of input's shape " + sstr(xs) + ", got " + sstr(fs)));
+  ABW_CHECK(is_complex_suffix(F.shape(), X.shape()), "ESHAPE",
+            a.msg("input `filter` must have the trailing dims of input's shape " + sstr(X.shape()) + ", got " + sstr(F.shape())));
   const float* f = fin(a, F, "input `filter`");
   const int64_t count = F.numel() / 2, keep = std::min(d.m, nh);
   par(d.outer, keep * d.inner, [&](int64_t o0, int64_t o1) {

@@ -65,11 +65,8 @@ void run(KernelArgs& a, Kind kind) {
   const Tensor* f = kind == Kind::c2r ? detail::opt_f64(a, 1, "filter") : nullptr;
   int64_t f_count = 0;  // complex elements of the filter: element e of the input takes e mod f_count
   if (f) {
-    const Shape& fs = f->shape();
-    const Shape& xs = x.shape();
-    bool suffix = fs.size() >= 2 && fs.size() <= xs.size() && fs.back() == 2;
-    for (size_t i = 0; suffix && i < fs.size(); ++i) suffix = fs[i] == xs[xs.size() - fs.size() + i];
-    ABW_CHECK(suffix, "ESHAPE", a.msg("input `filter` must have the trailing dims of input's shape " + shape_str(xs) + ", got " + shape_str(fs)));
+    ABW_CHECK(is_complex_suffix(f->shape(), x.shape()), "ESHAPE",
+              a.msg("input `filter` must have the trailing dims of input's shape " + shape_str(x.shape()) + ", got " + shape_str(f->shape())));
     f_count = f->numel() / 2;
   }
   const double* fd = f ? f->data<double>() : nullptr;

@@ -257,11 +257,8 @@ CallPtr irfft_op(OpArgs& a) {
   a.check_shape(Y, os, "output `out`");
   const float scale = norm_scale(a, d.n, true);
   const DevTensor* F = a.optional(1);
-  if (F) {
-    bool suffix = F->ndim() >= 2 && F->ndim() <= X.ndim() && F->shape.back() == 2;
-    for (size_t i = 0; suffix && i < F->shape.size(); ++i) suffix = F->shape[i] == X.shape[X.shape.size() - F->shape.size() + i];
-    ABW_CHECK(suffix, "ESHAPE", a.msg("input `filter` must have the trailing dims of input's shape " + shape_str(X.shape) + ", got " + shape_str(F->shape)));
-  }
+  ABW_CHECK(!F || is_complex_suffix(F->shape, X.shape), "ESHAPE",
+            a.msg("input `filter` must have the trailing dims of input's shape " + shape_str(X.shape) + ", got " + shape_str(F->shape)));
   const int64_t f_count = F ? F->numel() / 2 : 0;
   const void* f = F ? F->data : nullptr;
   auto call = std::make_unique<Call>();
