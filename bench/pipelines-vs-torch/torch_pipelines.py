@@ -515,9 +515,9 @@ def main():
             mode, dtype = variant.split('-')
             base = {'case': case['id'], 'variant': variant, 'device': device, 'torch': torch.__version__, 'tf32': False, 'io': io}
             rec = dict(base)
-            # torch.compile is lazy: compiling, and any failure of it, happens at the first call.
-            m = model if mode != 'compile' else compiled_bands(model) if case['pipeline'] == 'fftconv' else torch.compile(model)
+            m = None  # the model as this variant runs it, once built
             try:
+                m = model if mode != 'compile' else compiled_bands(model) if case['pipeline'] == 'fftconv' else torch.compile(model)
                 fn = runner(case, m, x)
                 if io == 'host':
                     fn = with_host_io(lambda xd: runner(case, m, xd)(), x_host, device)
@@ -527,7 +527,7 @@ def main():
             except Exception as e:  # a variant that cannot run (compile failing, no fp16 kernel) is a recorded status
                 rec.update(status='error', error=f'{type(e).__name__}: {e}'[:2000])
             print(json.dumps(rec), flush=True)
-            if case['pipeline'] == 'fftconv' and io == 'pinned' and device.startswith('cuda'):
+            if case['pipeline'] == 'fftconv' and io == 'pinned' and device.startswith('cuda') and m is not None:
                 banded = dict(base, variant=f'{variant}-bandio', io='pinned-banded')
                 try:
                     time_variant(banded, with_banded_pinned_io(m, x_host, device), dtype, device, job, case, ref)
