@@ -84,6 +84,23 @@ memcheck_rest() {
   pack
 }
 
+# The start of a short call (crop, filter, peers): profiled pipeline runs beside PyTorch with
+# page-locked I/O, then the CUDA module's build and either its smoke checks (`only` -) or, without
+# them, the op matrix's cases matching the --only pattern `only` ('' for all) against the oracle.
+short_call_start() {
+  local only=$1
+  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  if [ "$only" = - ]; then
+    log "build the CUDA module"
+    (OUT=$W/cuda timeout -k 5 170 bash scripts/device/cuda-suite.sh build >"$W/cuda-suite.out" 2>&1)
+  else
+    log "build the CUDA module, the op matrix${only:+ ($only)} (no smoke checks)"
+    (OUT=$W/cuda CUDA_OPS_ONLY=$only CUDA_OPS_BUDGET_MS=20 timeout -k 5 "$([ -n "$only" ] && echo 150 || echo 170)" bash scripts/device/cuda-suite.sh nosmoke ops >"$W/cuda-suite.out" 2>&1)
+  fi
+  log "exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
+  pack
+}
+
 # `gpu-session.sh webgpu`: only the webgpu suite and bench/webgpu-vs-cuda (the CUDA module is
 # built first for the bench's cuda side), for a call with little device time left.
 if [ "${1:-all}" = webgpu ]; then
@@ -265,11 +282,7 @@ fi
 # and bias (ABW_FFTCONV_CROP_BIAS=0, decision 35), and once more as first, until SESSION_END.
 if [ "${1:-all}" = crop ]; then
   SESSION_END=${SESSION_END:-240}
-  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  log "build the CUDA module, add_bias's op-matrix cases (no smoke checks)"
-  (OUT=$W/cuda CUDA_OPS_ONLY=add_bias CUDA_OPS_BUDGET_MS=20 timeout -k 5 150 bash scripts/device/cuda-suite.sh nosmoke ops >"$W/cuda-suite.out" 2>&1)
-  log "exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
-  pack
+  short_call_start add_bias
   pipelines_run f32 fftconv $((SESSION_END - 50)) pipelines-f32 2 eager-fp32
   (export NO_TORCH=1 ABW_FFTCONV_CROP_BIAS=0; pipelines_run f32 fftconv $((SESSION_END - 25)) pipelines-f32-slice 2 -)
   # The workbench once more as it was first: how far the same case moves within one call.
@@ -283,11 +296,7 @@ fi
 # beside PyTorch; then mdx23c f16 until SESSION_END.
 if [ "${1:-all}" = filter ]; then
   SESSION_END=${SESSION_END:-440}
-  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  log "build the CUDA module, irfft's op-matrix cases (no smoke checks)"
-  (OUT=$W/cuda CUDA_OPS_ONLY=irfft CUDA_OPS_BUDGET_MS=20 timeout -k 5 150 bash scripts/device/cuda-suite.sh nosmoke ops >"$W/cuda-suite.out" 2>&1)
-  log "exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
-  pack
+  short_call_start irfft
   pipelines_run f32 fftconv 130 pipelines-f32 2 eager-fp32
   (export NO_TORCH=1 ABW_FFTCONV_FILTER_IRFFT=0; pipelines_run f32 fftconv 165 pipelines-f32-complex-mul 2 -)
   (export NO_TORCH=1; pipelines_run f32 fftconv 195 pipelines-f32-again 2 -)
@@ -302,15 +311,14 @@ fi
 # f32 then f16.
 if [ "${1:-all}" = peers ]; then
   SESSION_END=${SESSION_END:-420}
-  export PROFILE=1 TORCH_IO=pinned LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  phase=$([ "${PEERS_OPS:-0}" = 1 ] && echo "nosmoke ops" || echo build)
-  log "build the CUDA module ($phase)"
-  (OUT=$W/cuda CUDA_OPS_BUDGET_MS=20 timeout -k 5 170 bash scripts/device/cuda-suite.sh $phase >"$W/cuda-suite.out" 2>&1)
-  log "exit $?: $(grep -E '^[0-9]+ cases|precision' "$W/cuda-suite.out" | tail -1)"
-  pack
+  short_call_start "$([ "${PEERS_OPS:-0}" = 1 ] || echo -)"
   # PEERS_F16=0: f32 only (a call with little device time left).
-  pipelines_run f32 fftconv $([ "${PEERS_F16:-1}" = 0 ] && echo "$SESSION_END" || echo $((SESSION_END - 110))) pipelines-f32 2 "${PEERS_VARIANTS:-eager-fp32,compile-fp32}"
-  [ "${PEERS_F16:-1}" = 0 ] || pipelines_run f16 fftconv "$SESSION_END" pipelines-f16 2 -
+  if [ "${PEERS_F16:-1}" = 0 ]; then
+    pipelines_run f32 fftconv "$SESSION_END" pipelines-f32 2 "${PEERS_VARIANTS:-eager-fp32,compile-fp32}"
+  else
+    pipelines_run f32 fftconv $((SESSION_END - 110)) pipelines-f32 2 "${PEERS_VARIANTS:-eager-fp32,compile-fp32}"
+    pipelines_run f16 fftconv "$SESSION_END" pipelines-f16 2 -
+  fi
   exit 0
 fi
 
