@@ -220,6 +220,13 @@ def compiled_bands(model):
     return m
 
 
+def variant_model(model, case, mode):
+    """The model as variant `mode` runs it: eager as built, or compiled (fftconv per band)."""
+    if mode != 'compile':
+        return model
+    return compiled_bands(model) if case['pipeline'] == 'fftconv' else torch.compile(model)
+
+
 class _null:
     def __enter__(self):
         return self
@@ -517,7 +524,7 @@ def main():
             rec = dict(base)
             m = None  # the model as this variant runs it, once built
             try:
-                m = model if mode != 'compile' else compiled_bands(model) if case['pipeline'] == 'fftconv' else torch.compile(model)
+                m = variant_model(model, case, mode)
                 fn = runner(case, m, x)
                 if io == 'host':
                     fn = with_host_io(lambda xd: runner(case, m, xd)(), x_host, device)

@@ -108,25 +108,25 @@ export const fftconv: PipelineSpec<FftConvConfig> = {
     // ABW_FFTCONV_FILTER_IRFFT=0 keeps complex_mul (decision 36).
     const filterInIrfft = implementsVariant(ex.backend, 'irfft', 'filter') && process.env.ABW_FFTCONV_FILTER_IRFFT !== '0';
 
-    const inverse = { n: c.nFft, dim: -1, norm: 'ortho' };
+    // 'ortho' on both transforms: the same product as 1/n on the inverse, but the spectrum is
+    // scaled by 1/√n, so a minute of audio (n = 2²²) stays inside f16's range (65504); with
+    // 'backward' its peaks reach ~10⁶ and an f16 run's output is all inf.
+    const transform = { n: c.nFft, dim: -1, norm: 'ortho' };
     /** irfft(X · H), freeing X: one op with irfft's filter, else complex_mul then irfft. */
     const filtered = async (X: DeviceTensor, H: DeviceTensor): Promise<DeviceTensor> => {
       if (filterInIrfft) {
-        const y = await ex.op('irfft', [X, H], inverse);
+        const y = await ex.op('irfft', [X, H], transform);
         ex.free(X);
         return y;
       }
       const Y = await ex.op('complex_mul', [X, H]);
       ex.free(X);
-      const y = await ex.op('irfft', [Y], inverse);
+      const y = await ex.op('irfft', [Y], transform);
       ex.free(Y);
       return y;
     };
     const band = async (x: DeviceTensor, b: number): Promise<DeviceTensor> => {
-      // 'ortho' on both transforms: the same product as 1/n on the inverse, but the spectrum is
-      // scaled by 1/√n, so a minute of audio (n = 2²²) stays inside f16's range (65504); with
-      // 'backward' its peaks reach ~10⁶ and an f16 run's output is all inf.
-      const X = await ex.op('rfft', [x], { n: c.nFft, dim: -1, norm: 'ortho' });
+      const X = await ex.op('rfft', [x], transform);
       ex.free(x);
       const y = await filtered(X, bandH[b]!);
       if (cropWithBias) {
