@@ -4,7 +4,7 @@
 # runs on the GPU against the FP64 oracle, then run the benchmarks one at a time.
 #
 #   here (a CPU machine, repo root):  npx tsc -b kernel-bridge && bash scripts/device/webgpu-suite.sh carry
-#   there: bash scripts/device/gpu-session.sh [all|webgpu|ops|pipelines|verify|crop|filter|peers]   (carry: .node-carry .webgpu-carry .gl)
+#   there: bash scripts/device/gpu-session.sh [all|webgpu|ops|pipelines|verify|crop|filter|peers|compiled]   (carry: .node-carry .webgpu-carry .gl)
 #
 # Phase A (correctness, concurrently; their timings are not reported): the cuda smoke checks and
 # every op × dtype of bench/cuda-vs-torch/cuda-ops.matrix.json on cuda; the webgpu suite on the
@@ -302,6 +302,19 @@ if [ "${1:-all}" = filter ]; then
   (export NO_TORCH=1; pipelines_run f32 fftconv 195 pipelines-f32-again 2 -)
   pipelines_run f16 fftconv 250 pipelines-f16 2 -
   pipelines_run f16 mdx23c "$SESSION_END" pipelines-mdx-f16 1 -
+  exit 0
+fi
+
+# `gpu-session.sh compiled` (one call): the CUDA module's build and the whole op matrix against
+# the oracle, then bitnet and encodec in f32 and mdx23c in f32 beside PyTorch eager and compiled
+# (the comparisons no call had made with torch.compile in f32), then bitnet and encodec in f16
+# beside eager and compiled fp16 until SESSION_END.
+if [ "${1:-all}" = compiled ]; then
+  SESSION_END=${SESSION_END:-560}
+  short_call_start ''
+  pipelines_run f32 bitnet,encodec $((SESSION_END - 300)) pipelines-f32 2 eager-fp32,compile-fp32
+  pipelines_run f32 mdx23c $((SESSION_END - 90)) pipelines-mdx-f32 1 eager-fp32,compile-fp32
+  pipelines_run f16 bitnet,encodec "$SESSION_END" pipelines-f16 2 eager-fp16,compile-fp16
   exit 0
 fi
 
