@@ -306,16 +306,22 @@ if [ "${1:-all}" = filter ]; then
 fi
 
 # `gpu-session.sh compiled` (one call): the CUDA module's build (COMPILED_OPS=1: and the whole op
-# matrix against the oracle), then bitnet and encodec in f32 and mdx23c in f32 beside PyTorch
-# eager and compiled (the comparisons no call had made with torch.compile in f32), then bitnet
-# and encodec in f16 beside eager and compiled fp16 until SESSION_END.
+# matrix against the oracle), then mdx23c, bitnet and encodec in f32 beside PyTorch's
+# COMPILED_VARIANTS (default eager and compiled fp32: no call had compared mdx23c f32 with
+# torch.compile), then (COMPILED_F16=1, the default) bitnet and encodec in f16 beside eager and
+# compiled fp16 until SESSION_END.
 if [ "${1:-all}" = compiled ]; then
   SESSION_END=${SESSION_END:-560}
+  variants=${COMPILED_VARIANTS:-eager-fp32,compile-fp32}
   short_call_start "$([ "${COMPILED_OPS:-1}" = 1 ] || echo -)"
   t=$(($(date +%s) - start))
-  pipelines_run f32 bitnet,encodec $((t + 100)) pipelines-f32 2 eager-fp32,compile-fp32
-  pipelines_run f32 mdx23c $((t + 310)) pipelines-mdx-f32 1 eager-fp32,compile-fp32
-  pipelines_run f16 bitnet,encodec "$SESSION_END" pipelines-f16 2 eager-fp16,compile-fp16
+  pipelines_run f32 mdx23c $((t + 210)) pipelines-mdx-f32 1 "$variants"
+  if [ "${COMPILED_F16:-1}" = 1 ]; then
+    pipelines_run f32 bitnet,encodec $((t + 310)) pipelines-f32 2 "$variants"
+    pipelines_run f16 bitnet,encodec "$SESSION_END" pipelines-f16 2 eager-fp16,compile-fp16
+  else
+    pipelines_run f32 bitnet,encodec "$SESSION_END" pipelines-f32 2 "$variants"
+  fi
   exit 0
 fi
 
