@@ -66,6 +66,10 @@ export interface BuildInfo {
   cxxStandard: number;
   blas: string;
   fft: string;
+  /** The FFTW planner the cpu transforms use (ABW_FFTW_PLANNER): estimate, measure, patient, or
+   *  'invalid' (the variable names none; every cpu transform then fails); '' without FFTW; absent
+   *  in a build without the cpu kernels. */
+  fftPlanner?: string;
   napiVersion: number;
   faultOps: boolean;
   sanitizers: string;

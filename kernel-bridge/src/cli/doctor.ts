@@ -90,11 +90,16 @@ export function runChecks(resultsDir: string): Check[] {
       essential: false,
     });
     const fftOk = !!b.fft && b.fft !== 'none';
+    const badPlanner = b.fftPlanner === 'invalid';
     checks.push({
       name: 'FFT',
-      level: fftOk ? 'ok' : 'warn',
-      detail: fftOk ? b.fft : 'missing: cpu fft/stft use the built-in transform (slow)',
-      ...(fftOk ? {} : { fix: libraryFix('fft') }),
+      level: fftOk && !badPlanner ? 'ok' : 'warn',
+      detail: !fftOk
+        ? 'missing: cpu fft/stft use the built-in transform (slow)'
+        : badPlanner
+          ? `${b.fft}: ABW_FFTW_PLANNER must be estimate, measure or patient, got '${process.env.ABW_FFTW_PLANNER}' (every cpu transform will fail)`
+          : `${b.fft}${b.fftPlanner ? `, ${b.fftPlanner} planner` : ''}`,
+      ...(fftOk ? (badPlanner ? { fix: 'unset ABW_FFTW_PLANNER, or set it to estimate, measure or patient' } : {}) : { fix: libraryFix('fft') }),
       essential: false,
     });
     checks.push({ name: 'threads', level: 'ok', detail: `${addon().getThreads()} (logical cores: ${os.cpus().length})`, essential: false });

@@ -6,6 +6,9 @@
 #include "common/memory.h"
 #include "common/registry.h"
 #include "common/thread_pool.h"
+#ifndef ABW_SKIP_CPU
+#include "cpu/detail/fft_plan.h"
+#endif
 
 #ifndef ABW_BLAS_NAME
 #define ABW_BLAS_NAME "none"
@@ -30,6 +33,9 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   o.Set("cxxStandard", Napi::Number::New(env, static_cast<double>(__cplusplus)));
   o.Set("blas", ABW_BLAS_NAME);
   o.Set("fft", ABW_FFT_NAME);
+#ifndef ABW_SKIP_CPU
+  o.Set("fftPlanner", cpu::fft::planner_name());
+#endif
   o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
 #ifdef ABW_CUDA_BUILT
   o.Set("cudaModule", true);

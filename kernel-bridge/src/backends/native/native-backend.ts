@@ -62,6 +62,7 @@ export class NativeBackend implements ComputeBackend {
     if (this.id === 'cpu') {
       libraries.blas = build.blas;
       libraries.fft = build.fft;
+      if (build.fftPlanner) libraries.fftPlanner = build.fftPlanner;
       libraries.simd = build.simd;
     }
     return {

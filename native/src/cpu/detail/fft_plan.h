@@ -5,10 +5,15 @@
 // with the new-array functions from several threads. Without FFTW: a mixed-radix Stockham FFT with
 // Bluestein for large prime factors (twiddles computed in double).
 // Calls parallelise over the batch themselves; from inside a parallel_for they run inline.
+// ABW_FFTW_PLANNER (estimate | measure | patient) and ABW_FFTW_WISDOM (a file) set how FFTW plans.
 #pragma once
 #include <cstdint>
 
 namespace abw::cpu::fft {
+
+// The FFTW planner in use ("estimate", "measure", "patient"; "invalid" when ABW_FFTW_PLANNER
+// names none, which the first transform reports), or "" without FFTW.
+const char* planner_name();
 
 // Forward (e^-i) or inverse (e^+i) complex DFT.
 void c2c(int64_t n, int64_t batch, const float* in, int64_t istride, int64_t idist, float* out, int64_t ostride,
