@@ -12,8 +12,8 @@
 const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { benchArgs } = require('../lib/args');
 const readline = require('readline');
-const { parseArgs } = require('util');
 
 const kb = path.join(__dirname, '..', '..', 'kernel-bridge', 'dist');
 const { getBackend } = require(path.join(kb, 'backend'));
@@ -21,12 +21,10 @@ const { measureCall } = require(path.join(kb, 'measure'));
 const { machineInfo } = require(path.join(kb, 'backend', 'machine'));
 const native = require('@abw/native');
 
-const { values: args } = parseArgs({
-  options: {
-    python: { type: 'string', default: process.env.ABW_PYTHON || 'python3' },
-    quick: { type: 'boolean', default: false },
-    out: { type: 'string', default: path.join(__dirname, '..', '..', 'results', 'bench', 'cpu-vs-peers') },
-  },
+const args = benchArgs(__filename, {
+  python: { type: 'string', default: process.env.ABW_PYTHON || 'python3' },
+  quick: { type: 'boolean', default: false },
+  out: { type: 'string', default: path.join(__dirname, '..', '..', 'results', 'bench', 'cpu-vs-peers') },
 });
 
 // Targets from the workbench-core issue: abw speed / peer speed.

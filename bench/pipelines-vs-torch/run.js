@@ -27,8 +27,8 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { benchArgs } = require('../lib/args');
 const readline = require('readline');
-const { parseArgs } = require('util');
 
 const kb = path.join(__dirname, '..', '..', 'kernel-bridge', 'dist');
 const { getBackend, disposeBackends } = require(path.join(kb, 'backend', 'registry'));
@@ -36,27 +36,25 @@ const { machineInfo } = require(path.join(kb, 'backend', 'machine'));
 const pipelines = require(path.join(kb, 'pipelines'));
 const { choiceLog, countChoices } = require('../lib/cuda-choices');
 
-const { values: args } = parseArgs({
-  options: {
-    backend: { type: 'string', default: 'cuda' },
-    device: { type: 'string', default: 'cuda' },
-    seconds: { type: 'string', default: '60' },
-    only: { type: 'string', default: 'mdx23c,fftconv,encodec,bitnet' },
-    reps: { type: 'string', default: '3' },
-    'mdx-batch': { type: 'string', default: '4' },
-    'mdx-layout': { type: 'string', default: 'auto' },
-    dtype: { type: 'string', default: 'f32' },
-    config: { type: 'string', default: 'full' },
-    python: { type: 'string', default: process.env.ABW_PYTHON || 'python3' },
-    variants: { type: 'string', default: 'eager-fp32,eager-fp16,compile-fp32,compile-fp16' },
-    'no-torch': { type: 'boolean', default: false },
-    // One more run after the timed ones with every op waited for and timed: where the time goes.
-    profile: { type: 'boolean', default: false },
-    // PyTorch's timed call: 'host' moves the input from and the output to host memory inside it,
-    // as the workbench's timed run does; 'device' keeps both on the device.
-    'torch-io': { type: 'string', default: 'host' },
-    out: { type: 'string', default: path.join(__dirname, '..', '..', 'results', 'bench', 'pipelines-vs-torch') },
-  },
+const args = benchArgs(__filename, {
+  backend: { type: 'string', default: 'cuda' },
+  device: { type: 'string', default: 'cuda' },
+  seconds: { type: 'string', default: '60' },
+  only: { type: 'string', default: 'mdx23c,fftconv,encodec,bitnet' },
+  reps: { type: 'string', default: '3' },
+  'mdx-batch': { type: 'string', default: '4' },
+  'mdx-layout': { type: 'string', default: 'auto' },
+  dtype: { type: 'string', default: 'f32' },
+  config: { type: 'string', default: 'full' },
+  python: { type: 'string', default: process.env.ABW_PYTHON || 'python3' },
+  variants: { type: 'string', default: 'eager-fp32,eager-fp16,compile-fp32,compile-fp16' },
+  'no-torch': { type: 'boolean', default: false },
+  // One more run after the timed ones with every op waited for and timed: where the time goes.
+  profile: { type: 'boolean', default: false },
+  // PyTorch's timed call: 'host' moves the input from and the output to host memory inside it,
+  // as the workbench's timed run does; 'device' keeps both on the device.
+  'torch-io': { type: 'string', default: 'host' },
+  out: { type: 'string', default: path.join(__dirname, '..', '..', 'results', 'bench', 'pipelines-vs-torch') },
 });
 
 // The cuda backend's library choices (cuDNN algorithms and engines) made while preparing a case.

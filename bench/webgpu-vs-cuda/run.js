@@ -26,7 +26,7 @@
  */
 const fs = require('fs');
 const path = require('path');
-const { parseArgs } = require('util');
+const { benchArgs } = require('../lib/args');
 
 const kb = path.join(__dirname, '..', '..', 'kernel-bridge', 'dist');
 const { getBackend, backendEntries } = require(path.join(kb, 'backend'));
@@ -34,15 +34,13 @@ const { measureCall } = require(path.join(kb, 'measure'));
 const { machineInfo } = require(path.join(kb, 'backend', 'machine'));
 const { WebGpuBackend } = require(path.join(kb, 'backends', 'webgpu', 'webgpu-backend'));
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    'webgpu-only': { type: 'boolean', default: false },
-    out: { type: 'string' },
-    only: { type: 'string' },
-    'webgpu-limits': { type: 'string' },
-    'fft-splits': { type: 'string', default: '1,2,4' },
-  },
+const args = benchArgs(__filename, {
+  quick: { type: 'boolean', default: false },
+  'webgpu-only': { type: 'boolean', default: false },
+  out: { type: 'string' },
+  only: { type: 'string' },
+  'webgpu-limits': { type: 'string' },
+  'fft-splits': { type: 'string', default: '1,2,4' },
 });
 const webgpuLimits = args['webgpu-limits'] ? JSON.parse(args['webgpu-limits']) : undefined;
 const fftSplits = args['fft-splits'].split(',').filter(Boolean).map(Number);
