@@ -65,8 +65,8 @@ bool aligned(const void* p) { return fftwf_alignment_of(const_cast<float*>(stati
 
 // How hard FFTW plans (ABW_FFTW_PLANNER). `estimate`, the default, plans from heuristics in
 // microseconds; `measure` and `patient` time candidate algorithms: seconds per new size, but on
-// the 2-core x64 machine (FFTW 3.3.10, r2c, 8 rows) 1.3× faster at n = 2^12 and 2.1–2.7× at
-// n = 2^18–2^22. ABW_FFTW_WISDOM keeps what was learnt in a file, so a machine plans once.
+// the 2-core x64 machine (FFTW 3.3.10, r2c) 1.4× faster at n = 2^12–2^16 and 1.9–2.7× at
+// n = 2^18–2^22 (decision 37). ABW_FFTW_WISDOM keeps what was learnt in a file, so a machine plans once.
 struct Planner {
   unsigned flags;
   const char* name;
@@ -114,7 +114,9 @@ void export_wisdom() {
   const std::string path = wisdom_path();
   if (path.empty()) return;
   const std::string tmp = path + ".tmp" + std::to_string(std::random_device{}());
-  const bool ok = fftwf_export_wisdom_to_filename(tmp.c_str()) != 0 && std::rename(tmp.c_str(), path.c_str()) == 0;
+  bool ok = fftwf_export_wisdom_to_filename(tmp.c_str()) != 0;
+  // Windows' rename does not replace an existing file: remove it, then rename (not atomic there).
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) ok = std::remove(path.c_str()) == 0 && std::rename(tmp.c_str(), path.c_str()) == 0;
   if (!ok) std::remove(tmp.c_str());
   ABW_CHECK(ok, "EINVAL", "ABW_FFTW_WISDOM: cannot write " + path);
 }
