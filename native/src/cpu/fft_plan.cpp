@@ -121,21 +121,6 @@ void export_wisdom() {
   ABW_CHECK(ok, "EINVAL", "ABW_FFTW_WISDOM: cannot write " + path);
 }
 
-// A timing planner overwrites the arrays it plans on, so it gets scratch arrays of the same
-// extent (aligned; an unaligned caller's plan says FFTW_UNALIGNED either way).
-struct Scratch {
-  float* in = nullptr;
-  float* out = nullptr;
-  Scratch(size_t in_floats, size_t out_floats)
-      : in(fftwf_alloc_real(in_floats)), out(fftwf_alloc_real(out_floats)) {
-    ABW_CHECK(in && out, "ENOMEM", "no memory for FFTW's planning arrays");
-  }
-  ~Scratch() {
-    fftwf_free(in);
-    fftwf_free(out);
-  }
-};
-
 // Floats spanned by `batch` transforms of `count` elements (complex: two floats each).
 size_t extent(int64_t count, int64_t batch, int64_t stride, int64_t dist, bool complex) {
   return static_cast<size_t>((batch - 1) * dist + (count - 1) * stride + 1) * (complex ? 2 : 1);
@@ -156,13 +141,16 @@ fftwf_plan get_plan(Kind kind, int64_t n, int64_t batch, float* in, int64_t is, 
   import_wisdom_once();
   int nn = static_cast<int>(n);
   unsigned flags = pl.flags | (al ? 0u : FFTW_UNALIGNED);
-  std::unique_ptr<Scratch> scratch;
+  // A timing planner overwrites the arrays it plans on, so it plans on kernel scratch of the same
+  // extent (64-byte aligned, so an aligned caller's plan fits it; an unaligned caller's plan says
+  // FFTW_UNALIGNED either way).
+  Scratch<float> scratch_in, scratch_out;
   if (pl.flags != FFTW_ESTIMATE) {
     const int64_t nh = n / 2 + 1;
-    scratch = std::make_unique<Scratch>(extent(kind == kC2R ? nh : n, batch, is, id, kind != kR2C),
-                                        extent(kind == kR2C ? nh : n, batch, os, od, kind != kC2R));
-    in = scratch->in;
-    out = scratch->out;
+    scratch_in = Scratch<float>(extent(kind == kC2R ? nh : n, batch, is, id, kind != kR2C));
+    scratch_out = Scratch<float>(extent(kind == kR2C ? nh : n, batch, os, od, kind != kC2R));
+    in = scratch_in.data();
+    out = scratch_out.data();
   }
   fftwf_plan p = nullptr;
   switch (kind) {
