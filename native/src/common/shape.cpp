@@ -35,6 +35,10 @@ bool is_complex_suffix(const Shape& part, const Shape& whole) {
   return true;
 }
 
+std::string filter_suffix_error(const Shape& filter, const Shape& input) {
+  return "input `filter` must have the trailing dims of input's shape " + shape_str(input) + ", got " + shape_str(filter);
+}
+
 bool broadcast_shape(const Shape& x, const Shape& y, Shape* out) {
   const size_t nd = std::max(x.size(), y.size());
   out->assign(nd, 1);

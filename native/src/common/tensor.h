@@ -35,6 +35,8 @@ bool broadcast_shape(const Shape& x, const Shape& y, Shape* out);
 // Whether `part` is a complex tensor ([..., 2], at least one complex dim) whose dims are the
 // trailing dims of `whole`'s: irfft's filter, broadcast over whole's leading dims.
 bool is_complex_suffix(const Shape& part, const Shape& whole);
+// The error text when irfft's `filter` is not such a suffix of its input's shape.
+std::string filter_suffix_error(const Shape& filter, const Shape& input);
 
 // The bytes of one allocation (host: tracked; cuda: the CUDA module's allocator), freed with
 // the last tensor that uses them.

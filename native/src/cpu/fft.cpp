@@ -61,7 +61,7 @@ void resize_dim(const float* x, float* y, const Dims& d, int64_t w) {
 // e mod (the filter's count).
 void multiply_filter(KernelArgs& a, const Tensor& F, const Tensor& X, float* spec, const Dims& d, int64_t nh) {
   ABW_CHECK(is_complex_suffix(F.shape(), X.shape()), "ESHAPE",
-            a.msg("input `filter` must have the trailing dims of input's shape " + sstr(X.shape()) + ", got " + sstr(F.shape())));
+            a.msg(filter_suffix_error(F.shape(), X.shape())));
   const float* f = fin(a, F, "input `filter`");
   const int64_t count = F.numel() / 2, keep = std::min(d.m, nh);
   par(d.outer, keep * d.inner, [&](int64_t o0, int64_t o1) {

@@ -66,7 +66,7 @@ void run(KernelArgs& a, Kind kind) {
   int64_t f_count = 0;  // complex elements of the filter: element e of the input takes e mod f_count
   if (f) {
     ABW_CHECK(is_complex_suffix(f->shape(), x.shape()), "ESHAPE",
-              a.msg("input `filter` must have the trailing dims of input's shape " + shape_str(x.shape()) + ", got " + shape_str(f->shape())));
+              a.msg(filter_suffix_error(f->shape(), x.shape())));
     f_count = f->numel() / 2;
   }
   const double* fd = f ? f->data<double>() : nullptr;

@@ -258,7 +258,7 @@ CallPtr irfft_op(OpArgs& a) {
   const float scale = norm_scale(a, d.n, true);
   const DevTensor* F = a.optional(1);
   ABW_CHECK(!F || is_complex_suffix(F->shape, X.shape), "ESHAPE",
-            a.msg("input `filter` must have the trailing dims of input's shape " + shape_str(X.shape) + ", got " + shape_str(F->shape)));
+            a.msg(filter_suffix_error(F->shape, X.shape)));
   const int64_t f_count = F ? F->numel() / 2 : 0;
   const void* f = F ? F->data : nullptr;
   auto call = std::make_unique<Call>();
