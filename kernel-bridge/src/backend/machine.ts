@@ -104,7 +104,7 @@ export function machineInfo(): MachineInfo {
     compiler = b.compiler;
     libraries.blas = b.blas;
     libraries.fft = b.fft;
-    // Which FFTW planner ran (ABW_FFTW_PLANNER): timed plans make large cpu FFTs 2–3× faster, so
+    // Which FFTW planner ran (ABW_FFTW_PLANNER): timed plans make large cpu FFTs much faster (decision 37), so
     // two records of one machine compare only with the same planner.
     if (b.fftPlanner) libraries.fftPlanner = b.fftPlanner;
     libraries.simd = b.simd;
